@@ -42,7 +42,8 @@ def mp_cat(a: torch.Tensor, b: torch.Tensor, dim: int = 1, t: float = 0.5) -> to
 class MPConv1d(nn.Module):
     """Magnitude-preserving 1D convolution (kernel `k` >= 1, 'same' padding, odd k) or linear layer (`kernel=0`).
     Used weight: ŵ = gain · normalize(w) / sqrt(fan_in), fan_in = in_channels·k, so each output channel of ŵ has norm |gain|.
-    Forced weight normalisation: in training mode the stored w is reset to normalize(w) in place (no_grad) every forward.
+    Forced weight normalisation: in training mode the stored w is reset to normalize(w) in place (no_grad) in the first
+    forward after w changed (an optimizer step, a load), so several forwards before one backward stay valid.
     Shapes: conv (B, in, L) -> (B, out, L); linear (..., in) -> (..., out)."""
     def __init__(self, in_channels: int, out_channels: int, kernel: int = 3):
         super().__init__()
@@ -51,6 +52,7 @@ class MPConv1d(nn.Module):
         self.in_channels, self.out_channels, self.kernel = in_channels, out_channels, kernel
         shape = (out_channels, in_channels) + ((kernel,) if kernel else ())
         self.weight = nn.Parameter(torch.randn(shape))
+        self._normalized_version: int | None = None   # weight._version right after the last forced normalisation
 
     @property
     def fan_in(self) -> int:
@@ -58,9 +60,10 @@ class MPConv1d(nn.Module):
 
     def forward(self, x: torch.Tensor, gain: float | torch.Tensor = 1.0) -> torch.Tensor:
         w = self.weight.to(torch.float32)
-        if self.training:
+        if self.training and self.weight._version != self._normalized_version:
             with torch.no_grad():
                 self.weight.copy_(normalize(w))        # forced weight normalisation (stored weight)
+            self._normalized_version = self.weight._version
         w = normalize(w)                               # again inside the graph: gradient ⟂ w
         w = (w * (gain / math.sqrt(self.fan_in))).to(x.dtype)
         if self.kernel == 0:
