@@ -16,7 +16,7 @@ from .rotations import axis_angle_to_matrix, matrix_to_axis_angle
 # %% auto #0
 __all__ = ['Y_TO_Z_UP', 'to_z_up', 'from_z_up', 'save_samples_npz', 'load_samples_npz', 'save_amass_clip', 'write_bvh']
 
-# %% ../nbs/12_export.ipynb #640d147c
+# %% ../nbs/12_export.ipynb #d44d4dbe
 Y_TO_Z_UP = np.array([[1, 0, 0], [0, 0, -1], [0, 1, 0]], dtype=np.float64)   # (x, y, z)_yup -> (x, -z, y)_zup
 
 def _poses156(root: np.ndarray, pose_body: np.ndarray) -> np.ndarray:
@@ -78,11 +78,12 @@ def load_samples_npz(path, body=None) -> list[Motion]:
     return out
 
 def save_amass_clip(path, m: Motion, body=None) -> Path:
-    "One motion as an AMASS (SMPL+H G layout) .npz in the z-up world: poses (T,156), trans, betas (16,), gender, mocap_framerate, dmpls."
+    "One motion as an AMASS (SMPL+H G layout) .npz in the z-up world: poses (T,156), trans, betas (16,), gender, mocap_framerate, dmpls, surface_model_type."
     root, trans = to_z_up(m, body)
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
     np.savez(path, poses=_poses156(root, m.pose_body), trans=trans, betas=np.pad(m.betas, (0, 6)).astype(np.float32),
-             gender=np.array(m.gender), mocap_framerate=np.array(m.fps), dmpls=np.zeros((m.n_frames, 8), np.float32))
+             gender=np.array(m.gender), mocap_framerate=np.array(m.fps), dmpls=np.zeros((m.n_frames, 8), np.float32),
+             surface_model_type=np.array('smplh'))
     return path
 
 # %% ../nbs/12_export.ipynb #77720f3d
