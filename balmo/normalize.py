@@ -15,7 +15,7 @@ from .loss import default_dim_weights
 # %% auto #0
 __all__ = ['NORMALIZATIONS', 'FeatureLayout', 'feature_moments', 'fit_stats', 'group_magnitudes', 'frame_defects', 'group_shares', 'FeatureTransform']
 
-# %% ../nbs/04_rotation_normalization.ipynb #dea746e2
+# %% ../nbs/04_rotation_normalization.ipynb #8105d52b
 class FeatureLayout:
     """The channels-first feature layout `[J 126 | Phi 6 | tau 3 | beta 10]` (N = 145) and Motion ⇄ tensor packing.
 
@@ -45,6 +45,8 @@ class FeatureLayout:
 
     def __eq__(self, other):
         return isinstance(other, FeatureLayout) and (self.names, self.sizes) == (other.names, other.sizes)
+
+    def __hash__(self): return hash((self.names, self.sizes))
 
     def check(self, x, name: str = 'x') -> torch.Tensor:
         "Raise a ValueError unless `x` is a float tensor (B, N, L) with N = n_features and L >= 1."
@@ -104,33 +106,44 @@ def _unpack(self: FeatureLayout, x: torch.Tensor, fps: float = 20.0, per_frame_b
 
 FeatureLayout.unpack = _unpack
 
-# %% ../nbs/04_rotation_normalization.ipynb #644e5fa7
+# %% ../nbs/04_rotation_normalization.ipynb #d8d99a0b
 NORMALIZATIONS = ('em', 'zscore')
 
 def _feature_list(feats, layout: FeatureLayout) -> list:
-    "A (B, N, L) tensor or a list of (N, L_i) / (B, N, L_i) tensors -> list of float64 CPU tensors (N, frames)."
+    """Validate a (B, N, L) tensor or a list of (N, L_i) / (B, N, L_i) tensors or arrays; returns the list of items.
+    Items are converted to float64 one at a time by `_frames64` (a data set is never copied whole)."""
     items = [feats] if torch.is_tensor(feats) else list(feats) if isinstance(feats, (list, tuple)) else None
     if not items: raise ValueError('feats must be a (B, N, L) tensor or a non-empty list of (N, L_i) tensors, '
                                    f'got {type(feats).__name__ if items is None else "an empty list"}')
-    out = []
     for i, f in enumerate(items):
-        f = torch.as_tensor(f) if isinstance(f, np.ndarray) else f
-        if not torch.is_tensor(f) or f.dim() not in (2, 3) or f.shape[-2] != layout.n_features or f.shape[-1] < 1:
+        shape = tuple(getattr(f, 'shape', ()))
+        if not isinstance(f, (torch.Tensor, np.ndarray)) or len(shape) not in (2, 3) or shape[-2] != layout.n_features or shape[-1] < 1:
             raise ValueError(f'feats[{i}]: expected shape ({layout.n_features}, L) or (B, {layout.n_features}, L), '
-                             f'got {tuple(getattr(f, "shape", ())) or type(f).__name__}')
-        f = f.detach().to('cpu', torch.float64)
-        out.append(f.transpose(0, 1).reshape(layout.n_features, -1) if f.dim() == 3 else f)
-        if not torch.isfinite(out[-1]).all(): raise ValueError(f'feats[{i}] contains non-finite values')
-    return out
+                             f'got {shape or type(f).__name__}')
+    return items
+
+def _frames64(f, i: int = 0) -> torch.Tensor:
+    "One validated item -> float64 CPU tensor (N, frames)."
+    f = torch.as_tensor(f).detach().to('cpu', torch.float64)
+    f = f.transpose(0, 1).reshape(f.shape[1], -1) if f.dim() == 3 else f
+    if not bool(torch.isfinite(f).all()): raise ValueError(f'feats[{i}] contains non-finite values')
+    return f
+
+def _sum_frames(items, fn) -> tuple:
+    "Σ over items of fn(float64 item) and the total frame count."
+    tot, n = 0, 0
+    for i, f in enumerate(items):
+        f = _frames64(f, i); tot = tot + fn(f); n += f.shape[1]
+    return tot, n
 
 def feature_moments(feats, layout: FeatureLayout | None = None) -> dict:
-    "Per-channel count, mean and variance (float64 (N,)) pooled over all frames; two passes for accuracy."
+    "Per-channel mean and variance (float64 (N,)) pooled over all frames of all clips (two passes, for accuracy)."
     layout = layout or FeatureLayout()
-    fl = _feature_list(feats, layout)
-    n = sum(f.shape[1] for f in fl)
-    mean = sum(f.sum(1) for f in fl) / n
-    var = sum((f - mean[:, None]).square().sum(1) for f in fl) / n
-    return {'n_frames': int(n), 'n_sequences': len(fl), 'mean': mean, 'var': var}
+    items = _feature_list(feats, layout)
+    s, n = _sum_frames(items, lambda f: f.sum(1))
+    mean = s / n
+    ss, _ = _sum_frames(items, lambda f: (f - mean[:, None]).square().sum(1))
+    return {'n_frames': int(n), 'n_sequences': len(items), 'mean': mean, 'var': ss / n}
 
 def fit_stats(feats, normalization: str = 'em', layout: FeatureLayout | None = None, eps: float = 1e-4) -> dict:
     """Fit per-channel `shift`, `scale` (float64 (N,)) so that x̂ = (x − shift) / scale.
@@ -158,10 +171,8 @@ def fit_stats(feats, normalization: str = 'em', layout: FeatureLayout | None = N
 def group_magnitudes(x, layout: FeatureLayout | None = None) -> dict:
     "Expected magnitude M[a] = sqrt(mean of a²) of each group over channels, frames and clips: name -> float."
     layout = layout or FeatureLayout()
-    fl = _feature_list(x, layout)
-    n = sum(f.shape[1] for f in fl)
-    ms = sum(f.square().sum(1) for f in fl) / n
-    return {k: float(ms[s].mean().sqrt()) for k, s in layout.slices.items()}
+    sq, n = _sum_frames(_feature_list(x, layout), lambda f: f.square().sum(1))
+    return {k: float((sq[s] / n).mean().sqrt()) for k, s in layout.slices.items()}
 
 # %% ../nbs/04_rotation_normalization.ipynb #279ecf09
 def frame_defects(d6: torch.Tensor) -> tuple:
@@ -173,11 +184,11 @@ def frame_defects(d6: torch.Tensor) -> tuple:
     m = G.diagonal(dim1=-2, dim2=-1).mean(-1)[..., None, None]
     return (G - eye).flatten(-2).norm(dim=-1), (G / m.clamp_min(1e-30) - eye).flatten(-2).norm(dim=-1)
 
-# %% ../nbs/05_dimension_weighting.ipynb #20a11356
+# %% ../nbs/05_dimension_weighting.ipynb #550a10a4
 def group_shares(x, layout: FeatureLayout | None = None) -> dict:
     "Each group's share of the total squared norm Σx² (over channels, frames, clips) of (B, N, L) / list of (N, L_i): name -> float."
     layout = layout or FeatureLayout()
-    sq = sum(f.square().sum(1) for f in _feature_list(x, layout))
+    sq, _ = _sum_frames(_feature_list(x, layout), lambda f: f.square().sum(1))
     return {k: float(sq[s].sum() / sq.sum()) for k, s in layout.slices.items()}
 
 # %% ../nbs/05_dimension_weighting.ipynb #b433c0a6
