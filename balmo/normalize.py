@@ -86,22 +86,23 @@ def _pack(self: FeatureLayout, motions) -> torch.Tensor:
 
 FeatureLayout.motion_features, FeatureLayout.pack = _motion_features, _pack
 
-# %% ../nbs/04_rotation_normalization.ipynb #717f1668
+# %% ../nbs/04_rotation_normalization.ipynb #7aeace02
 def _unpack(self: FeatureLayout, x: torch.Tensor, fps: float = 20.0, per_frame_betas: bool = False) -> list:
     """Features (B, N, L) -> list of B Motions (6D -> Gram–Schmidt -> axis-angle; β averaged over frames).
 
     `per_frame_betas=True` also stores the per-frame β as a (L, 10) float32 array in `meta['betas_per_frame']`."""
     self.check(x)
-    x = x.detach().to('cpu', torch.float64)
-    B, _, L = x.shape
-    g = {n: x[:, s].transpose(1, 2) for n, s in self.slices.items()}                        # (B, L, N_k)
-    pose = matrix_to_axis_angle(rot6d_to_matrix(g['J'].reshape(B, L, -1, 6))).numpy()           # (B, L, 21, 3)
-    root = matrix_to_axis_angle(rot6d_to_matrix(g['Phi'])).numpy()                              # (B, L, 3)
-    trans, betas = g['tau'].numpy(), g['beta'].numpy()
     out = []
-    for b in range(B):
-        meta = {'betas_per_frame': betas[b].astype(np.float32)} if per_frame_betas else {}
-        out.append(Motion(root[b], pose[b], trans[b], betas[b].mean(0), fps=fps, meta=meta))
+    for c in x.detach().split(128):                   # bounded memory for thousands of samples
+        c = c.to('cpu', torch.float64)
+        B, _, L = c.shape
+        g = {n: c[:, s].transpose(1, 2) for n, s in self.slices.items()}                    # (B, L, N_k)
+        pose = matrix_to_axis_angle(rot6d_to_matrix(g['J'].reshape(B, L, -1, 6))).numpy()       # (B, L, 21, 3)
+        root = matrix_to_axis_angle(rot6d_to_matrix(g['Phi'])).numpy()                          # (B, L, 3)
+        trans, betas = g['tau'].numpy(), g['beta'].numpy()
+        for b in range(B):
+            meta = {'betas_per_frame': betas[b].astype(np.float32)} if per_frame_betas else {}
+            out.append(Motion(root[b], pose[b], trans[b], betas[b].mean(0), fps=fps, meta=meta))
     return out
 
 FeatureLayout.unpack = _unpack
