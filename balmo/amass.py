@@ -192,7 +192,7 @@ def canonicalize_motion(m: Motion, body, heading: bool = True, origin: bool = Tr
     if floor: out.trans[:, 1] -= body.joints(out)[..., 1].min()
     return out
 
-# %% ../nbs/03_amass.ipynb #50e611d9
+# %% ../nbs/03_amass.ipynb #8ba71988
 HEAD_TRIM_SECONDS = {'Eyes_Japan_Dataset': 3.0, 'MPI_HDM05': 3.0, 'TotalCapture': 1.0, 'MPI_Limits': 1.0,
                      'Transitions_mocap': 0.5}
 # folder names of newer AMASS downloads for the dataset names HumanML3D's index uses
@@ -237,9 +237,10 @@ def humanml3d_files(humanml3d_dir) -> dict[str, Path]:
     return out
 
 def find_humanml3d(path=None) -> Path | None:
-    "The HumanML3D folder: `path`, else $BALMO_HUMANML3D, else `../shared/reference/humanml3d` beside the repo; None if absent."
+    "The HumanML3D folder: `path`, else $BALMO_HUMANML3D, else `../shared/reference/humanml3d` beside the repo (None if absent)."
     if path is not None: return Path(path).expanduser()
-    if env := os.environ.get('BALMO_HUMANML3D'): return Path(env).expanduser()
+    if env := os.environ.get('BALMO_HUMANML3D'):
+        return Path(env).expanduser() if (Path(env).expanduser() / 'index.csv').is_file() else None
     here = Path.cwd().resolve()
     for d in [here, *here.parents]:
         if (d / 'settings.ini').is_file():
@@ -285,7 +286,8 @@ def select_split(rows: list[IndexRow], ids: list[str], min_frames: int = 32) -> 
 def split_counts(humanml3d_dir=None, min_frames: int = 32) -> dict:
     "Clips per split under the paper's rule, from a HumanML3D folder (default: `find_humanml3d()`)."
     root = find_humanml3d(humanml3d_dir)
-    if root is None: raise FileNotFoundError('no HumanML3D folder: pass one or set BALMO_HUMANML3D')
+    if root is None: raise FileNotFoundError(f"no HumanML3D folder: pass one or set BALMO_HUMANML3D to a folder with index.csv "
+                                             f"(now {os.environ.get('BALMO_HUMANML3D')!r})")
     files = humanml3d_files(root); rows = read_index(files['index'])
     out = {'index_rows': len(rows)}
     for s in SPLITS:
@@ -334,7 +336,7 @@ def convert_source(path, rows: list[IndexRow], body_for, resample: str = 'stride
             motions.append(canonicalize_motion(mm, body, heading=False, origin=False, floor=True) if floor else mm)
     return motions, problems, info
 
-# %% ../nbs/03_amass.ipynb #07b80388
+# %% ../nbs/03_amass.ipynb #203d451f
 def resolve_amass_file(amass_dir, rel: str) -> Path | None:
     "The AMASS file for an index path, trying newer dataset folder names and `_stageii` file names."
     root, parts = Path(amass_dir), Path(rel).parts
@@ -372,7 +374,8 @@ def prepare(amass_dir, humanml3d_dir, body_model, out_dir, *, resample: str = 's
     `humanml3d_dir=None` uses `find_humanml3d()`; `body_model` is a SMPL-H file or folder (None/'proxy': `ProxyBody`)."""
     t_start = time.perf_counter()
     if humanml3d_dir is None and (humanml3d_dir := find_humanml3d()) is None:
-        raise FileNotFoundError('no HumanML3D folder given and none found (set BALMO_HUMANML3D)')
+        raise FileNotFoundError(f"no HumanML3D folder given and none found (set BALMO_HUMANML3D to a folder with index.csv; "
+                                f"now {os.environ.get('BALMO_HUMANML3D')!r})")
     amass_dir, out_dir = Path(amass_dir).expanduser(), Path(out_dir).expanduser()
     if not amass_dir.is_dir(): raise FileNotFoundError(f'{amass_dir}: AMASS folder not found')
     if resample not in ('stride', 'slerp'): raise ValueError(f"resample must be 'stride' or 'slerp', got {resample!r}")
