@@ -401,7 +401,7 @@ _FAMILY_FNS = {**{k: (lambda k: (lambda rng, d: _gait_params(rng, d, k), lambda 
                'jumping_jacks': (_jacks_params, _jacks_tracks), 'arm_wave': (_wave_params, _wave_tracks),
                'idle_sway': (_idle_params, _idle_tracks)}
 
-# %% ../nbs/02_procedural.ipynb #78ba1241
+# %% ../nbs/02_procedural.ipynb #4bde4cce
 def _sample_betas(rng: np.random.Generator) -> np.ndarray:
     return np.clip(rng.normal(size=N_BETAS), -BETA_CLIP, BETA_CLIP).astype(np.float32)
 
@@ -484,13 +484,14 @@ def _realise_(specs: list[dict], body) -> list[Motion]:
     ang = np.clip(ang, JOINT_LIMITS[None, :, :, 0], JOINT_LIMITS[None, :, :, 1])   # anatomical limits (pelvis: lean)
     heading = [np.concatenate([[0.0], np.cumsum(0.5 * (s['yaw_rate'][1:] + s['yaw_rate'][:-1]) / FPS)]) for s in specs]
     ang[:, 0, 1] += np.concatenate(heading)
+    ang = ang.astype(np.float32)                                        # float32 trig: ~1e-7 rad, twice as fast
     q = torch.as_tensor(np.concatenate([euler_to_quaternion(ang[:, :1], root=True), euler_to_quaternion(ang[:, 1:])], 1))
     with torch.no_grad():
         rest = body.rest_joints(torch.as_tensor(np.stack([s['betas'] for s in specs])))
         rest = torch.repeat_interleave(rest, torch.as_tensor(lens), 0)[:, list(_LEG_CHAIN)]
         R = quaternion_to_matrix(q[:, list(_LEG_CHAIN)].float())                       # only pelvis → feet matter here
         rel = forward_kinematics(R, rest, parents=_LEG_PARENTS)[0].double().numpy()   # (N, 9, 3)
-        aa = quaternion_to_axis_angle(q.float()).numpy()
+        aa = quaternion_to_axis_angle(q).numpy()
     out, start = [], 0
     for s, T, hd in zip(specs, lens, heading):
         sl = slice(start, start + T); start += T
