@@ -507,7 +507,7 @@ def make_clip(family: str, rng: np.random.Generator, n_frames: int | None = None
     if not isinstance(rng, np.random.Generator): raise ValueError(f'rng must be a numpy Generator, got {type(rng).__name__}')
     return _realise([_clip_spec(family, rng, n_frames, betas, body, to)], body)[0]
 
-# %% ../nbs/02_procedural.ipynb #60232558
+# %% ../nbs/02_procedural.ipynb #23a98576
 SPLITS = ('train', 'val', 'test')
 
 def _split_counts(n: int, fracs) -> list[int]:
@@ -556,7 +556,9 @@ def embedded_dataset(root='data/embedded', n_clips: int = 2000, seed: int = 0) -
     except (FileNotFoundError, ValueError, KeyError): pass
     data = make_dataset(n_clips, seed)
     for s in SPLITS:
-        save_motions(root / f'{s}.npz', data[s], {**want, 'split': s, 'families': list(FAMILIES), 'fps': FPS})
+        save_motions(root / f'{s}.npz', data[s], {**want, 'split': s, 'families': list(FAMILIES), 'fps': FPS,
+                     'fracs': [0.8, 0.1, 0.1], 'clip_seeds': f'default_rng([{seed}, 1, clip index])',
+                     'split_seeds': f'default_rng([{seed}, 2, family index]) permutes each family'})
     return root
 
 def load_split(folder, split: str) -> list[Motion]:
