@@ -68,7 +68,7 @@ def _limit_table() -> np.ndarray:
 
 JOINT_LIMITS = _limit_table()
 
-# %% ../nbs/02_procedural.ipynb #15c379e1
+# %% ../nbs/02_procedural.ipynb #72216c7b
 def euler_to_quaternion(ang: np.ndarray, root: bool = False) -> np.ndarray:
     """Euler angles (..., 3) = (x, y, z) -> unit quaternion (..., 4), scalar first, of R = Rx(x)·Rz(z)·Ry(y) (body
     joints) or, with `root=True`, of R = Ry(y)·Rx(x)·Rz(z) (pelvis: heading + yaw, then pitch, then roll).
@@ -82,15 +82,19 @@ def euler_to_quaternion(ang: np.ndarray, root: bool = False) -> np.ndarray:
     return np.stack([cx * w - sx * x, cx * x + sx * w, cx * y - sx * z, cx * z + sx * y], -1)
 
 def body_dims(betas, body: ProxyBody | None = None) -> dict:
-    "Leg length (hip→knee→ankle), arm length (shoulder→elbow→wrist) and rest foot-joint height, metres, for one β."
+    """Leg length (hip→knee→ankle), thigh and shank, arm length (shoulder→elbow→wrist) and the height of the foot
+    joint above the floor when standing (its rest height for a body whose rest pose stands on y = 0, like the proxy;
+    otherwise the proxy's), metres, for one β."""
     body = body or _default_body()
     with torch.no_grad(): rest = body.rest_joints(torch.as_tensor(np.asarray(betas, np.float32)))[None].double().numpy()[0]
     b = bone_lengths(rest)                                   # bone j-1 joins joint j to its parent
     leg = 0.5 * (b[L_KNEE - 1] + b[L_ANKLE - 1] + b[R_KNEE - 1] + b[R_ANKLE - 1])
     arm = 0.5 * (b[L_ELBOW - 1] + b[L_WRIST - 1] + b[R_ELBOW - 1] + b[R_WRIST - 1])
     thigh = 0.5 * (b[L_KNEE - 1] + b[R_KNEE - 1])
-    return {'leg': float(leg), 'thigh': float(thigh), 'shank': float(leg - thigh), 'arm': float(arm),
-            'foot_height': float(rest[L_FOOT, 1])}
+    foot = float(rest[L_FOOT, 1])
+    if not 0.0 < foot < 0.1:        # rest pose not standing on y = 0 (SMPL files): the proxy's foot-joint height
+        foot = float(_default_body().rest_joints(torch.zeros(N_BETAS))[L_FOOT, 1])
+    return {'leg': float(leg), 'thigh': float(thigh), 'shank': float(leg - thigh), 'arm': float(arm), 'foot_height': foot}
 
 _BODY = None
 def _default_body() -> ProxyBody:
