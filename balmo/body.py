@@ -271,8 +271,13 @@ def write_fake_smplh(path, seed: int = 0, n_betas: int = 16) -> Path:
     return path
 
 # %% ../nbs/01_body.ipynb #592a01ab
+def _json_default(o):
+    "numpy values in `meta`/`info` -> JSON (arrays become nested lists)."
+    if isinstance(o, (np.ndarray, np.generic)): return o.tolist()
+    raise TypeError(f'{type(o).__name__} is not JSON serialisable')
+
 def save_motions(path, motions: list[Motion], info: dict | None = None) -> Path:
-    "Write clips to one .npz (atomically: a temporary file then a rename)."
+    "Write clips to one .npz (atomically: a temporary file then a rename). numpy values in `meta` are stored as lists."
     if not motions: raise ValueError(f'{path}: no motions to save')
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + '.tmp.npz')
@@ -282,7 +287,7 @@ def save_motions(path, motions: list[Motion], info: dict | None = None) -> Path:
              betas=np.stack([m.betas for m in motions]), lengths=np.array([m.n_frames for m in motions], np.int64),
              fps=np.array([m.fps for m in motions]), gender=np.array([m.gender for m in motions]),
              source=np.array([m.source for m in motions]),
-             meta_json=np.array(json.dumps({'info': info or {}, 'meta': [m.meta for m in motions]})))
+             meta_json=np.array(json.dumps({'info': info or {}, 'meta': [m.meta for m in motions]}, default=_json_default)))
     tmp.replace(path)
     return path
 
