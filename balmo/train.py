@@ -20,7 +20,7 @@ __all__ = ['TRAIN_PRESETS', 'RESUMABLE_KEYS', 'resolve_config', 'parse_overrides
            'sigma_rel_to_gamma', 'gamma_to_sigma_rel', 'PowerEMA', 'CropSampler', 'list_files', 'load_training_motions',
            'train', 'Snapshot', 'main']
 
-# %% ../nbs/09_train.ipynb #3fed6035
+# %% ../nbs/09_train.ipynb #d1f9ab78
 _COMMON = dict(
     seed=0,
     unet='tiny', unet_overrides={},            # balmo.unet.make_denoiser(unet, **unet_overrides)
@@ -40,8 +40,9 @@ _COMMON = dict(
 
 TRAIN_PRESETS: dict[str, dict] = {
     # CPU quickstart [choice]: a small, shallow U-Net on 64-frame crops, short warm-up and early decay
-    # (one thread: small convolutions gain little from a second one, and a busy CPU makes OpenMP threads spin)
-    'tiny': {**_COMMON, 'preset': 'tiny', 'unet': 'tiny', 'unet_overrides': {'model_channels': 32},
+    # (level 0 is 128 channels wide: removing small per-channel noise from 145 features needs about that many at full
+    #  resolution; one thread: small convolutions gain little from a second, and a busy CPU makes OpenMP threads spin)
+    'tiny': {**_COMMON, 'preset': 'tiny', 'unet': 'tiny', 'unet_overrides': {'model_channels': 64, 'channel_mult': [2, 1, 1, 1, 1, 1]},
              'batch': 32, 'max_length': 64, 'lr_ref': 2e-2, 'lr_warmup_samples': 1_000, 'lr_decay_samples': 8_000,
              'total_samples': 400_000, 'checkpoint_every_samples': 8_000, 'snapshot_every': 100_000, 'threads': 1},
     # one GPU, an hour-scale run [choice]
@@ -537,7 +538,7 @@ class Snapshot:
     def __repr__(self):
         return f"Snapshot({self.path}, preset={self.config.get('preset')!r}, samples={self.samples}, ema σ_rel={self.ema_std})"
 
-# %% ../nbs/09_train.ipynb #c20ffd1d
+# %% ../nbs/09_train.ipynb #7fb811e0
 def main(argv: Sequence[str] | None = None) -> Path:
     import argparse
     ap = argparse.ArgumentParser(prog='python -m balmo.train', description='Train (or resume) a balmo model.')
