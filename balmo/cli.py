@@ -61,7 +61,7 @@ def evaluate_samples(generated: list[Motion], data_dir, split: str = 'test', out
     if out is not None: M.write_metrics(result, out)
     return result
 
-# %% ../nbs/13_cli.ipynb #c9d8f07a
+# %% ../nbs/13_cli.ipynb #8ed07bb5
 QUALITY_TARGETS = {
     'fid_ratio': 2.0,        # FID(generated) <= 2 x FID(Real: training clips, same count)
     'skating_ratio': 2.0,    # foot skating of generated <= max(2 x data's, 5 %)
@@ -109,7 +109,7 @@ def quickstart(out='runs/quickstart', minutes: float = 6.0, seed: int = 0, n_sam
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     data_dir = embedded_dataset(root=Path(data_root) / f'n{n_clips}_seed{seed}', n_clips=n_clips, seed=seed)
     times['data_s'] = time.time() - t0
-    cfg = resolve_config('tiny', seed=seed, minutes=minutes, data_dir=str(data_dir), **(overrides or {}))
+    cfg = resolve_config('tiny', seed=seed, minutes=minutes, data_dir=str(Path(data_dir).resolve()), **(overrides or {}))
     t = time.time(); snap_path = train(cfg, out / 'run', progress=progress); times['train_s'] = time.time() - t
     t = time.time()
     snap = Snapshot.load(snap_path)
