@@ -61,7 +61,7 @@ def evaluate_samples(generated: list[Motion], data_dir, split: str = 'test', out
     if out is not None: M.write_metrics(result, out)
     return result
 
-# %% ../nbs/13_cli.ipynb #8ed07bb5
+# %% ../nbs/13_cli.ipynb #2b5475fc
 QUALITY_TARGETS = {
     'fid_ratio': 2.0,        # FID(generated) <= 2 x FID(Real: training clips, same count)
     'skating_ratio': 2.0,    # foot skating of generated <= max(2 x data's, 5 %)
@@ -127,7 +127,7 @@ def quickstart(out='runs/quickstart', minutes: float = 6.0, seed: int = 0, n_sam
     times['total_s'] = time.time() - t0
     checks = quality_checks(result)
     result.update(times=times, checks={k: list(v) for k, v in checks.items()}, snapshot=str(snap_path),
-                  samples=str(out / 'samples.npz'), nfe=31)
+                  samples=str(out / 'samples.npz'), nfe=snap.last_nfe)
     (out / 'metrics.json').write_text(json.dumps(result, indent=1, default=float))
     return result
 

@@ -489,6 +489,7 @@ class Snapshot:
     def __init__(self, denoiser, transform: FeatureTransform, config: dict, ema_std: float, samples: int = 0, path=None):
         self.denoiser, self.transform, self.config = denoiser, transform, config
         self.ema_std, self.samples, self.path = ema_std, samples, path
+        self.last_nfe: int | None = None                  # set by sample_features
 
     @classmethod
     def load(cls, path, ema: int | float = 0, device='cpu') -> 'Snapshot':
@@ -526,8 +527,10 @@ class Snapshot:
         if length < m or length % m: raise ValueError(f'sample: length {length} must be a positive multiple of {m}')
         dev = next(self.denoiser.parameters()).device
         seeds = [int(np.random.SeedSequence([int(seed), i]).generate_state(1)[0]) for i in range(n)]
-        return heun_sample(self.denoiser, (n, self.transform.layout.n_features, length), seeds=seeds, n_levels=n_levels,
-                           batch_size=batch_size, progress=progress, device=dev).cpu()
+        x, info = heun_sample(self.denoiser, (n, self.transform.layout.n_features, length), seeds=seeds,
+                              n_levels=n_levels, batch_size=batch_size, progress=progress, device=dev, return_info=True)
+        self.last_nfe = info['nfe']                       # counted denoiser evaluations per sample (31 for 16 levels)
+        return x.cpu()
 
     def sample(self, n: int, seed: int = 0, length: int = 192, n_levels: int = 16, batch_size: int = 64,
                progress: bool = False) -> list[Motion]:
