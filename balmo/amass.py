@@ -14,7 +14,7 @@ from tqdm import tqdm
 from .rotations import (axis_angle_to_matrix, matrix_to_axis_angle, resample_axis_angle, resample_linear,
                              resample_index)
 from .body import (Motion, N_BETAS, ProxyBody, SMPLHBody, find_smplh_file, mirror_motion, save_motions, load_motions,
-                        write_fake_smplh)
+                        write_fake_smplh, torch_threads)
 
 # %% auto #0
 __all__ = ['HUMANML3D_FPS', 'SKIP_REASONS', 'ZUP_TO_YUP', 'HEAD_TRIM_SECONDS', 'AMASS_ALIASES', 'SPLITS', 'AmassFileError',
@@ -400,9 +400,8 @@ def prepare(amass_dir, humanml3d_dir, body_model, out_dir, *, resample: str = 's
         if r.id in split_of: by_src[r.rel].append(r)
     files = dict(needed=len(by_src), read=0, cached=0, skipped=Counter())
     clips_skipped, problems, rate_mismatch, layouts, genders = Counter(), [], [], Counter(), Counter()
-    got, n_threads = {}, torch.get_num_threads()
-    torch.set_num_threads(1)             # tiny tensors: intra-op threads only add overhead (several times slower on a busy machine)
-    try:
+    got = {}
+    with torch_threads(1):               # tiny tensors: intra-op threads only add overhead (several times slower on a busy machine)
         for rel, rs in tqdm(sorted(by_src.items()), desc='prepare', unit='file', disable=not progress):
             ids = [r.id for r in rs]
             path = resolve_amass_file(amass_dir, rel)
@@ -437,7 +436,6 @@ def prepare(amass_dir, humanml3d_dir, body_model, out_dir, *, resample: str = 's
                 rate_mismatch.append(dict(file=str(path), fps=info['fps'], stride=info['stride'],
                                           effective_fps=info['fps'] / info['stride'], clips=ids))
             for m in ms: got[m.source] = m
-    finally: torch.set_num_threads(n_threads)
     outputs, kept = {}, {}
     for s in splits:
         ms = []

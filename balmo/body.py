@@ -15,9 +15,9 @@ from .rotations import axis_angle_to_matrix
 
 # %% auto #0
 __all__ = ['SMPL22_NAMES', 'SMPL22_PARENTS', 'LR_PERM', 'FOOT_JOINTS', 'N_BETAS', 'PROXY_STATURE', 'SMPLH_REQUIRED_KEYS',
-           'Motion', 'forward_kinematics', 'pose_to_rotmats', 'bone_lengths', 'ProxyBody', 'plot_skeleton',
-           'mirror_motion', 'find_smplh_file', 'load_smplh_arrays', 'SMPLHBody', 'load_body', 'write_fake_smplh',
-           'save_motions', 'load_motions']
+           'Motion', 'forward_kinematics', 'pose_to_rotmats', 'bone_lengths', 'torch_threads', 'ProxyBody',
+           'plot_skeleton', 'mirror_motion', 'find_smplh_file', 'load_smplh_arrays', 'SMPLHBody', 'load_body',
+           'write_fake_smplh', 'save_motions', 'load_motions']
 
 # %% ../nbs/01_body.ipynb #3e26090f
 SMPL22_NAMES = ('pelvis', 'left_hip', 'right_hip', 'spine1', 'left_knee', 'right_knee', 'spine2', 'left_ankle',
@@ -88,6 +88,13 @@ def bone_lengths(joints, parents=SMPL22_PARENTS):
     idx, par = list(range(1, len(parents))), list(parents[1:])
     d = joints[..., idx, :] - joints[..., par, :]
     return (d ** 2).sum(-1) ** 0.5
+
+# %% ../nbs/01_body.ipynb #tthr0002
+class torch_threads:
+    "Run torch on `n` threads inside the block and restore the previous count afterwards (small tensors: fewer threads are faster and bit-reproducible)."
+    def __init__(self, n: int = 1): self.n = n
+    def __enter__(self): self.prev = torch.get_num_threads(); torch.set_num_threads(self.n); return self
+    def __exit__(self, *a): torch.set_num_threads(self.prev)
 
 # %% ../nbs/01_body.ipynb #2a17077e
 PROXY_STATURE = 1.70

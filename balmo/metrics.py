@@ -14,7 +14,7 @@ from torch import nn
 import torch.nn.functional as F
 import json
 from scipy.ndimage import gaussian_filter1d
-from .body import SMPL22_PARENTS, FOOT_JOINTS, LR_PERM, Motion, ProxyBody, load_motions
+from .body import SMPL22_PARENTS, FOOT_JOINTS, LR_PERM, Motion, ProxyBody, load_motions, torch_threads
 from .rotations import matrix_to_6d
 
 # %% auto #0
@@ -318,19 +318,13 @@ class MotionEncoderBiGRUCo(nn.Module):
         return self.output_net(torch.cat([h[0], h[1]], -1))
 
 # %% ../nbs/10_metrics.ipynb #8f739493
-class _torch_threads:
-    "Run torch on n threads inside the block: these networks are small, a contended thread pool is several times slower, and a fixed count keeps results bit-reproducible."
-    def __init__(self, n: int = 1): self.n = n
-    def __enter__(self): self.prev = torch.get_num_threads(); torch.set_num_threads(self.n)
-    def __exit__(self, *a): torch.set_num_threads(self.prev)
-
 def _motions_to_joints(motions, body=None) -> list[np.ndarray]:
     "Motions -> list of (T, 22, 3) float64 joints (via `body`, default ProxyBody); joint arrays pass through."
     if isinstance(motions, np.ndarray) or (len(motions) and not isinstance(motions[0], Motion)):
         return _as_joint_list(motions, 'joints')
     if not len(motions): raise ValueError('no motions given')
     body = ProxyBody() if body is None else body
-    with _torch_threads(): return [np.asarray(body.joints(m), dtype=np.float64) for m in motions]
+    with torch_threads(1): return [np.asarray(body.joints(m), dtype=np.float64) for m in motions]
 
 class T2MEvaluator:
     """The HumanML3D evaluation protocol with the official T2M motion encoder (Guo et al. 2022): joints -> 263-D
@@ -440,7 +434,7 @@ class MotionEvaluator:
         data = [torch.from_numpy((f - mean) / std).float().T.contiguous() for f in feats]     # (263, T_i)
         config = dict(seed=seed, dim=dim, width=width, steps=steps, batch_size=batch_size, crop=crop, lr=lr,
                       temperature=temperature, noise=noise, std_floor=std_floor, n_clips=len(feats))
-        with _torch_threads(): enc, loss = cls._train(data, config, progress)
+        with torch_threads(1): enc, loss = cls._train(data, config, progress)
         config['final_loss'] = loss
         ev = cls(enc, mean, std, config)
         with torch.no_grad():      # scale the embedding so that the training clips have mean per-dimension variance 1
@@ -475,7 +469,7 @@ class MotionEvaluator:
         L = np.array([len(f) for f in feats])
         if L.min() < 8: raise ValueError('MotionEvaluator: clips need at least 9 frames')
         out = np.zeros((len(feats), self.config['dim']))
-        with _torch_threads():
+        with torch_threads(1):
             for l in np.unique(L):                 # equal lengths per batch: no padding
                 idx = np.flatnonzero(L == l)
                 x = torch.from_numpy(np.stack([((feats[i] - self.mean) / self.std).T for i in idx])).float()

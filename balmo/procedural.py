@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from .rotations import quaternion_to_matrix, quaternion_to_axis_angle
-from .body import Motion, ProxyBody, FOOT_JOINTS, N_BETAS, forward_kinematics, bone_lengths, save_motions, load_motions
+from .body import Motion, ProxyBody, FOOT_JOINTS, N_BETAS, forward_kinematics, bone_lengths, save_motions, load_motions, torch_threads
 
 # %% auto #0
 __all__ = ['FAMILIES', 'FPS', 'LENGTH_RANGE', 'GRAVITY', 'BETA_CLIP', 'TRANSITION_PROB', 'CONTACT_LIFT', 'DATASET_VERSION',
@@ -474,14 +474,10 @@ def _plant(rel: np.ndarray, heading: np.ndarray, lift: np.ndarray, v_extra: np.n
 _LEG_CHAIN = (PELVIS, L_HIP, R_HIP, L_KNEE, R_KNEE, L_ANKLE, R_ANKLE, L_FOOT, R_FOOT)
 _LEG_PARENTS = (-1, 0, 0, 1, 2, 3, 4, 5, 6)                            # SMPL22_PARENTS restricted to the chain
 
-class _one_thread:
-    "Run torch on one thread: these ops are small and elementwise; a contended thread pool is several times slower."
-    def __enter__(self): self.n = torch.get_num_threads(); torch.set_num_threads(1)
-    def __exit__(self, *a): torch.set_num_threads(self.n)
 
 def _realise(specs: list[dict], body) -> list[Motion]:
     "Batched FK of all clips at once (one `forward_kinematics` call on the leg chain), then per-clip foot planting."
-    with _one_thread(): return _realise_(specs, body or _default_body())
+    with torch_threads(1): return _realise_(specs, body or _default_body())
 
 def _realise_(specs: list[dict], body) -> list[Motion]:
     lens = [len(s['ang']) for s in specs]
@@ -607,6 +603,6 @@ def clip_joints(motions: list[Motion], body=None) -> list[np.ndarray]:
     body = body or _default_body()
     cat = lambda k: torch.as_tensor(np.concatenate([getattr(m, k) for m in motions]))[:, None]
     betas = torch.as_tensor(np.concatenate([np.repeat(m.betas[None], m.n_frames, 0) for m in motions]))
-    with _one_thread(), torch.no_grad():
+    with torch_threads(1), torch.no_grad():
         J = body(cat('root_orient'), cat('pose_body'), cat('trans'), betas)[:, 0].numpy()
     return np.split(J, np.cumsum([m.n_frames for m in motions])[:-1])
