@@ -12,7 +12,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 from .rotations import (axis_angle_to_matrix, matrix_to_axis_angle, resample_axis_angle, resample_linear,
-                             resample_index)
+                             resample_index, rot_y)
 from .body import (Motion, N_BETAS, ProxyBody, SMPLHBody, find_smplh_file, mirror_motion, save_motions, load_motions,
                         write_fake_smplh, torch_threads)
 
@@ -108,11 +108,6 @@ def read_amass(path) -> AmassClip:
 # %% ../nbs/03_amass.ipynb #f40473e6
 ZUP_TO_YUP = np.array([[-1.0, 0, 0], [0, 0, 1], [0, 1, 0]])   # (x, y, z) -> (-x, z, y): a proper rotation (det +1)
 
-def _rot_y(theta) -> np.ndarray:
-    "Rotations about +y by angles `theta` (...,) -> (..., 3, 3)."
-    c, s, o, l = np.cos(theta), np.sin(theta), np.zeros_like(theta), np.ones_like(theta)
-    return np.stack([c, o, s, o, l, o, -s, o, c], -1).reshape(np.shape(theta) + (3, 3))
-
 def write_fake_amass(path, layout: str = 'smplh_g', n_frames: int = 240, fps: float = 120.0, gender: str = 'male',
                      seed: int = 0, gender_as_bytes: bool = False, encode_frames: bool = False) -> Path:
     "Write a synthetic AMASS file (`layout` 'smplh_g' | 'stageii_smplh' | 'stageii_smplx'); returns the path."
@@ -120,7 +115,7 @@ def write_fake_amass(path, layout: str = 'smplh_g', n_frames: int = 240, fps: fl
     t = np.arange(n_frames) / fps
     heading = rng.uniform(-np.pi, np.pi) + 0.4 * np.sin(0.7 * t + rng.uniform(0, 6))
     wobble = 0.1 * np.sin(2 * np.pi * rng.uniform(0.3, 1.0, 3) * t[:, None] + rng.uniform(0, 6, 3))
-    R_root = ZUP_TO_YUP.T @ _rot_y(heading) @ axis_angle_to_matrix(torch.tensor(wobble)).numpy()  # upright in z-up
+    R_root = ZUP_TO_YUP.T @ rot_y(heading) @ axis_angle_to_matrix(torch.tensor(wobble)).numpy()  # upright in z-up
     root = matrix_to_axis_angle(torch.tensor(R_root)).numpy()
     body = 0.35 * np.sin(2 * np.pi * rng.uniform(0.2, 1.5, 63) * t[:, None] + rng.uniform(0, 6, 63))
     speed = rng.uniform(0.3, 1.2)
@@ -186,7 +181,7 @@ def canonicalize_motion(m: Motion, body, heading: bool = True, origin: bool = Tr
     "First frame facing +z (rotation about y), first-frame pelvis at x = z = 0, lowest joint over the clip at y = 0."
     J0 = body.rest_joints(torch.as_tensor(m.betas, dtype=torch.float32))[0].double().cpu().numpy()
     ro, tr = m.root_orient.astype(np.float64), m.trans.astype(np.float64)
-    if heading: ro, tr = rotate_world(ro, tr, J0, _rot_y(-heading_angle(ro[0])))
+    if heading: ro, tr = rotate_world(ro, tr, J0, rot_y(-heading_angle(ro[0])))
     if origin: tr = tr - np.array([tr[0, 0] + J0[0], 0.0, tr[0, 2] + J0[2]])
     out = Motion(ro, m.pose_body, tr, m.betas, m.fps, m.gender, m.source, dict(m.meta))
     if floor: out.trans[:, 1] -= body.joints(out)[..., 1].min()

@@ -112,7 +112,7 @@ def quickstart(out='runs/quickstart', minutes: float = 6.0, seed: int = 0, n_sam
     t = time.time(); snap_path = train(cfg, out / 'run', progress=progress); times['train_s'] = time.time() - t
     t = time.time()
     snap = Snapshot.load(snap_path)
-    with torch_threads(cfg.get('threads') or torch.get_num_threads()):   # the preset's CPU thread count (tiny: 1)
+    with torch_threads(cfg.get('threads') or torch.get_num_threads()):   # the preset's CPU thread count (tiny: 2)
         generated = snap.sample(n_samples, seed=seed, length=length, n_levels=16, progress=progress)
     times['sample_s'] = time.time() - t
     save_samples_npz(out / 'samples.npz', generated)

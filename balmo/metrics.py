@@ -15,13 +15,13 @@ import torch.nn.functional as F
 import json
 from scipy.ndimage import gaussian_filter1d
 from .body import SMPL22_PARENTS, FOOT_JOINTS, LR_PERM, Motion, ProxyBody, load_motions, torch_threads
-from .rotations import matrix_to_6d
+from .rotations import matrix_to_6d, rot_y
 
 # %% auto #0
 __all__ = ['T2M_BONE_DIRS', 'T2M_CHAINS', 'T2M_FACE_JOINTS', 'T2M_FEET', 'HML_SLICES', 'HML_DIM', 'EVALUATOR_FORMAT',
            'CORRUPTIONS', 'MetricConfig', 'sqrtm_psd', 'gaussian_stats', 'frechet_from_stats', 'frechet_distance',
            'diversity', 'polynomial_kernel', 'mmd2_unbiased', 'kid', 'knn_radii', 'in_manifold', 'precision_recall',
-           'mode_coverage', 'centred_moving_average', 'foot_skating_frames', 'foot_skating', 'limb_sigma_mm', 'rot_y',
+           'mode_coverage', 'centred_moving_average', 'foot_skating_frames', 'foot_skating', 'limb_sigma_mm',
            'facing_yaw', 'canonicalize_joints', 'from_to_rotation', 'humanml3d_features', 'MovementConvEncoder',
            'MotionEncoderBiGRUCo', 'T2MEvaluator', 'nt_xent', 'MotionEvaluator', 'FamilyProbe', 'fit_family_probe',
            'predict_families', 'corrupt_motion', 'corrupt_motions', 'dataset_evaluator', 'evaluate', 'metrics_table',
@@ -218,11 +218,6 @@ HML_SLICES = {'root_rot_vel': slice(0, 1), 'root_lin_vel': slice(1, 3), 'root_y'
 HML_DIM = 263
 
 
-def rot_y(a) -> np.ndarray:
-    "Rotation matrices (..., 3, 3) about +y by angles a (...) (right-handed: z → x for a = π/2)."
-    a = np.asarray(a, dtype=np.float64)
-    c, s, o, l = np.cos(a), np.sin(a), np.zeros_like(a), np.ones_like(a)
-    return np.stack([np.stack([c, o, s], -1), np.stack([o, l, o], -1), np.stack([-s, o, c], -1)], -2)
 
 def facing_yaw(joints: np.ndarray, face_joints=T2M_FACE_JOINTS, smooth_sigma: float = 0.0) -> np.ndarray:
     """Angles a (T,) of the rotations R_y(a) that turn each frame's facing direction onto +z.
@@ -580,17 +575,20 @@ def corrupt_motions(motions, kind: str, strength: float, seed: int = 0) -> list[
 # %% ../nbs/10_metrics.ipynb #e159f3fd
 def dataset_evaluator(folder, seed: int = 0, refit: bool = False, progress: bool = False, **fit_kw) -> MotionEvaluator:
     """The MotionEvaluator of a dataset folder holding `train.npz` (e.g. `procedural.embedded_dataset()`): loads
-    `folder/evaluator.pt` when it was trained with the same seed, settings and number of clips, else trains it on the
-    train split and saves it there."""
+    `folder/evaluator.pt` when it was trained with the same seed and settings on the same `train.npz` (its SHA-256
+    is stored in the evaluator's config), else trains it on the train split and saves it there."""
+    import hashlib
     folder = Path(folder); train_file = folder / 'train.npz'
     if not train_file.is_file(): raise FileNotFoundError(f'dataset_evaluator: {train_file} does not exist')
     path = folder / 'evaluator.pt'
-    train, _ = load_motions(train_file)
+    digest = hashlib.sha256(train_file.read_bytes()).hexdigest()
     if path.is_file() and not refit:
         ev = MotionEvaluator.load(path)
-        if ev.config['seed'] == seed and ev.config['n_clips'] == len(train) and all(ev.config.get(k) == v for k, v in fit_kw.items()):
+        if ev.config['seed'] == seed and ev.config.get('train_sha256') == digest and all(ev.config.get(k) == v for k, v in fit_kw.items()):
             return ev
+    train, _ = load_motions(train_file)
     ev = MotionEvaluator.fit(train, seed=seed, progress=progress, **fit_kw)
+    ev.config['train_sha256'] = digest
     ev.save(path)
     return ev
 

@@ -11,7 +11,8 @@ import torch
 # %% auto #0
 __all__ = ['axis_angle_to_matrix', 'matrix_to_quaternion', 'quaternion_to_matrix', 'axis_angle_to_quaternion',
            'quaternion_to_axis_angle', 'matrix_to_axis_angle', 'matrix_to_6d', 'rot6d_to_matrix', 'axis_angle_to_6d',
-           'rot6d_to_axis_angle', 'quaternion_slerp', 'resample_index', 'resample_axis_angle', 'resample_linear']
+           'rot6d_to_axis_angle', 'rot_y', 'quaternion_slerp', 'resample_index', 'resample_axis_angle',
+           'resample_linear']
 
 # %% ../nbs/00_rotations.ipynb #d4337027
 def _skew(v: torch.Tensor) -> torch.Tensor:
@@ -100,6 +101,13 @@ def axis_angle_to_6d(aa: torch.Tensor) -> torch.Tensor:
 def rot6d_to_axis_angle(d6: torch.Tensor) -> torch.Tensor:
     "6D (..., 6) -> axis-angle (..., 3)."
     return matrix_to_axis_angle(rot6d_to_matrix(d6))
+
+# %% ../nbs/00_rotations.ipynb #b255252d
+def rot_y(a) -> np.ndarray:
+    "Rotation matrices (..., 3, 3) about +y by angles `a` (...) in radians, float64 (right-handed: z → x for a = π/2)."
+    a = np.asarray(a, dtype=np.float64)
+    c, s, o, l = np.cos(a), np.sin(a), np.zeros_like(a), np.ones_like(a)
+    return np.stack([np.stack([c, o, s], -1), np.stack([o, l, o], -1), np.stack([-s, o, c], -1)], -2)
 
 # %% ../nbs/00_rotations.ipynb #63d7ab3b
 def quaternion_slerp(q0: torch.Tensor, q1: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
