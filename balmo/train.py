@@ -9,7 +9,7 @@ import numpy as np
 import torch
 import torch.distributed as dist
 from tqdm.auto import tqdm
-from .body import Motion, load_motions
+from .body import Motion, load_motions, torch_threads
 from .unet import make_denoiser, UNET_PRESETS
 from .loss import LOSS_PRESETS, loss_preset, diffusion_loss, sample_sigma
 from .sampler import heun_sample
@@ -356,12 +356,10 @@ def train(cfg: dict, run_dir, data=None, progress: bool = True) -> Path:
     run_dir = Path(run_dir)
     owns_pg = _setup_distributed(cfg['device'])
     rank, world, local_rank = _dist_info()
-    threads = torch.get_num_threads()
     try:
-        if cfg['threads'] is not None: torch.set_num_threads(cfg['threads'])
-        return _train(cfg, run_dir, data, progress, rank, world, local_rank)
+        with torch_threads(cfg['threads'] or torch.get_num_threads()):     # None: keep the current thread count
+            return _train(cfg, run_dir, data, progress, rank, world, local_rank)
     finally:
-        torch.set_num_threads(threads)
         if owns_pg: dist.destroy_process_group()
 
 def _train(cfg, run_dir, data, progress, rank, world, local_rank) -> Path:
