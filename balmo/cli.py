@@ -47,8 +47,10 @@ def read_samples(path) -> list[Motion]:
 
 # %% ../nbs/13_cli.ipynb #86c69fd0
 def evaluate_samples(generated: list[Motion], data_dir, split: str = 'test', out=None, evaluator=None, seed: int = 0,
-                     body=None, progress: bool = True) -> dict:
-    "Metrics of `generated` against `data_dir/{split}.npz`, with the Real row (training clips, same count); writes JSON + markdown to `out`."
+                     body=None, progress: bool = True, real_draws: int = 10) -> dict:
+    """Metrics of `generated` against `data_dir/{split}.npz`, with the Real row (training clips, same count); writes JSON + markdown to `out`.
+    The Real row's FID is the mean over `real_draws` random training subsets (`metrics.subset_fids`), with `FID_std`
+    and the Real row's own draw as `FID_one_draw`."""
     from balmo import metrics as M
     train, ref = _load_split(data_dir, 'train'), _load_split(data_dir, split)
     body = body or ProxyBody()
@@ -57,6 +59,10 @@ def evaluate_samples(generated: list[Motion], data_dir, split: str = 'test', out
     rng = np.random.default_rng(seed)
     real = [train[i] for i in rng.choice(len(train), size=min(len(generated), len(train)), replace=False)]
     result = M.evaluate(generated, ref, train=real, evaluator=evaluator, body=body, probe=probe)
+    if real_draws > 1 and len(real) < len(train):
+        fids = M.subset_fids(evaluator.features(train, body), evaluator.features(ref, body), len(real), real_draws, seed)
+        row = result['rows']['Real']
+        row.update(FID_one_draw=row['FID'], FID=float(fids.mean()), FID_std=float(fids.std(ddof=1)), FID_draws=int(real_draws))
     result['reference_split'] = f'{Path(data_dir).name}/{split} ({len(ref)} clips)'
     if out is not None: M.write_metrics(result, out)
     return result

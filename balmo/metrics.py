@@ -25,7 +25,7 @@ __all__ = ['T2M_BONE_DIRS', 'T2M_CHAINS', 'T2M_FACE_JOINTS', 'T2M_FEET', 'HML_SL
            'facing_yaw', 'canonicalize_joints', 'from_to_rotation', 'humanml3d_features', 'MovementConvEncoder',
            'MotionEncoderBiGRUCo', 'T2MEvaluator', 'nt_xent', 'MotionEvaluator', 'FamilyProbe', 'fit_family_probe',
            'predict_families', 'corrupt_motion', 'corrupt_motions', 'dataset_evaluator', 'evaluate', 'metrics_table',
-           'write_metrics']
+           'write_metrics', 'subset_fids']
 
 # %% ../nbs/10_metrics.ipynb #695b7418
 @dataclass(frozen=True)
@@ -632,6 +632,7 @@ _COLUMNS = [('n', 'n', '{:d}'), ('FID', 'FID ↓', '{:.3f}'), ('Diversity', 'Div
 def _cell(r: dict, key: str, fmt) -> str:
     if key not in r: return '–'
     if key == 'KID': return f"{1e3 * r['KID']:.2f} ± {1e3 * r['KID_std']:.2f}"
+    if key == 'FID' and 'FID_std' in r: return f"{r['FID']:.3f} ± {r['FID_std']:.3f}"
     if key == 'mode_coverage': return f"{r[key]['coverage']:.2f} ({r[key]['normalized_entropy']:.2f})"
     return fmt.format(r[key])
 
@@ -651,3 +652,14 @@ def write_metrics(result: dict, out_dir) -> dict:
     paths['json'].write_text(json.dumps(result, indent=1) + '\n')
     paths['md'].write_text(metrics_table(result))
     return paths
+
+# %% ../nbs/10_metrics.ipynb #sf40e55c
+def subset_fids(feats, ref_feats, n: int, draws: int = 10, seed: int = 0) -> np.ndarray:
+    "FIDs (draws,) against `ref_feats` (M, D) of `draws` seeded random subsets of `n` rows of `feats` (N, D), each without replacement."
+    x, ref = _check_feats(feats, 'subset_fids: feats'), _check_feats(ref_feats, 'subset_fids: ref_feats')
+    if not 2 <= n <= len(x): raise ValueError(f'subset_fids: n must be in [2, {len(x)}] (rows of feats), got {n}')
+    if draws < 1: raise ValueError(f'subset_fids: draws must be >= 1, got {draws}')
+    ref_stats = gaussian_stats(ref)
+    rng = np.random.default_rng(seed)
+    return np.array([frechet_from_stats(*gaussian_stats(x[rng.choice(len(x), n, replace=False)]), *ref_stats)
+                     for _ in range(draws)])

@@ -13,18 +13,25 @@ from .body import Motion, N_BETAS
 from .loss import default_dim_weights
 
 # %% auto #0
-__all__ = ['NORMALIZATIONS', 'FeatureLayout', 'feature_moments', 'fit_stats', 'group_magnitudes', 'frame_defects', 'group_shares', 'FeatureTransform']
+__all__ = ['TAU_MODES', 'HORIZONTAL', 'NORMALIZATIONS', 'FeatureLayout', 'translation_to_velocity', 'velocity_to_translation', 'feature_moments', 'fit_stats', 'group_magnitudes', 'frame_defects', 'group_shares', 'FeatureTransform']
 
 # %% ../nbs/04_rotation_normalization.ipynb #8105d52b
+TAU_MODES = ('absolute', 'velocity')
+HORIZONTAL = (0, 2)       # τ's horizontal axes x, z (world y-up); 'velocity' mode differentiates these
+
 class FeatureLayout:
     """The channels-first feature layout `[J 126 | Phi 6 | tau 3 | beta 10]` (N = 145) and Motion ⇄ tensor packing.
 
-    `.names`, `.sizes`, `.slices` (dict name -> slice), `.n_features`, `.dim_weights` (float64 (4,), w_k = sqrt(N/4)/sqrt(N_k))."""
+    `.names`, `.sizes`, `.slices` (dict name -> slice), `.n_features`, `.dim_weights` (float64 (4,), w_k = sqrt(N/4)/sqrt(N_k)).
+    `tau`: 'absolute' (the paper: root translation in metres) or 'velocity' ([choice]: the horizontal translation as
+    per-frame displacements, the height absolute; see "Root translation as velocity" below)."""
     names: tuple = ('J', 'Phi', 'tau', 'beta')
     sizes: tuple = (21 * 6, 6, 3, N_BETAS)
     rotation_groups: tuple = ('J', 'Phi')  # groups holding 6D rotations (never mean-centred by EM normalisation)
 
-    def __init__(self):
+    def __init__(self, tau: str = 'absolute'):
+        if tau not in TAU_MODES: raise ValueError(f'FeatureLayout: tau must be one of {TAU_MODES}, got {tau!r}')
+        self.tau = tau
         ends = np.cumsum(self.sizes)
         self.slices = {n: slice(int(e - s), int(e)) for n, s, e in zip(self.names, self.sizes, ends)}
         self.n_features = int(ends[-1])
@@ -41,12 +48,13 @@ class FeatureLayout:
         return torch.repeat_interleave(v, torch.tensor(self.sizes))
 
     def __repr__(self):
-        return 'FeatureLayout(' + ' | '.join(f'{n} {s}' for n, s in zip(self.names, self.sizes)) + f'; N={self.n_features})'
+        return ('FeatureLayout(' + ' | '.join(f'{n} {s}' for n, s in zip(self.names, self.sizes)) + f'; N={self.n_features}'
+                + ('' if self.tau == 'absolute' else f'; tau={self.tau}') + ')')
 
     def __eq__(self, other):
-        return isinstance(other, FeatureLayout) and (self.names, self.sizes) == (other.names, other.sizes)
+        return isinstance(other, FeatureLayout) and (self.names, self.sizes, self.tau) == (other.names, other.sizes, other.tau)
 
-    def __hash__(self): return hash((self.names, self.sizes))
+    def __hash__(self): return hash((self.names, self.sizes, self.tau))
 
     def check(self, x, name: str = 'x') -> torch.Tensor:
         "Raise a ValueError unless `x` is a float tensor (B, N, L) with N = n_features and L >= 1."
@@ -68,9 +76,26 @@ def _motion_features(self: FeatureLayout, m: Motion) -> torch.Tensor:
     T = m.n_frames
     aa = torch.from_numpy(np.concatenate([m.pose_body, m.root_orient[:, None]], 1)).double()  # (T, 22, 3)
     d6 = matrix_to_6d(axis_angle_to_matrix(aa))                                                # (T, 22, 6)
-    f = torch.cat([d6[:, :21].reshape(T, -1), d6[:, 21], torch.from_numpy(m.trans).double(),
-                   torch.from_numpy(m.betas).double().expand(T, -1)], 1)
+    tau = torch.from_numpy(m.trans).double()
+    if self.tau == 'velocity': tau = translation_to_velocity(tau)
+    f = torch.cat([d6[:, :21].reshape(T, -1), d6[:, 21], tau, torch.from_numpy(m.betas).double().expand(T, -1)], 1)
     return f.T.to(torch.float32).contiguous()
+
+def translation_to_velocity(trans: torch.Tensor) -> torch.Tensor:
+    "(..., T, 3) root translation -> the same with x, z replaced by frame-to-frame displacements (frame 0 copies frame 1)."
+    v = trans.clone()
+    if trans.shape[-2] > 1:
+        d = trans[..., 1:, HORIZONTAL] - trans[..., :-1, HORIZONTAL]
+        v[..., 1:, HORIZONTAL], v[..., :1, HORIZONTAL] = d, d[..., :1, :]
+    else:
+        v[..., HORIZONTAL] = 0.0
+    return v
+
+def velocity_to_translation(v: torch.Tensor) -> torch.Tensor:
+    "Inverse of `translation_to_velocity` up to a horizontal offset: x, z are integrated from 0 at frame 0 (..., T, 3)."
+    t = v.clone()
+    t[..., HORIZONTAL] = v[..., HORIZONTAL].cumsum(-2) - v[..., :1, HORIZONTAL]
+    return t
 
 def _pack(self: FeatureLayout, motions) -> torch.Tensor:
     "Motions of equal length T -> features (B, N, T) float32 (a ValueError names the lengths otherwise)."
@@ -99,7 +124,8 @@ def _unpack(self: FeatureLayout, x: torch.Tensor, fps: float = 20.0, per_frame_b
         g = {n: c[:, s].transpose(1, 2) for n, s in self.slices.items()}                    # (B, L, N_k)
         pose = matrix_to_axis_angle(rot6d_to_matrix(g['J'].reshape(B, L, -1, 6))).numpy()       # (B, L, 21, 3)
         root = matrix_to_axis_angle(rot6d_to_matrix(g['Phi'])).numpy()                          # (B, L, 3)
-        trans, betas = g['tau'].numpy(), g['beta'].numpy()
+        tau = velocity_to_translation(g['tau']) if self.tau == 'velocity' else g['tau']
+        trans, betas = tau.numpy(), g['beta'].numpy()
         for b in range(B):
             meta = {'betas_per_frame': betas[b].astype(np.float32)} if per_frame_betas else {}
             out.append(Motion(root[b], pose[b], trans[b], betas[b].mean(0), fps=fps, meta=meta))
@@ -149,7 +175,8 @@ def feature_moments(feats, layout: FeatureLayout | None = None) -> dict:
 def fit_stats(feats, normalization: str = 'em', layout: FeatureLayout | None = None, eps: float = 1e-4) -> dict:
     """Fit per-channel `shift`, `scale` (float64 (N,)) so that x̂ = (x − shift) / scale.
 
-    'em': 6D groups ×√3 (shift 0, scale 1/√3); τ per-axis mean, one pooled isotropic scale; β per-element z-score.
+    'em': 6D groups ×√3 (shift 0, scale 1/√3); τ per-axis mean, one pooled isotropic scale (per-element z-score when
+    `layout.tau == 'velocity'`: displacements and height are different quantities); β per-element z-score.
     'zscore': per-element mean, per-group scale = the group's per-element std averaged (HumanML3D)."""
     layout = layout or FeatureLayout()
     if normalization not in NORMALIZATIONS:
@@ -163,7 +190,7 @@ def fit_stats(feats, normalization: str = 'em', layout: FeatureLayout | None = N
             scale[s] = std[s].mean()
         elif n in layout.rotation_groups:
             shift[s], scale[s] = 0.0, 1 / math.sqrt(3)
-        elif n == 'tau':
+        elif n == 'tau' and layout.tau == 'absolute':
             scale[s] = mo['var'][s].mean().sqrt()
         else:
             scale[s] = std[s]
@@ -256,7 +283,7 @@ class FeatureTransform:
         "JSON-friendly state: plain lists of floats (float64 round-trips exactly through JSON), strings, bools."
         return {'kind': _STATE_KIND, 'version': 1, 'normalization': self.normalization,
                 'use_dim_weights': self.use_dim_weights,
-                'layout': {'names': list(self.layout.names), 'sizes': list(self.layout.sizes)},
+                'layout': {'names': list(self.layout.names), 'sizes': list(self.layout.sizes), 'tau': self.layout.tau},
                 'dim_weights': self.layout.dim_weights.tolist(),
                 'shift': self.shift.tolist(), 'scale': self.scale.tolist(), 'info': self.info}
 
@@ -268,7 +295,7 @@ class FeatureTransform:
         if d.get('version') != 1: raise ValueError(f'from_state_dict: unsupported version {d.get("version")!r} (this balmo reads 1)')
         need = ['normalization', 'use_dim_weights', 'layout', 'dim_weights', 'shift', 'scale']
         if missing := [k for k in need if k not in d]: raise ValueError(f'from_state_dict: missing keys {missing}')
-        layout = FeatureLayout()
+        layout = FeatureLayout(d['layout'].get('tau', 'absolute'))   # states written before the option: absolute τ
         got = (tuple(d['layout'].get('names', ())), tuple(d['layout'].get('sizes', ())))
         if got != (layout.names, layout.sizes):
             raise ValueError(f'from_state_dict: the state was made for layout {got}, this balmo has {(layout.names, layout.sizes)}')

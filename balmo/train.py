@@ -13,7 +13,7 @@ from .body import Motion, load_motions, torch_threads
 from .unet import make_denoiser, UNET_PRESETS
 from .loss import LOSS_PRESETS, loss_preset, diffusion_loss, sample_sigma
 from .sampler import heun_sample
-from .normalize import FeatureLayout, FeatureTransform, NORMALIZATIONS
+from .normalize import FeatureLayout, FeatureTransform, NORMALIZATIONS, TAU_MODES
 
 # %% auto #0
 __all__ = ['TRAIN_PRESETS', 'RESUMABLE_KEYS', 'resolve_config', 'parse_overrides', 'config_diff', 'learning_rate',
@@ -26,6 +26,7 @@ _COMMON = dict(
     unet='tiny', unet_overrides={},            # balmo.unet.make_denoiser(unet, **unet_overrides)
     loss='final', P_mean=-0.4, P_std=1.0,      # balmo.loss.loss_preset(loss, P_mean=, P_std=, dim_weight=dim_weights)
     normalization='em', dim_weights=None,      # None: follow the loss preset (True for 'final')
+    tau='absolute',                            # root translation features: 'absolute' [paper] or 'velocity' (04_rotation_normalization)
     batch=32, max_length=192,                  # global batch (split over processes); crop length (multiple of 32)
     lr_ref=1e-2, lr_warmup_samples=0, lr_decay_samples=0,
     total_samples=1_000_000, minutes=None,     # stop at total_samples, or after `minutes` of training (if set)
@@ -86,6 +87,7 @@ def _validate(cfg: dict) -> dict:
     if c['loss'] not in LOSS_PRESETS: raise ValueError(f"config 'loss': unknown loss preset {c['loss']!r}; choose from {list(LOSS_PRESETS)}")
     if c['normalization'] not in NORMALIZATIONS:
         raise ValueError(f"config 'normalization' must be one of {NORMALIZATIONS}, got {c['normalization']!r}")
+    if c['tau'] not in TAU_MODES: raise ValueError(f"config 'tau' must be one of {TAU_MODES}, got {c['tau']!r}")
     if c['dim_weights'] is None: c['dim_weights'] = bool(LOSS_PRESETS[c['loss']].dim_weight)
     mult = 2 ** (len(c['unet_overrides'].get('channel_mult', UNET_PRESETS[c['unet']]['channel_mult'])) - 1)
     if c['max_length'] < mult or c['max_length'] % mult:
@@ -372,6 +374,7 @@ def _train(cfg, run_dir, data, progress, rank, world, local_rank) -> Path:
     cfg_path = run_dir / 'config.json'
     if cfg_path.exists() or ckpts:
         old = torch.load(ckpts[-1][1], map_location='cpu', weights_only=True)['config'] if ckpts else json.loads(cfg_path.read_text())
+        old = {'tau': 'absolute', **old}            # runs started before the `tau` option had absolute translation
         diff = config_diff(old, cfg)
         if diff:
             raise ValueError(f'{run_dir}: this run was started with a different config; differing keys (old, new): {diff}. '
@@ -382,7 +385,7 @@ def _train(cfg, run_dir, data, progress, rank, world, local_rank) -> Path:
         _atomic_write_text(cfg_path, json.dumps(cfg, indent=1) + '\n')
     # --- data and normalisation
     motions = load_training_motions(cfg, data)
-    layout = FeatureLayout()
+    layout = FeatureLayout(cfg['tau'])
     feats = [layout.pack([m])[0] for m in motions]                 # (145, T_i) per clip
     ck = torch.load(ckpts[-1][1], map_location='cpu', weights_only=True) if ckpts else None
     if ck is not None:
