@@ -55,12 +55,14 @@ def evaluate_samples(generated: list[Motion], data_dir, split: str = 'test', out
     train, ref = _load_split(data_dir, 'train'), _load_split(data_dir, split)
     body = body or ProxyBody()
     if evaluator is None: evaluator = M.dataset_evaluator(data_dir, seed=seed, progress=progress)
-    probe = M.fit_family_probe(evaluator, train) if all('family' in m.meta for m in train) else None
     rng = np.random.default_rng(seed)
     real = [train[i] for i in rng.choice(len(train), size=min(len(generated), len(train)), replace=False)]
+    labelled, draws = all('family' in m.meta for m in train), real_draws > 1 and len(real) < len(train)
+    f_train = evaluator.features(train, body) if labelled or draws else None     # one pass: the probe and the draws
+    probe = M.FamilyProbe.fit(f_train, [m.meta['family'] for m in train]) if labelled else None
     result = M.evaluate(generated, ref, train=real, evaluator=evaluator, body=body, probe=probe)
-    if real_draws > 1 and len(real) < len(train):
-        fids = M.subset_fids(evaluator.features(train, body), evaluator.features(ref, body), len(real), real_draws, seed)
+    if draws:
+        fids = M.subset_fids(f_train, evaluator.features(ref, body), len(real), real_draws, seed)
         row = result['rows']['Real']
         row.update(FID_one_draw=row['FID'], FID=float(fids.mean()), FID_std=float(fids.std(ddof=1)), FID_draws=int(real_draws))
     result['reference_split'] = f'{Path(data_dir).name}/{split} ({len(ref)} clips)'
