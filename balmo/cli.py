@@ -139,23 +139,48 @@ def quickstart(out='runs/quickstart', minutes: float = 6.0, seed: int = 0, n_sam
     return result
 
 # %% ../nbs/13_cli.ipynb #89346c0d
-def bench(presets=('tiny', 'small'), batch: int = 8, length: int = 192, n_repeat: int = 3, device: str = 'cpu') -> list[dict]:
-    "Forward time per U-Net preset and Heun sampling time per motion (31 NFE) on `device`; returns rows and prints them."
-    from balmo.unet import make_denoiser
+def bench(presets=('tiny', 'small'), length: int = 192, sample_batch: int = 8, train_batch: int | None = None,
+          n_repeat: int = 3, device: str = 'cpu') -> list[dict]:
+    """Speed of this machine for each training preset's network, built as `train` builds it (`train.build_model`), in
+    the preset's thread count: training samples/s (forward, backward and Adam step at the preset's batch, or
+    `train_batch`, and crop length; bf16 autocast on CUDA as in training), the denoiser's forward time at
+    `sample_batch` × `length` frames and the implied Heun sampling time per motion (31 NFE). Returns rows, prints them."""
+    from balmo.train import resolve_config, build_model
+    from balmo.loss import diffusion_loss
+    from balmo.normalize import FeatureLayout
+    from balmo.sampler import nfe_for
+    dev, nfe = torch.device(device), nfe_for(16)
+    sync = torch.cuda.synchronize if dev.type == 'cuda' else (lambda: None)
+    def timed(fn):                                          # seconds per call, after one warm-up call
+        fn(); sync(); t = time.perf_counter()
+        for _ in range(n_repeat): fn()
+        sync(); return (time.perf_counter() - t) / n_repeat
     rows = []
     for p in presets:
-        net = make_denoiser(p).to(device).eval()
-        x = torch.randn(batch, 145, length, device=device)
-        with torch.no_grad():
-            net(x, torch.ones(batch, device=device))
-            t = time.perf_counter()
-            for _ in range(n_repeat): net(x, torch.ones(batch, device=device))
-            dt = (time.perf_counter() - t) / n_repeat
-        n_par = sum(q.numel() for q in net.parameters())
-        rows.append(dict(preset=p, params_M=n_par / 1e6, forward_ms=dt * 1e3, batch=batch, length=length,
-                         sample_s_per_motion=31 * dt / batch))
-    print(f"{'preset':8} {'params (M)':>10} {'forward ms':>11} {'31-NFE s/motion':>16}   (batch {batch}, {length} frames, {device})")
-    for r in rows: print(f"{r['preset']:8} {r['params_M']:10.2f} {r['forward_ms']:11.1f} {r['sample_s_per_motion']:16.3f}")
+        cfg = resolve_config(p)
+        layout = FeatureLayout(cfg['tau'])
+        net, loss_cfg, opt = build_model(cfg, layout)
+        net.to(dev)
+        B, L = train_batch or cfg['batch'], cfg['max_length']
+        with torch_threads(cfg['threads'] or torch.get_num_threads()):
+            x0 = torch.randn(B, layout.n_features, L, device=dev)
+            def step():
+                with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=cfg['bf16'] and dev.type == 'cuda'):
+                    loss, _ = diffusion_loss(net, x0, layout, loss_cfg)
+                opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
+            dt_train = timed(step)
+            net.eval()
+            x, sig = torch.randn(sample_batch, layout.n_features, length, device=dev), torch.ones(sample_batch, device=dev)
+            with torch.no_grad(): dt_fwd = timed(lambda: net(x, sig))
+        rows.append(dict(preset=p, params_M=sum(q.numel() for q in net.parameters()) / 1e6, threads=torch.get_num_threads()
+                         if cfg['threads'] is None else cfg['threads'], train_batch=B, crop=L,
+                         train_samples_per_s=B / dt_train, forward_ms=dt_fwd * 1e3, sample_batch=sample_batch,
+                         length=length, sample_s_per_motion=nfe * dt_fwd / sample_batch))
+    print(f"{'preset':8} {'params (M)':>10} {'threads':>7} {'train samples/s':>16} {'forward ms':>11} {'31-NFE s/motion':>16}"
+          f"   ({device}; training at each preset's batch and crop, sampling at batch {sample_batch} x {length} frames)")
+    for r in rows:
+        print(f"{r['preset']:8} {r['params_M']:10.2f} {r['threads']:7d} {r['train_samples_per_s']:16.1f} "
+              f"{r['forward_ms']:11.1f} {r['sample_s_per_motion']:16.3f}")
     return rows
 
 # %% ../nbs/13_cli.ipynb #6ac0656b
@@ -184,6 +209,7 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument('--body-model', required=True); r.add_argument('--out', required=True)
     b = sub.add_parser('bench', help='speed of this machine')
     b.add_argument('--device', default='cpu'); b.add_argument('--presets', default='tiny,small')
+    b.add_argument('--length', type=int, default=192); b.add_argument('--sample-batch', type=int, default=8)
     return p
 
 def _print_result(result: dict) -> None:
@@ -218,7 +244,7 @@ def _run(a) -> int:
                       _existing(a.body_model, 'body model'), a.out)
         print(format_report(rep))
     elif a.cmd == 'bench':
-        bench(tuple(a.presets.split(',')), device=a.device)
+        bench(tuple(a.presets.split(',')), length=a.length, sample_batch=a.sample_batch, device=a.device)
     return 0
 
 def main(argv: list[str] | None = None) -> int:

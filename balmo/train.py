@@ -18,7 +18,7 @@ from .normalize import FeatureLayout, FeatureTransform, NORMALIZATIONS, TAU_MODE
 # %% auto #0
 __all__ = ['TRAIN_PRESETS', 'RESUMABLE_KEYS', 'resolve_config', 'parse_overrides', 'config_diff', 'learning_rate',
            'sigma_rel_to_gamma', 'gamma_to_sigma_rel', 'PowerEMA', 'CropSampler', 'list_files', 'load_training_motions',
-           'train', 'Snapshot', 'main']
+           'build_model', 'train', 'Snapshot', 'main']
 
 # %% ../nbs/09_train.ipynb #d1f9ab78
 _COMMON = dict(
@@ -350,6 +350,17 @@ def _truncate_log(path: Path, step: int) -> None:
     _atomic_write_text(path, ''.join(l + '\n' for l in keep))
 
 # %% ../nbs/09_train.ipynb #2b6ff35c
+def build_model(cfg: dict, layout: FeatureLayout | None = None):
+    """(denoiser, loss config, Adam optimizer) for a resolved `cfg`, as `train` builds them: the denoiser's weights are
+    seeded with cfg['seed'] (`balmo bench` times this same network)."""
+    layout = layout or FeatureLayout(cfg['tau'])
+    loss_cfg = loss_preset(cfg['loss'], P_mean=cfg['P_mean'], P_std=cfg['P_std'], dim_weight=cfg['dim_weights'])
+    torch.manual_seed(cfg['seed'])
+    net = make_denoiser(cfg['unet'], channels=layout.n_features, n_logvar=loss_cfg.n_logvar(len(layout.names)),
+                        **cfg['unet_overrides'])
+    opt = torch.optim.Adam(net.parameters(), lr=cfg['lr_ref'], betas=(0.9, 0.99), eps=1e-8)
+    return net, loss_cfg, opt
+
 def train(cfg: dict, run_dir, data=None, progress: bool = True) -> Path:
     """Train (or resume) the run in `run_dir` with config `cfg` (see `resolve_config`); returns the newest snapshot path.
     `data`: None (cfg['data_dir'] or the embedded dataset), a folder with train.npz, or a list of Motions.
@@ -394,16 +405,12 @@ def _train(cfg, run_dir, data, progress, rank, world, local_rank) -> Path:
         transform = FeatureTransform.fit(feats, cfg['normalization'], cfg['dim_weights'], layout)
     clips = [transform.encode(f[None])[0].contiguous() for f in feats]   # normalised once; crops are views
     del feats
-    loss_cfg = loss_preset(cfg['loss'], P_mean=cfg['P_mean'], P_std=cfg['P_std'], dim_weight=cfg['dim_weights'])
     # --- model, optimizer, EMA
-    torch.manual_seed(cfg['seed'])
-    net = make_denoiser(cfg['unet'], channels=layout.n_features, n_logvar=loss_cfg.n_logvar(len(layout.names)),
-                        **cfg['unet_overrides'])
+    net, loss_cfg, opt = build_model(cfg, layout)
     sampler = CropSampler([c.shape[1] for c in clips], cfg['max_length'], net.length_multiple)
     if sampler.n_skipped and rank == 0:
         warnings.warn(f'{sampler.n_skipped} of {len(clips)} training clips have fewer than {net.length_multiple} frames '
                       f'(the U-Net\'s length multiple) and are not used', stacklevel=3)
-    opt = torch.optim.Adam(net.parameters(), lr=cfg['lr_ref'], betas=(0.9, 0.99), eps=1e-8)
     ema = PowerEMA(net, cfg['ema_std'])
     step, elapsed = 0, 0.0
     if ck is not None:
