@@ -351,8 +351,8 @@ def _truncate_log(path: Path, step: int) -> None:
 
 # %% ../nbs/09_train.ipynb #2b6ff35c
 def build_model(cfg: dict, layout: FeatureLayout | None = None):
-    """(denoiser, loss config, Adam optimizer) for a resolved `cfg`, as `train` builds them: the denoiser's weights are
-    seeded with cfg['seed'] (`balmo bench` times this same network)."""
+    """(denoiser, loss config, Adam optimizer) for a resolved `cfg`, as `train` builds them. Seeds torch's global
+    generator with cfg['seed'] before drawing the initial weights (`balmo bench` times this same network)."""
     layout = layout or FeatureLayout(cfg['tau'])
     loss_cfg = loss_preset(cfg['loss'], P_mean=cfg['P_mean'], P_std=cfg['P_std'], dim_weight=cfg['dim_weights'])
     torch.manual_seed(cfg['seed'])
