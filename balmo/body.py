@@ -91,9 +91,13 @@ def bone_lengths(joints, parents=SMPL22_PARENTS):
 
 # %% ../nbs/01_body.ipynb #tthr0002
 class torch_threads:
-    "Run torch on `n` threads inside the block and restore the previous count afterwards (small tensors: fewer threads are faster and bit-reproducible)."
-    def __init__(self, n: int = 1): self.n = n
-    def __enter__(self): self.prev = torch.get_num_threads(); torch.set_num_threads(self.n); return self
+    """Run torch on `n` threads inside the block and restore the previous count afterwards (small tensors: fewer threads
+    are faster and bit-reproducible). `n=None` keeps the current count (a config's `threads: null`)."""
+    def __init__(self, n: int | None = 1): self.n = n
+    def __enter__(self):
+        self.prev = torch.get_num_threads()
+        if self.n is not None: torch.set_num_threads(self.n)
+        return self
     def __exit__(self, *a): torch.set_num_threads(self.prev)
 
 # %% ../nbs/01_body.ipynb #2a17077e

@@ -120,7 +120,7 @@ def quickstart(out='runs/quickstart', minutes: float = 6.0, seed: int = 0, n_sam
     t = time.time(); snap_path = train(cfg, out / 'run', progress=progress); times['train_s'] = time.time() - t
     t = time.time()
     snap = Snapshot.load(snap_path)
-    with torch_threads(cfg.get('threads') or torch.get_num_threads()):   # the preset's CPU thread count (tiny: 2)
+    with torch_threads(cfg['threads']):                 # the preset's CPU thread count (tiny: 2; None: keep the current)
         generated = snap.sample(n_samples, seed=seed, length=length, n_levels=16, progress=progress)
     times['sample_s'] = time.time() - t
     save_samples_npz(out / 'samples.npz', generated)
@@ -162,7 +162,8 @@ def bench(presets=('tiny', 'small'), length: int = 192, sample_batch: int = 8, t
         net, loss_cfg, opt = build_model(cfg, layout)
         net.to(dev)
         B, L = train_batch or cfg['batch'], cfg['max_length']
-        with torch_threads(cfg['threads'] or torch.get_num_threads()):
+        with torch_threads(cfg['threads']):
+            threads = torch.get_num_threads()
             x0 = torch.randn(B, layout.n_features, L, device=dev)
             def step():
                 with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=cfg['bf16'] and dev.type == 'cuda'):
@@ -172,8 +173,7 @@ def bench(presets=('tiny', 'small'), length: int = 192, sample_batch: int = 8, t
             net.eval()
             x, sig = torch.randn(sample_batch, layout.n_features, length, device=dev), torch.ones(sample_batch, device=dev)
             with torch.no_grad(): dt_fwd = timed(lambda: net(x, sig))
-        rows.append(dict(preset=p, params_M=sum(q.numel() for q in net.parameters()) / 1e6, threads=torch.get_num_threads()
-                         if cfg['threads'] is None else cfg['threads'], train_batch=B, crop=L,
+        rows.append(dict(preset=p, params_M=sum(q.numel() for q in net.parameters()) / 1e6, threads=threads, train_batch=B, crop=L,
                          train_samples_per_s=B / dt_train, forward_ms=dt_fwd * 1e3, sample_batch=sample_batch,
                          length=length, sample_s_per_motion=nfe * dt_fwd / sample_batch))
     print(f"{'preset':8} {'params (M)':>10} {'threads':>7} {'train samples/s':>16} {'forward ms':>11} {'31-NFE s/motion':>16}"

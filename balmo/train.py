@@ -370,7 +370,7 @@ def train(cfg: dict, run_dir, data=None, progress: bool = True) -> Path:
     owns_pg = _setup_distributed(cfg['device'])
     rank, world, local_rank = _dist_info()
     try:
-        with torch_threads(cfg['threads'] or torch.get_num_threads()):     # None: keep the current thread count
+        with torch_threads(cfg['threads']):                              # None: keep the current thread count
             return _train(cfg, run_dir, data, progress, rank, world, local_rank)
     finally:
         if owns_pg: dist.destroy_process_group()
