@@ -12,8 +12,8 @@ import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['LOSS_PRESETS', 'LossConfig', 'loss_preset', 'GroupSpec', 'default_dim_weights', 'resolve_groups', 'edm_lambda',
-           'sample_sigma', 'group_mse', 'loss_terms', 'diffusion_loss', 'grad_norm_by_sigma', 'flatness']
+__all__ = ['LOSS_PRESETS', 'SIGMA_RANGE', 'LossConfig', 'loss_preset', 'GroupSpec', 'default_dim_weights', 'resolve_groups',
+           'edm_lambda', 'sample_sigma', 'group_mse', 'loss_terms', 'diffusion_loss', 'grad_norm_by_sigma', 'flatness']
 
 # %% ../nbs/07_loss.ipynb #52acdaf3
 _WEIGHTINGS = ('edm2', 'balanced')
@@ -27,6 +27,7 @@ class LossConfig:
     dim_weight: bool = True        # multiply group k's θ-term by w_k = sqrt(N/K)/sqrt(N_k)
     P_mean: float = -0.4           # ln σ ~ N(P_mean, P_std²)   [choice: EDM2 default]
     P_std: float = 1.0
+    P_uniform: float = 0.0         # share of σ drawn log-uniformly over the sampler's range [0.002, 80] [choice]
     sigma_data: float = 1.0        # [choice] the normalised, w-weighted features have expected magnitude 1
 
     def __post_init__(self):
@@ -40,6 +41,8 @@ class LossConfig:
             raise ValueError(f'LossConfig needs P_std > 0 and a finite P_mean, got {self.P_mean}, {self.P_std}')
         if not self.sigma_data > 0:
             raise ValueError(f'LossConfig.sigma_data must be > 0, got {self.sigma_data}')
+        if not 0 <= self.P_uniform < 1:
+            raise ValueError(f'LossConfig.P_uniform must be in [0, 1), got {self.P_uniform}')
 
     def n_logvar(self, n_groups: int) -> int:
         "How many uncertainty outputs the denoiser must return: 1 ('single') or `n_groups` ('per_group')."
@@ -132,10 +135,18 @@ def _randn(shape, generator: torch.Generator | None, device, dtype) -> torch.Ten
     if generator is None: return torch.randn(shape, device=device, dtype=dtype)
     return torch.randn(shape, generator=generator, device=generator.device, dtype=dtype).to(device)
 
+SIGMA_RANGE = (0.002, 80.0)      # the sampler's noise levels (08_sampler): σ_min, σ_max
+
 def sample_sigma(n: int, cfg: LossConfig, generator: torch.Generator | None = None,
                  device=None, dtype=torch.float32) -> torch.Tensor:
-    "Training noise levels (n,): ln σ ~ N(P_mean, P_std²) (EDM's log-normal)."
-    return (cfg.P_mean + cfg.P_std * _randn((n,), generator, device, dtype)).exp()
+    """Training noise levels (n,): ln σ ~ N(P_mean, P_std²) (EDM's log-normal); with `cfg.P_uniform` > 0, that share
+    of the draws is replaced by ln σ uniform over `SIGMA_RANGE` (two more uniform draws per σ, only then)."""
+    s = (cfg.P_mean + cfg.P_std * _randn((n,), generator, device, dtype)).exp()
+    if cfg.P_uniform > 0:
+        u = torch.rand((2, n), generator=generator, device=generator.device if generator is not None else device, dtype=dtype).to(device)
+        lo, hi = math.log(SIGMA_RANGE[0]), math.log(SIGMA_RANGE[1])
+        s = torch.where(u[0] < cfg.P_uniform, (lo + (hi - lo) * u[1]).exp(), s)
+    return s
 
 def group_mse(D: torch.Tensor, x0: torch.Tensor, spec: GroupSpec) -> torch.Tensor:
     "Per-sample, per-group mean squared error (B, K): mean over group k's channels and all frames of (D - x0)²."

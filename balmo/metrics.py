@@ -22,10 +22,10 @@ __all__ = ['T2M_BONE_DIRS', 'T2M_CHAINS', 'T2M_FACE_JOINTS', 'T2M_FEET', 'HML_SL
            'CORRUPTIONS', 'MetricConfig', 'sqrtm_psd', 'gaussian_stats', 'frechet_from_stats', 'frechet_distance',
            'diversity', 'polynomial_kernel', 'mmd2_unbiased', 'kid', 'knn_radii', 'in_manifold', 'precision_recall',
            'mode_coverage', 'centred_moving_average', 'foot_skating_frames', 'foot_skating', 'limb_sigma_mm',
-           'facing_yaw', 'canonicalize_joints', 'from_to_rotation', 'humanml3d_features', 'MovementConvEncoder',
-           'MotionEncoderBiGRUCo', 'T2MEvaluator', 'nt_xent', 'MotionEvaluator', 'FamilyProbe', 'fit_family_probe',
-           'predict_families', 'corrupt_motion', 'corrupt_motions', 'dataset_evaluator', 'evaluate', 'metrics_table',
-           'write_metrics', 'subset_fids']
+           'joint_acceleration', 'facing_yaw', 'canonicalize_joints', 'from_to_rotation', 'humanml3d_features',
+           'MovementConvEncoder', 'MotionEncoderBiGRUCo', 'T2MEvaluator', 'nt_xent', 'MotionEvaluator', 'FamilyProbe',
+           'fit_family_probe', 'predict_families', 'corrupt_motion', 'corrupt_motions', 'dataset_evaluator', 'evaluate',
+           'metrics_table', 'write_metrics', 'subset_fids']
 
 # %% ../nbs/10_metrics.ipynb #695b7418
 @dataclass(frozen=True)
@@ -202,6 +202,20 @@ def limb_sigma_mm(joints, parents: Sequence[int] = SMPL22_PARENTS) -> float:
         L = np.linalg.norm(s[:, child] - s[:, par], axis=-1)                       # (T, bones) metres
         per_clip.append(1000.0 * L.std(0).mean())
     return float(np.mean(per_clip))
+
+# %% ../nbs/10_metrics.ipynb #30608611
+def joint_acceleration(joints, fps: float = 20.0, edge: int = 2) -> dict:
+    """RMS joint acceleration (m/s²) from second differences × fps²: over all clips, joints and frames ('rms'), over the
+    first and last `edge` acceleration frames of each clip ('edge') and the frames between ('middle'). joints (N,T,J,3) or list."""
+    seqs = _as_joint_list(joints, 'joint_acceleration')
+    parts = {'rms': [], 'edge': [], 'middle': []}
+    for s in seqs:
+        if len(s) < 2 * edge + 3: raise ValueError(f'joint_acceleration: clips need at least {2 * edge + 3} frames, got {len(s)}')
+        a2 = (((s[2:] - 2 * s[1:-1] + s[:-2]) * fps ** 2) ** 2).sum(-1)          # squared magnitude (T-2, J)
+        parts['rms'].append(a2.ravel())
+        parts['edge'].append(np.concatenate([a2[:edge], a2[-edge:]]).ravel())
+        parts['middle'].append(a2[edge:-edge].ravel())
+    return {k: float(np.sqrt(np.concatenate(v).mean())) for k, v in parts.items()}
 
 # %% ../nbs/10_metrics.ipynb #9020fb63
 # HumanML3D's skeleton template (Guo et al. 2022): unit direction of every bone in the rest pose, indexed by the

@@ -10,22 +10,25 @@ import torch
 import torch.distributed as dist
 from tqdm.auto import tqdm
 from .body import Motion, load_motions, torch_threads
-from .unet import make_denoiser, UNET_PRESETS
+from .unet import make_denoiser, UNET_PRESETS, LOGVAR_HEADS
 from .loss import LOSS_PRESETS, loss_preset, diffusion_loss, sample_sigma
-from .sampler import heun_sample
+from .sampler import heun_sample, edm_sigmas
 from .normalize import FeatureLayout, FeatureTransform, NORMALIZATIONS, TAU_MODES
 
 # %% auto #0
 __all__ = ['TRAIN_PRESETS', 'RESUMABLE_KEYS', 'resolve_config', 'parse_overrides', 'config_diff', 'learning_rate',
            'sigma_rel_to_gamma', 'gamma_to_sigma_rel', 'PowerEMA', 'CropSampler', 'list_files', 'load_training_motions',
-           'build_model', 'train', 'Snapshot', 'main']
+           'build_model', 'train', 'Snapshot', 'denoising_errors', 'format_denoising_errors', 'main']
 
 # %% ../nbs/09_train.ipynb #d1f9ab78
 _COMMON = dict(
     seed=0,
     unet='tiny', unet_overrides={},            # balmo.unet.make_denoiser(unet, **unet_overrides)
-    loss='final', P_mean=-0.4, P_std=1.0,      # balmo.loss.loss_preset(loss, P_mean=, P_std=, dim_weight=dim_weights)
-    normalization='em', dim_weights=None,      # None: follow the loss preset (True for 'final')
+    logvar_head='mp',                          # the uncertainty head: 'mp' (EDM2's magnitude-preserving linear) or 'linear' (06_unet)
+    loss='final', P_mean=-0.4, P_std=1.0,      # balmo.loss.loss_preset(loss, P_mean=, P_std=, P_uniform=, dim_weight=loss_dim_weights)
+    P_uniform=0.0,                             # share of training σ drawn log-uniformly over [0.002, 80] (07_loss) [choice]
+    normalization='em', dim_weights=None,      # w_k on the features; None: follow the loss preset (True for 'final')
+    loss_dim_weights=None,                     # w_k on each group's loss term; None: same as dim_weights (see below)
     tau='absolute',                            # root translation features: 'absolute' [paper] or 'velocity' (04_rotation_normalization)
     batch=32, max_length=192,                  # global batch (split over processes); crop length (multiple of 32)
     lr_ref=1e-2, lr_warmup_samples=0, lr_decay_samples=0,
@@ -46,7 +49,7 @@ TRAIN_PRESETS: dict[str, dict] = {
     # noise levels far too slowly for a minutes-long run) and EDM1's wider noise distribution (P_mean -1.2, P_std 1.2).
     # Two threads (the quickstart's 2 cores): run it alone, since OpenMP threads that share a busy CPU spin and slow down.
     'tiny': {**_COMMON, 'preset': 'tiny', 'unet': 'tiny', 'unet_overrides': {'model_channels': 64, 'channel_mult': [4, 1, 1, 1, 1, 1]},
-             'loss': 'baseline', 'dim_weights': True, 'P_mean': -1.2, 'P_std': 1.2,
+             'loss': 'baseline', 'dim_weights': True, 'logvar_head': 'linear', 'P_mean': -1.2, 'P_std': 1.2,
              'batch': 32, 'max_length': 64, 'lr_ref': 2e-2, 'lr_warmup_samples': 1_000, 'lr_decay_samples': 8_000,
              'total_samples': 400_000, 'checkpoint_every_samples': 8_000, 'snapshot_every': 100_000, 'threads': 2},
     # one GPU, an hour-scale run [choice]
@@ -60,7 +63,7 @@ TRAIN_PRESETS: dict[str, dict] = {
 }
 
 _ALIASES = {'lr': 'lr_ref'}
-_NULLABLE = {'minutes': float, 'grad_clip': float, 'data_dir': str, 'dim_weights': bool, 'threads': int}
+_NULLABLE = {'minutes': float, 'grad_clip': float, 'data_dir': str, 'dim_weights': bool, 'loss_dim_weights': bool, 'threads': int}
 # keys that may change between a run and its resumption (they do not change what a step computes)
 RESUMABLE_KEYS = ('total_samples', 'minutes', 'checkpoint_every_samples', 'snapshot_every', 'keep_checkpoints',
                   'log_every', 'device', 'compile', 'threads')
@@ -89,6 +92,9 @@ def _validate(cfg: dict) -> dict:
         raise ValueError(f"config 'normalization' must be one of {NORMALIZATIONS}, got {c['normalization']!r}")
     if c['tau'] not in TAU_MODES: raise ValueError(f"config 'tau' must be one of {TAU_MODES}, got {c['tau']!r}")
     if c['dim_weights'] is None: c['dim_weights'] = bool(LOSS_PRESETS[c['loss']].dim_weight)
+    if c['loss_dim_weights'] is None: c['loss_dim_weights'] = c['dim_weights']
+    if c['logvar_head'] not in LOGVAR_HEADS: raise ValueError(f"config 'logvar_head' must be one of {LOGVAR_HEADS}, got {c['logvar_head']!r}")
+    if 'logvar_head' in c['unet_overrides']: raise ValueError("set 'logvar_head' as a config key, not in unet_overrides")
     mult = 2 ** (len(c['unet_overrides'].get('channel_mult', UNET_PRESETS[c['unet']]['channel_mult'])) - 1)
     if c['max_length'] < mult or c['max_length'] % mult:
         raise ValueError(f"config 'max_length'={c['max_length']} must be a positive multiple of {mult} (the U-Net's length multiple)")
@@ -354,10 +360,11 @@ def build_model(cfg: dict, layout: FeatureLayout | None = None):
     """(denoiser, loss config, Adam optimizer) for a resolved `cfg`, as `train` builds them. Seeds torch's global
     generator with cfg['seed'] before drawing the initial weights (`balmo bench` times this same network)."""
     layout = layout or FeatureLayout(cfg['tau'])
-    loss_cfg = loss_preset(cfg['loss'], P_mean=cfg['P_mean'], P_std=cfg['P_std'], dim_weight=cfg['dim_weights'])
+    loss_cfg = loss_preset(cfg['loss'], P_mean=cfg['P_mean'], P_std=cfg['P_std'], P_uniform=cfg['P_uniform'],
+                           dim_weight=cfg['loss_dim_weights'])
     torch.manual_seed(cfg['seed'])
     net = make_denoiser(cfg['unet'], channels=layout.n_features, n_logvar=loss_cfg.n_logvar(len(layout.names)),
-                        **cfg['unet_overrides'])
+                        logvar_head=cfg['logvar_head'], **cfg['unet_overrides'])
     opt = torch.optim.Adam(net.parameters(), lr=cfg['lr_ref'], betas=(0.9, 0.99), eps=1e-8)
     return net, loss_cfg, opt
 
@@ -385,7 +392,8 @@ def _train(cfg, run_dir, data, progress, rank, world, local_rank) -> Path:
     cfg_path = run_dir / 'config.json'
     if cfg_path.exists() or ckpts:
         old = torch.load(ckpts[-1][1], map_location='cpu', weights_only=True)['config'] if ckpts else json.loads(cfg_path.read_text())
-        old = {'tau': 'absolute', **old}            # runs started before the `tau` option had absolute translation
+        # runs started before these options had absolute translation, the plain linear uncertainty head and w_k in the loss iff on the features
+        old = {'tau': 'absolute', 'logvar_head': 'linear', 'loss_dim_weights': old.get('dim_weights'), 'P_uniform': 0.0, **old}
         diff = config_diff(old, cfg)
         if diff:
             raise ValueError(f'{run_dir}: this run was started with a different config; differing keys (old, new): {diff}. '
@@ -527,7 +535,7 @@ class Snapshot:
         else:
             if not 0 <= int(ema) < len(stds): raise ValueError(f'{path}: EMA index {ema} out of range (stored σ_rel {stds})')
             i = int(ema)
-        dc = dict(d['denoiser_config'])
+        dc = {'logvar_head': 'linear', **d['denoiser_config']}   # snapshots before the option had the plain linear head
         net = make_denoiser(dc.pop('preset'), channels=dc.pop('channels'), n_logvar=dc.pop('n_logvar'), **dc)
         net.load_state_dict(d['ema'][i])
         net.to(device).eval().requires_grad_(False)
@@ -535,27 +543,74 @@ class Snapshot:
 
     @torch.no_grad()
     def sample_features(self, n: int, seed: int = 0, length: int = 192, n_levels: int = 16, batch_size: int = 64,
-                        progress: bool = False, sigma_min: float = 0.002) -> torch.Tensor:
-        "Normalised features x̂ (n, 145, length) from the PF-ODE sampler (31 NFE for 16 levels down to `sigma_min`)."
+                        progress: bool = False, sigma_min: float = 0.002, margin: int = 0) -> torch.Tensor:
+        """Normalised features x̂ (n, 145, length) from the PF-ODE sampler (31 NFE for 16 levels down to `sigma_min`).
+        `margin` > 0 [choice]: sample `length + 2·margin` frames and drop `margin` at each end (the U-Net's clip edges)."""
         if n < 1: raise ValueError(f'sample: n must be >= 1, got {n}')
+        if margin < 0: raise ValueError(f'sample: margin must be >= 0, got {margin}')
         m = self.denoiser.length_multiple
-        if length < m or length % m: raise ValueError(f'sample: length {length} must be a positive multiple of {m}')
+        if length < 1 or (length + 2 * margin) % m:
+            raise ValueError(f'sample: length + 2·margin = {length + 2 * margin} must be a positive multiple of {m}'
+                             + (f' (length {length}, margin {margin})' if margin else ''))
+        length = length + 2 * margin
         dev = next(self.denoiser.parameters()).device
         seeds = [int(np.random.SeedSequence([int(seed), i]).generate_state(1)[0]) for i in range(n)]
         x, info = heun_sample(self.denoiser, (n, self.transform.layout.n_features, length), seeds=seeds,
                               n_levels=n_levels, sigma_min=sigma_min, batch_size=batch_size, progress=progress,
                               device=dev, return_info=True)
         self.last_nfe = info['nfe']                       # counted denoiser evaluations per sample (31 for 16 levels)
-        return x.cpu()
+        return x[..., margin:x.shape[-1] - margin].cpu()
 
     def sample(self, n: int, seed: int = 0, length: int = 192, n_levels: int = 16, batch_size: int = 64,
-               progress: bool = False) -> list[Motion]:
-        "`n` generated Motions of `length` frames (20 fps), decoded from `sample_features`."
-        x = self.sample_features(n, seed, length, n_levels, batch_size, progress)
+               progress: bool = False, margin: int = 0) -> list[Motion]:
+        "`n` generated Motions of `length` frames (20 fps), decoded from `sample_features` (see there for `margin`)."
+        x = self.sample_features(n, seed, length, n_levels, batch_size, progress, margin=margin)
         return self.transform.decode_motions(x.to(torch.float64), fps=20.0)
 
     def __repr__(self):
         return f"Snapshot({self.path}, preset={self.config.get('preset')!r}, samples={self.samples}, ema σ_rel={self.ema_std})"
+
+# %% ../nbs/09_train.ipynb #12504cba
+def denoising_errors(denoiser, transform: FeatureTransform, motions: Sequence[Motion], sigmas: Sequence[float] | None = None,
+                     length: int = 64, n_clips: int = 128, seed: int = 0, edge: int = 4, batch_size: int = 64) -> dict:
+    """Held-out denoising error as a fraction of the noise put in, per feature group and noise level:
+    err/σ² = mean over clips, channels and frames of (D(x0 + σn; σ) − x0)² / σ² in the network's (normalised, weighted)
+    units; 1 = no better than returning the noisy input. `sigmas`: default the sampler's 16 levels (`edm_sigmas(16)`).
+    `n_clips` random `length`-frame crops (seeded) of the clips that have `length` frames; the same noise at every σ.
+    Also the error of the first and last `edge` frames ('edge') and of the frames between ('middle') over all channels.
+    Returns {'sigmas', 'groups': {name: [...]}, 'all', 'edge', 'middle', 'n_clips', 'length'}."""
+    rng = np.random.default_rng(seed)
+    clips = [m for m in motions if m.n_frames >= length]
+    if not clips: raise ValueError(f'denoising_errors: no clip has {length} frames')
+    pick = rng.choice(len(clips), size=min(n_clips, len(clips)), replace=False)
+    crops = [clips[i].crop(int(rng.integers(clips[i].n_frames - length + 1)), length) for i in pick]
+    x0 = transform.encode_motions(crops).to(torch.float32)
+    noise = torch.randn(x0.shape, generator=torch.Generator().manual_seed(seed))
+    sig = [float(s) for s in (edm_sigmas(16)[:-1] if sigmas is None else sigmas)]
+    p0 = next(iter(denoiser.parameters()), None) if isinstance(denoiser, torch.nn.Module) else None
+    dev = p0.device if p0 is not None else torch.device('cpu')
+    out = {'sigmas': sig, 'groups': {n: [] for n in transform.layout.names}, 'all': [], 'edge': [], 'middle': [],
+           'n_clips': len(crops), 'length': length}
+    with torch.no_grad():
+        for s in sig:
+            e = torch.cat([(denoiser((x0[b] + s * noise[b]).to(dev), s).cpu().double() - x0[b].double()).square()
+                           for b in torch.arange(len(x0)).split(batch_size)]) / s ** 2
+            for n, sl in transform.layout.slices.items(): out['groups'][n].append(float(e[:, sl].mean()))
+            per_frame = e.mean((0, 1))
+            out['all'].append(float(per_frame.mean()))
+            out['edge'].append(float(torch.cat([per_frame[:edge], per_frame[-edge:]]).mean()))
+            out['middle'].append(float(per_frame[edge:-edge].mean()))
+    return out
+
+def format_denoising_errors(d: dict) -> str:
+    "A markdown table of `denoising_errors`: one row per σ, err/σ² per group, all channels, edge and middle frames."
+    names = list(d['groups'])
+    lines = [f"Held-out denoising error / σ² ({d['n_clips']} crops of {d['length']} frames; 1 = returning the noisy input)", '',
+             '| σ | ' + ' | '.join(names) + ' | all | edge frames | middle frames |', '|---' * (len(names) + 4) + '|']
+    for i, s in enumerate(d['sigmas']):
+        lines.append(f'| {s:.4g} | ' + ' | '.join(f"{d['groups'][n][i]:.3f}" for n in names)
+                     + f" | {d['all'][i]:.3f} | {d['edge'][i]:.3f} | {d['middle'][i]:.3f} |")
+    return '\n'.join(lines)
 
 # %% ../nbs/09_train.ipynb #7fb811e0
 def main(argv: Sequence[str] | None = None) -> Path:

@@ -11,8 +11,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 # %% auto #0
-__all__ = ['UNET_PRESETS', 'normalize', 'mp_silu', 'mp_sum', 'mp_cat', 'MPConv1d', 'MPFourier', 'Attention1d', 'Block1d',
-           'UNet1d', 'EDMPrecond', 'make_denoiser']
+__all__ = ['LOGVAR_HEADS', 'UNET_PRESETS', 'normalize', 'mp_silu', 'mp_sum', 'mp_cat', 'MPConv1d', 'MPFourier', 'Attention1d',
+           'Block1d', 'UNet1d', 'EDMPrecond', 'make_denoiser']
 
 # %% ../nbs/06_unet.ipynb #0a112fc4
 def normalize(x: torch.Tensor, dim: int | tuple[int, ...] | None = None, eps: float = 1e-4) -> torch.Tensor:
@@ -215,19 +215,27 @@ class UNet1d(nn.Module):
         return self.out_conv(x, gain=self.out_gain)
 
 # %% ../nbs/06_unet.ipynb #451c4d74
+LOGVAR_HEADS = ('mp', 'linear')
+
 class EDMPrecond(nn.Module):
     """EDM-preconditioned denoiser D(x, σ) = c_skip·x + c_out·F(c_in·x, ln(σ)/4) around a `UNet1d`, with learned
     log-uncertainty u(σ) of `n_logvar` outputs. Call: x (B, C, L), sigma scalar or (B,) -> D (B, C, L),
     or (D, logvar (B, n_logvar)) when `return_logvar`."""
-    def __init__(self, unet: UNet1d, sigma_data: float = 1.0, n_logvar: int = 1, logvar_channels: int = 128):
+    def __init__(self, unet: UNet1d, sigma_data: float = 1.0, n_logvar: int = 1, logvar_channels: int = 128,
+                 logvar_head: str = 'mp'):
         super().__init__()
         if n_logvar < 1:
             raise ValueError(f'n_logvar must be >= 1, got {n_logvar}')
-        self.unet, self.sigma_data, self.n_logvar = unet, float(sigma_data), n_logvar
+        if logvar_head not in LOGVAR_HEADS:
+            raise ValueError(f'logvar_head must be one of {LOGVAR_HEADS}, got {logvar_head!r}')
+        self.unet, self.sigma_data, self.n_logvar, self.logvar_head = unet, float(sigma_data), n_logvar, logvar_head
         self.channels, self.length_multiple = unet.channels, unet.length_multiple
         self.logvar_fourier = MPFourier(logvar_channels)
-        self.logvar_linear = nn.Linear(logvar_channels, n_logvar, bias=False)
-        nn.init.zeros_(self.logvar_linear.weight)
+        if logvar_head == 'mp':                            # EDM2: u = MP-linear(Fourier(c_noise)), unit-norm rows
+            self.logvar_linear = MPConv1d(logvar_channels, n_logvar, kernel=0)
+        else:                                              # plain linear, zero-initialised: u ≡ 0 at the start
+            self.logvar_linear = nn.Linear(logvar_channels, n_logvar, bias=False)
+            nn.init.zeros_(self.logvar_linear.weight)
         self.config: dict = {}
 
     def check_input(self, x: torch.Tensor) -> None:
@@ -275,12 +283,12 @@ UNET_PRESETS: dict[str, dict] = {
     'paper': dict(model_channels=192, channel_mult=(1, 2, 3, 4, 4, 4), num_blocks=2, attn_levels=(4, 5), channels_per_head=64),
 }
 
-_PRECOND_KEYS = ('sigma_data', 'logvar_channels')
+_PRECOND_KEYS = ('sigma_data', 'logvar_channels', 'logvar_head')
 
 def make_denoiser(preset: str = 'tiny', channels: int = 145, n_logvar: int = 4, **overrides) -> EDMPrecond:
     """Build an `EDMPrecond` around a `UNet1d` from `UNET_PRESETS[preset]`; `overrides` replace U-Net arguments
-    (e.g. `dropout=0.1`, `model_channels=32`) or preconditioning ones (`sigma_data`, `logvar_channels`).
-    The resolved configuration is stored in `.config` (JSON-friendly) for checkpoints."""
+    (e.g. `dropout=0.1`, `model_channels=32`) or preconditioning ones (`sigma_data`, `logvar_channels`, `logvar_head`).
+    The resolved configuration (always including `logvar_head`) is stored in `.config` (JSON-friendly) for checkpoints."""
     if preset not in UNET_PRESETS:
         raise ValueError(f'unknown preset {preset!r}; choose from {sorted(UNET_PRESETS)}')
     import inspect
@@ -292,5 +300,5 @@ def make_denoiser(preset: str = 'tiny', channels: int = 145, n_logvar: int = 4, 
     pre_kw = {k: v for k, v in overrides.items() if k in _PRECOND_KEYS}
     net = EDMPrecond(UNet1d(channels=channels, **unet_kw), n_logvar=n_logvar, **pre_kw)
     net.config = dict(preset=preset, channels=channels, n_logvar=n_logvar,
-                      **{k: list(v) if isinstance(v, tuple) else v for k, v in {**unet_kw, **pre_kw}.items()})
+                      **{k: list(v) if isinstance(v, tuple) else v for k, v in {**unet_kw, **pre_kw, 'logvar_head': net.logvar_head}.items()})
     return net

@@ -155,11 +155,11 @@ def loss_curve(log: Sequence[dict], points: int = 100, keys: Sequence[str] | Non
 
 def train_row(run_dir, data_dir, samples: int, preset: str = 'tiny', overrides: dict | None = None, seed: int = 0,
               split: str = 'val', n_samples: int = 256, length: int = 128, evaluator=None, minutes: float | None = None,
-              progress: bool = False, real_draws: int = 10) -> dict:
+              progress: bool = False, real_draws: int = 10, margin: int = 0, keep_samples: bool = False) -> dict:
     """Train `preset` + `overrides` for `samples` training samples (or `minutes`, if given, whichever comes first)
-    in `run_dir` (resuming it), sample `n_samples` motions of `length` frames (seed `seed`, 31 NFE) and evaluate them
-    against `data_dir/{split}.npz`. Returns config, budget, timings, NFE, the Generated and Real metric rows and a
-    loss curve."""
+    in `run_dir` (resuming it), sample `n_samples` motions of `length` frames (seed `seed`, 31 NFE, `margin` as in
+    `Snapshot.sample_features`) and evaluate them against `data_dir/{split}.npz`. Returns config, budget, timings, NFE,
+    the Generated and Real metric rows and a loss curve (and the Motions under 'motions' if `keep_samples`)."""
     from balmo.train import resolve_config, train, Snapshot
     from balmo.cli import evaluate_samples
     from balmo.body import torch_threads
@@ -170,13 +170,13 @@ def train_row(run_dir, data_dir, samples: int, preset: str = 'tiny', overrides: 
     snap = Snapshot.load(snap_path)
     t = time.perf_counter()
     with torch_threads(cfg['threads']):
-        generated = snap.sample(n_samples, seed=seed, length=length, n_levels=16)
+        generated = snap.sample(n_samples, seed=seed, length=length, n_levels=16, margin=margin)
     sample_s = time.perf_counter() - t
     res = evaluate_samples(generated, data_dir, split, evaluator=evaluator, seed=seed, progress=False, real_draws=real_draws)
     return {'config': cfg, 'samples': int(snap.samples), 'train_s': float(log[-1]['time_s']) if log else None,
-            'sample_s': sample_s, 'nfe': snap.last_nfe, 'n_samples': n_samples, 'length': length, 'split': split,
-            'generated': res['rows']['Generated'], 'real': res['rows']['Real'], 'loss_curve': loss_curve(log),
-            'snapshot': str(snap_path)}
+            'sample_s': sample_s, 'nfe': snap.last_nfe, 'n_samples': n_samples, 'length': length, 'margin': margin,
+            'split': split, 'generated': res['rows']['Generated'], 'real': res['rows']['Real'], 'loss_curve': loss_curve(log),
+            'snapshot': str(snap_path), **({'motions': generated} if keep_samples else {})}
 
 # %% ../../nbs/19_repro.ipynb #76c2308c
 EXPERIMENTS: dict[str, str] = {
