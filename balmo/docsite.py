@@ -13,7 +13,7 @@ from pathlib import Path
 
 # %% ../nbs/90_docs.ipynb #cf3a680d
 MATHJAX = 'mathjax@3.2.2'                       # npm package copied into the site (no CDN)
-VIEWER_DATA = 'quickstart_viewer.npz'           # in figures/: joints (N,T,22,3), titles (N,), fps of the quickstart viewer
+VIEWER_DATA = 'quickstart_viewer.npz'           # in figures/: the quickstart viewer's clips (see write_viewer_page)
 
 def _cfg():
     from nbdev.config import get_config
@@ -168,7 +168,9 @@ def write_viewer_page(src: Path, figures: Path, doc_host: str) -> str:
     from balmo.viz import write_viewer
     data = Path(figures) / VIEWER_DATA
     if data.exists():
-        with np.load(data) as d: joints, titles, fps = list(d['joints'].astype(np.float32)), [str(t) for t in d['titles']], float(d['fps'])
+        with np.load(data) as d:                                        # joints (ΣT,22,3) of N clips, lengths (N,), titles (N,), fps
+            joints = np.split(d['joints'].astype(np.float32), np.cumsum(d['lengths'])[:-1])
+            titles, fps = [str(t) for t in d['titles']], float(d['fps'])
         what = ("The clips of the quickstart's viewer: generated samples and held-out clips of the embedded data, "
                 f'as `balmo quickstart` wrote them (`figures/{VIEWER_DATA}`).')
     else:
