@@ -215,11 +215,13 @@ def viewer_figure(motions_or_joints, titles=None, fps: float | None = None, body
     return fig
 
 def write_viewer(motions_or_joints, path, titles=None, fps: float | None = None, body=None, max_samples: int = 16,
-                 decimals: int = 4) -> Path:
-    "Standalone interactive HTML viewer (plotly.js embedded, works offline) of up to `max_samples` clips; returns the path."
+                 decimals: int = 4, include_plotlyjs: bool | str = True) -> Path:
+    "Standalone interactive HTML viewer (plotly.js embedded, works offline) of up to `max_samples` clips; returns the path. `include_plotlyjs='directory'`: data only, plotly.js loaded from the `plotly.min.js` written beside it (the docs site's)."
     path = Path(path)
     if path.suffix.lower() not in ('.html', '.htm'): raise ValueError(f'{path}: the viewer is an HTML file, use a .html name')
+    if include_plotlyjs not in (True, 'directory'):
+        raise ValueError(f"include_plotlyjs={include_plotlyjs!r}: True (embedded) or 'directory' (no CDN: viewers work offline)")
     fig = viewer_figure(motions_or_joints, titles, fps, body, max_samples, decimals)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.write_html(path, include_plotlyjs=True, full_html=True, auto_play=False, div_id='balmo-viewer')
+    fig.write_html(path, include_plotlyjs=include_plotlyjs, full_html=True, auto_play=False, div_id='balmo-viewer')
     return path
