@@ -13,8 +13,8 @@ from .core import (SMOKE_OVERRIDES, check_mode, experiment_data, load_results, p
                               save_result, train_row)
 
 # %% auto #0
-__all__ = ['PAPER_TABLE2', 'QUOTED', 'TRAINED_ROWS', 'ROW_OVERRIDES', 'METRICS', 'BUDGETS', 'balmo_row', 'mdm_row', 'aggregate',
-           'judge_claims', 'run', 'summary']
+__all__ = ['PAPER_TABLE2', 'QUOTED', 'TRAINED_ROWS', 'ROW_OVERRIDES', 'METRICS', 'BUDGETS', 'MDM_PRESETS_BY_MODE',
+           'MDM_OVERRIDES', 'MDM_SAMPLER', 'balmo_row', 'mdm_row', 'aggregate', 'judge_claims', 'run', 'summary']
 
 # %% ../../nbs/21_table2.ipynb #1a1ed39a
 PAPER_TABLE2 = {                 # the paper's Table 2 (test split) [paper]; None: not reported
@@ -74,13 +74,44 @@ def balmo_row(name: str, mode: str, data, seed: int, evaluator, runs=None, progr
         return _slim({**r, 'cpu_s': time.process_time() - t})
     return _cached(run_dir, key, make)
 
+MDM_PRESETS_BY_MODE = {'smoke': 'smoke', 'cpu': 'cpu', 'gpu': 'gpu', 'amass': 'paper'}   # balmo.mdm.MDM_PRESETS
+MDM_OVERRIDES = {'smoke': {}, 'cpu': {'threads': 1}, 'gpu': {}, 'amass': {}}
+MDM_SAMPLER = {'sampler': 'ddim', 'steps': 50}     # [choice]: DDIM, 50 NFE (MDM itself runs 1000 ancestral steps)
+
 def mdm_row(mode: str, data, seed: int, evaluator, runs=None, progress: bool = False) -> dict:
-    "The MDM-style row for one seed (balmo.mdm trained for the mode's sample budget), or {'available': False, 'reason': ...}."
+    """The MDM-style row for one seed: `balmo.mdm` trained for the mode's sample budget on the same 263-D features as
+    Ours-RootRel (`balmo.rootrel.RootRelLayout`), sampled with `MDM_SAMPLER`, its joints scored by `evaluate_samples`.
+    Without `balmo.mdm` in this balmo: {'available': False, 'reason': ...}."""
     try: import balmo.mdm as mdm
     except ModuleNotFoundError as e:
         if e.name != 'balmo.mdm': raise
         return {'available': False, 'reason': 'balmo.mdm (the MDM-style baseline, nbs/18_mdm) is not part of this balmo version'}
-    raise NotImplementedError('balmo.mdm is present but table2 does not drive it yet')   # wired when balmo.mdm lands
+    from balmo.body import load_motions, torch_threads
+    from balmo.cli import evaluate_samples
+    from balmo.repro.core import read_log
+    from balmo.rootrel import RootRelLayout, ROOTREL_FEATURE_KW
+    b = BUDGETS[check_mode(mode)]
+    run_dir = runs_dir('table2', mode, runs) / f'MDM-style_seed{seed}'
+    cfg = mdm.resolve_config(MDM_PRESETS_BY_MODE[mode], **MDM_OVERRIDES[mode], seed=seed, total_samples=b['samples'])
+    key = {'preset': cfg['preset'], 'overrides': MDM_OVERRIDES[mode], 'features': ROOTREL_FEATURE_KW, 'sampler': MDM_SAMPLER,
+           'samples': b['samples'], 'n_samples': b['n_samples'], 'length': b['length'], 'seed': seed,
+           'data': str(Path(data).resolve()), 'evaluator': evaluator.describe()}
+    def make():
+        t = time.process_time()
+        lay = RootRelLayout()
+        clips = [lay.motion_features(m).T.double().numpy() for m in load_motions(Path(data) / 'train.npz')[0]]
+        snap = mdm.MDMSnapshot.load(mdm.train(cfg, run_dir, data=clips, progress=progress))
+        t1 = time.perf_counter()
+        with torch_threads(cfg['threads']):
+            feats = snap.sample(b['n_samples'], length=b['length'], seed=seed, **MDM_SAMPLER)
+        sample_s = time.perf_counter() - t1
+        res = evaluate_samples(list(snap.to_joints(feats)), data, 'test', evaluator=evaluator, seed=seed, progress=False,
+                               real_draws=b['real_draws'])
+        log = read_log(run_dir)
+        return _slim({'samples': int(snap.samples), 'train_s': float(log[-1]['time_s']) if log else None, 'sample_s': sample_s,
+                      'nfe': snap.last_nfe, 'n_samples': b['n_samples'], 'length': b['length'], 'split': 'test',
+                      'generated': res['rows']['Generated'], 'real': res['rows']['Real'], 'cpu_s': time.process_time() - t})
+    return _cached(run_dir, key, make)
 
 # %% ../../nbs/21_table2.ipynb #50912648
 def aggregate(rows: list[dict], part: str = 'generated') -> dict:
