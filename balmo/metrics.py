@@ -13,19 +13,19 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 import json
-from scipy.ndimage import gaussian_filter1d
 from .body import SMPL22_PARENTS, FOOT_JOINTS, LR_PERM, Motion, ProxyBody, load_motions, torch_threads
-from .rotations import matrix_to_6d, rot_y
+from .humanml3d import FEATURES_VERSION
 
 # %% auto #0
-__all__ = ['T2M_BONE_DIRS', 'T2M_CHAINS', 'T2M_FACE_JOINTS', 'T2M_FEET', 'HML_SLICES', 'HML_DIM', 'EVALUATOR_FORMAT',
-           'CORRUPTIONS', 'MetricConfig', 'sqrtm_psd', 'gaussian_stats', 'frechet_from_stats', 'frechet_distance',
-           'diversity', 'polynomial_kernel', 'mmd2_unbiased', 'kid', 'knn_radii', 'in_manifold', 'precision_recall',
-           'mode_coverage', 'centred_moving_average', 'foot_skating_frames', 'foot_skating', 'limb_sigma_mm',
-           'joint_acceleration', 'facing_yaw', 'canonicalize_joints', 'from_to_rotation', 'humanml3d_features',
-           'MovementConvEncoder', 'MotionEncoderBiGRUCo', 'T2MEvaluator', 'nt_xent', 'MotionEvaluator', 'FamilyProbe',
-           'fit_family_probe', 'predict_families', 'corrupt_motion', 'corrupt_motions', 'dataset_evaluator', 'evaluate',
-           'metrics_table', 'write_metrics', 'subset_fids']
+__all__ = ['EVALUATOR_FORMAT', 'EVALUATOR_FEATURE_KW', 'CORRUPTIONS', 'MetricConfig', 'sqrtm_psd', 'gaussian_stats',
+           'frechet_from_stats', 'frechet_distance', 'diversity', 'polynomial_kernel', 'mmd2_unbiased', 'kid',
+           'knn_radii', 'in_manifold', 'precision_recall', 'mode_coverage', 'centred_moving_average',
+           'foot_skating_frames', 'foot_skating', 'limb_sigma_mm', 'joint_acceleration', 'MovementConvEncoder',
+           'MotionEncoderBiGRUCo', 'T2MEvaluator', 'nt_xent', 'MotionEvaluator', 'FamilyProbe', 'fit_family_probe',
+           'predict_families', 'corrupt_motion', 'corrupt_motions', 'dataset_evaluator', 'evaluate', 'metrics_table',
+           'write_metrics', 'subset_fids', 'HML_DIM', 'HML_SLICES', 'T2M_BONE_DIRS', 'T2M_CHAINS', 'T2M_FACE_JOINTS',
+           'T2M_FEET', 'facing_yaw', 'canonicalize_joints', 'from_to_rotation', 'humanml3d_features',
+           'read_target_skeleton']
 
 # %% ../nbs/10_metrics.ipynb #695b7418
 @dataclass(frozen=True)
@@ -218,84 +218,10 @@ def joint_acceleration(joints, fps: float = 20.0, edge: int = 2) -> dict:
     return {k: float(np.sqrt(np.concatenate(v).mean())) for k, v in parts.items()}
 
 # %% ../nbs/10_metrics.ipynb #9020fb63
-# HumanML3D's skeleton template (Guo et al. 2022): unit direction of every bone in the rest pose, indexed by the
-# bone's child joint: hips lateral (±x), spine/neck up, legs and arms down, feet and head forward (+z).
-T2M_BONE_DIRS = np.array([[0, 0, 0], [1, 0, 0], [-1, 0, 0], [0, 1, 0], [0, -1, 0], [0, -1, 0], [0, 1, 0], [0, -1, 0],
-                          [0, -1, 0], [0, 1, 0], [0, 0, 1], [0, 0, 1], [0, 1, 0], [1, 0, 0], [-1, 0, 0], [0, 0, 1],
-                          [0, -1, 0], [0, -1, 0], [0, -1, 0], [0, -1, 0], [0, -1, 0], [0, -1, 0]], dtype=np.float64)
-T2M_CHAINS = ((0, 2, 5, 8, 11), (0, 1, 4, 7, 10), (0, 3, 6, 9, 12, 15), (9, 14, 17, 19, 21), (9, 13, 16, 18, 20))
-_T2M_CHAIN_STARTS = tuple(ch[1] for ch in T2M_CHAINS)   # first bone of each chain: 2, 1, 3, 14, 13
-T2M_FACE_JOINTS = (2, 1, 17, 16)          # right hip, left hip, right shoulder, left shoulder
-T2M_FEET = ((7, 10), (8, 11))             # (ankle, foot) of the left and the right leg
-HML_SLICES = {'root_rot_vel': slice(0, 1), 'root_lin_vel': slice(1, 3), 'root_y': slice(3, 4), 'ric': slice(4, 67),
-              'rot6d': slice(67, 193), 'local_vel': slice(193, 259), 'foot_contact': slice(259, 263)}
-HML_DIM = 263
-
-
-
-def facing_yaw(joints: np.ndarray, face_joints=T2M_FACE_JOINTS, smooth_sigma: float = 0.0) -> np.ndarray:
-    """Angles a (T,) of the rotations R_y(a) that turn each frame's facing direction onto +z.
-    Facing = y × (right hip − left hip + right shoulder − left shoulder), optionally Gaussian-smoothed over frames."""
-    r_hip, l_hip, r_sh, l_sh = face_joints
-    across = joints[:, r_hip] - joints[:, l_hip] + joints[:, r_sh] - joints[:, l_sh]
-    across = across / np.linalg.norm(across, axis=-1, keepdims=True)
-    fwd = np.cross(np.array([0.0, 1.0, 0.0]), across)
-    if smooth_sigma > 0: fwd = gaussian_filter1d(fwd, smooth_sigma, axis=0, mode='nearest')
-    return -np.arctan2(fwd[:, 0], fwd[:, 2])
-
-def canonicalize_joints(joints) -> np.ndarray:
-    "Floor (lowest joint over the clip) to y = 0, first-frame root to x = z = 0, first-frame facing to +z."
-    P = np.array(joints, dtype=np.float64)
-    P[..., 1] -= P[..., 1].min()
-    P[..., [0, 2]] -= P[0, 0, [0, 2]]
-    return P @ rot_y(facing_yaw(P[:1])[0]).T
-
-def from_to_rotation(u: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """Smallest rotations (..., 3, 3) turning unit vectors u onto unit vectors v (..., 3):
-    R = I + [c]× + [c]×² / (1 + u·v) with c = u × v (Rodrigues with sin θ = ‖c‖, cos θ = u·v); undefined for v = −u."""
-    c, d = np.cross(u, v), (u * v).sum(-1)
-    K = np.zeros(c.shape[:-1] + (3, 3))
-    K[..., 0, 1], K[..., 0, 2], K[..., 1, 2] = -c[..., 2], c[..., 1], -c[..., 0]
-    K = K - np.swapaxes(K, -1, -2)
-    return np.eye(3) + K + (K @ K) / np.maximum(1 + d, 1e-12)[..., None, None]
-
-def humanml3d_features(joints, feet_threshold: float = 0.002, smooth_sigma: float = 20.0) -> np.ndarray:
-    """HumanML3D 263-D features (T−1, 263) of one clip of SMPL-22 joints (T, 22, 3), y-up, metres, 20 fps
-    (layout in `HML_SLICES`; definition in the text above)."""
-    P = np.asarray(joints, dtype=np.float64)
-    if P.ndim != 3 or P.shape[1:] != (22, 3): raise ValueError(f'humanml3d_features: joints have shape {P.shape}, expected (T, 22, 3)')
-    if len(P) < 2: raise ValueError('humanml3d_features: need at least 2 frames')
-    if not np.isfinite(P).all(): raise ValueError('humanml3d_features: joints contain non-finite values')
-    P = canonicalize_joints(P)
-    T = len(P)
-    a = facing_yaw(P, smooth_sigma=smooth_sigma)
-    a[0] = 0.0                                                     # the first frame faces +z by construction
-    R = rot_y(a)                                                   # (T, 3, 3) world -> heading frame
-    # root: yaw velocity (arcsin of the y part of the relative heading quaternion), planar velocity, height
-    r_vel = np.arcsin(np.sin((a[1:] - a[:-1]) / 2))[:, None]
-    lin_vel = np.einsum('tij,tj->ti', R[1:], P[1:, 0] - P[:-1, 0])[:, [0, 2]]
-    root_y = P[:-1, 0, 1:2]
-    # root-relative joint positions in the heading frame (height kept)
-    rel = P[:, 1:].copy(); rel[..., [0, 2]] -= P[:, :1, [0, 2]]
-    ric = np.einsum('tij,tkj->tki', R, rel)
-    # per-bone rotations: inverse kinematics along the chains, from the template directions to the bones
-    # per-bone rotations (inverse kinematics along the chains): Q_c turns the template direction of bone c onto the
-    # bone; the stored rotation is prev_cᵀ·Q_c with prev_c = Q of the bone before c in its chain, or the root's R at a
-    # chain start (bones 1, 2, 3 from the pelvis and the collars 13, 14 from spine3)
-    bones = P[:, 1:] - P[:, list(SMPL22_PARENTS[1:])]
-    bones = bones / np.linalg.norm(bones, axis=-1, keepdims=True)
-    Q = np.concatenate([R[:, None], from_to_rotation(np.broadcast_to(T2M_BONE_DIRS[1:], bones.shape), bones)], 1)
-    prev = [0 if c in _T2M_CHAIN_STARTS else SMPL22_PARENTS[c] for c in range(1, 22)]
-    rot = np.swapaxes(Q[:, prev], -1, -2) @ Q[:, 1:]
-    rot6d = matrix_to_6d(torch.from_numpy(rot)).numpy()
-    # joint velocities in the heading frame of the earlier frame; foot contacts from squared displacement
-    vel = np.einsum('tij,tkj->tki', R[:-1], P[1:] - P[:-1])
-    disp2 = ((P[1:] - P[:-1]) ** 2).sum(-1)
-    contact = (disp2[:, [T2M_FEET[0][0], T2M_FEET[0][1], T2M_FEET[1][0], T2M_FEET[1][1]]] < feet_threshold).astype(np.float64)
-    out = np.concatenate([r_vel, lin_vel, root_y, ric[:-1].reshape(T - 1, -1), rot6d[:-1].reshape(T - 1, -1),
-                          vel.reshape(T - 1, -1), contact], -1)
-    assert out.shape[1] == HML_DIM
-    return out
+from .humanml3d import (HML_DIM, HML_SLICES, T2M_BONE_DIRS, T2M_CHAINS, T2M_FACE_JOINTS, T2M_FEET, facing_yaw,
+                             canonicalize_joints, from_to_rotation, humanml3d_features, read_target_skeleton)
+_all_ = ['HML_DIM', 'HML_SLICES', 'T2M_BONE_DIRS', 'T2M_CHAINS', 'T2M_FACE_JOINTS', 'T2M_FEET', 'facing_yaw',
+         'canonicalize_joints', 'from_to_rotation', 'humanml3d_features', 'read_target_skeleton']
 
 # %% ../nbs/10_metrics.ipynb #5351f583
 class MovementConvEncoder(nn.Module):
@@ -338,7 +264,8 @@ def _motions_to_joints(motions, body=None) -> list[np.ndarray]:
 class T2MEvaluator:
     """The HumanML3D evaluation protocol with the official T2M motion encoder (Guo et al. 2022): joints -> 263-D
     features -> z-score with the evaluator's mean/std -> drop foot contacts -> MovementConvEncoder ->
-    MotionEncoderBiGRUCo -> (N, 512). Load with `T2MEvaluator.load(checkpoint, mean, std)`."""
+    MotionEncoderBiGRUCo -> (N, 512). Load with `T2MEvaluator.load(checkpoint, mean, std, **feature_kw)`; `feature_kw` go to
+    `humanml3d_features` (official: `target=read_target_skeleton('HumanML3D/joints/000021.npy')`)."""
     unit_length, max_length = 4, 196
 
     def __init__(self, movement: MovementConvEncoder, motion: MotionEncoderBiGRUCo, mean: np.ndarray, std: np.ndarray,
@@ -420,6 +347,7 @@ def nt_xent(z1: torch.Tensor, z2: torch.Tensor, temperature: float = 0.1) -> tor
     return F.cross_entropy(sim, target)
 
 EVALUATOR_FORMAT = 'balmo-motion-evaluator-v1'
+EVALUATOR_FEATURE_KW = {'target': None}    # humanml3d_features settings: the clip's own skeleton (no retargeting)
 
 class MotionEvaluator:
     """balmo's own motion evaluator: HumanML3D 263-D features (z-scored with the training set's statistics) ->
@@ -435,14 +363,14 @@ class MotionEvaluator:
             std_floor: float = 0.01, progress: bool = False) -> 'MotionEvaluator':
         """Train on Motions (or joint arrays (T, 22, 3)); deterministic given `seed`. Clips need ≥ crop + 1 frames."""
         joints = _motions_to_joints(motions, body)
-        feats = [humanml3d_features(j) for j in joints]
+        feats = [humanml3d_features(j, **EVALUATOR_FEATURE_KW) for j in joints]
         short = [i for i, f in enumerate(feats) if len(f) < crop]
         if short: raise ValueError(f'MotionEvaluator.fit: clips {short[:5]} have fewer than crop + 1 = {crop + 1} frames')
         allf = np.concatenate(feats)
         mean, std = allf.mean(0), np.maximum(allf.std(0), std_floor)
         data = [torch.from_numpy((f - mean) / std).float().T.contiguous() for f in feats]     # (263, T_i)
         config = dict(seed=seed, dim=dim, width=width, steps=steps, batch_size=batch_size, crop=crop, lr=lr,
-                      temperature=temperature, noise=noise, std_floor=std_floor, n_clips=len(feats))
+                      temperature=temperature, noise=noise, std_floor=std_floor, n_clips=len(feats), features=FEATURES_VERSION)
         with torch_threads(1): enc, loss = cls._train(data, config, progress)
         config['final_loss'] = loss
         ev = cls(enc, mean, std, config)
@@ -487,7 +415,7 @@ class MotionEvaluator:
 
     def features_from_joints(self, joints) -> np.ndarray:
         "Embeddings (N, dim) of joint arrays (T_i, 22, 3)."
-        return self._embed([humanml3d_features(j) for j in _as_joint_list(joints, 'MotionEvaluator')])
+        return self._embed([humanml3d_features(j, **EVALUATOR_FEATURE_KW) for j in _as_joint_list(joints, 'MotionEvaluator')])
 
     def features(self, motions, body=None) -> np.ndarray:
         "Embeddings (N, dim) of Motions (joints through `body`, default ProxyBody) or of joint arrays (T, 22, 3)."
@@ -589,7 +517,7 @@ def corrupt_motions(motions, kind: str, strength: float, seed: int = 0) -> list[
 # %% ../nbs/10_metrics.ipynb #e159f3fd
 def dataset_evaluator(folder, seed: int = 0, refit: bool = False, progress: bool = False, **fit_kw) -> MotionEvaluator:
     """The MotionEvaluator of a dataset folder holding `train.npz` (e.g. `procedural.embedded_dataset()`): loads
-    `folder/evaluator.pt` when it was trained with the same seed and settings on the same `train.npz` (its SHA-256
+    `folder/evaluator.pt` when it was trained with the same seed, settings and feature version on the same `train.npz` (its SHA-256
     is stored in the evaluator's config), else trains it on the train split and saves it there."""
     import hashlib
     folder = Path(folder); train_file = folder / 'train.npz'
@@ -598,7 +526,7 @@ def dataset_evaluator(folder, seed: int = 0, refit: bool = False, progress: bool
     digest = hashlib.sha256(train_file.read_bytes()).hexdigest()
     if path.is_file() and not refit:
         ev = MotionEvaluator.load(path)
-        if ev.config['seed'] == seed and ev.config.get('train_sha256') == digest and all(ev.config.get(k) == v for k, v in fit_kw.items()):
+        if ev.config['seed'] == seed and ev.config.get('train_sha256') == digest and ev.config.get('features') == FEATURES_VERSION and all(ev.config.get(k) == v for k, v in fit_kw.items()):
             return ev
     train, _ = load_motions(train_file)
     ev = MotionEvaluator.fit(train, seed=seed, progress=progress, **fit_kw)
@@ -645,6 +573,7 @@ _COLUMNS = [('n', 'n', '{:d}'), ('FID', 'FID ↓', '{:.3f}'), ('Diversity', 'Div
 
 def _cell(r: dict, key: str, fmt) -> str:
     if key not in r: return '–'
+    if r[key] is None: return 'n/a'                  # a metric that does not apply to this row (e.g. needs SMPL parameters)
     if key == 'KID': return f"{1e3 * r['KID']:.2f} ± {1e3 * r['KID_std']:.2f}"
     if key == 'FID' and 'FID_std' in r: return f"{r['FID']:.3f} ± {r['FID_std']:.3f}"
     if key == 'mode_coverage': return f"{r[key]['coverage']:.2f} ({r[key]['normalized_entropy']:.2f})"

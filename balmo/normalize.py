@@ -28,6 +28,7 @@ class FeatureLayout:
     names: tuple = ('J', 'Phi', 'tau', 'beta')
     sizes: tuple = (21 * 6, 6, 3, N_BETAS)
     rotation_groups: tuple = ('J', 'Phi')  # groups holding 6D rotations (never mean-centred by EM normalisation)
+    kind: str = 'smpl'                      # the representation (another layout: 17_rootrel's HumanML3D features)
 
     def __init__(self, tau: str = 'absolute'):
         if tau not in TAU_MODES: raise ValueError(f'FeatureLayout: tau must be one of {TAU_MODES}, got {tau!r}')
@@ -35,6 +36,11 @@ class FeatureLayout:
         ends = np.cumsum(self.sizes)
         self.slices = {n: slice(int(e - s), int(e)) for n, s, e in zip(self.names, self.sizes, ends)}
         self.n_features = int(ends[-1])
+
+    @property
+    def pooled_groups(self) -> tuple:
+        "Groups EM-normalised with per-channel means and one pooled scale (absolute τ: an isotropic scale keeps its geometry)."
+        return ('tau',) if self.tau == 'absolute' else ()
 
     @property
     def dim_weights(self) -> torch.Tensor:
@@ -190,7 +196,7 @@ def fit_stats(feats, normalization: str = 'em', layout: FeatureLayout | None = N
             scale[s] = std[s].mean()
         elif n in layout.rotation_groups:
             shift[s], scale[s] = 0.0, 1 / math.sqrt(3)
-        elif n == 'tau' and layout.tau == 'absolute':
+        elif n in layout.pooled_groups:
             scale[s] = mo['var'][s].mean().sqrt()
         else:
             scale[s] = std[s]
@@ -283,7 +289,8 @@ class FeatureTransform:
         "JSON-friendly state: plain lists of floats (float64 round-trips exactly through JSON), strings, bools."
         return {'kind': _STATE_KIND, 'version': 1, 'normalization': self.normalization,
                 'use_dim_weights': self.use_dim_weights,
-                'layout': {'names': list(self.layout.names), 'sizes': list(self.layout.sizes), 'tau': self.layout.tau},
+                'layout': {'names': list(self.layout.names), 'sizes': list(self.layout.sizes), 'tau': self.layout.tau,
+                           'kind': self.layout.kind},
                 'dim_weights': self.layout.dim_weights.tolist(),
                 'shift': self.shift.tolist(), 'scale': self.scale.tolist(), 'info': self.info}
 
@@ -295,7 +302,10 @@ class FeatureTransform:
         if d.get('version') != 1: raise ValueError(f'from_state_dict: unsupported version {d.get("version")!r} (this balmo reads 1)')
         need = ['normalization', 'use_dim_weights', 'layout', 'dim_weights', 'shift', 'scale']
         if missing := [k for k in need if k not in d]: raise ValueError(f'from_state_dict: missing keys {missing}')
-        layout = FeatureLayout(d['layout'].get('tau', 'absolute'))   # states written before the option: absolute τ
+        if d['layout'].get('kind', 'smpl') == 'rootrel':
+            from balmo.rootrel import RootRelLayout                   # HumanML3D 263-D joint features (17_rootrel)
+            layout = RootRelLayout()
+        else: layout = FeatureLayout(d['layout'].get('tau', 'absolute'))   # states written before the option: absolute τ
         got = (tuple(d['layout'].get('names', ())), tuple(d['layout'].get('sizes', ())))
         if got != (layout.names, layout.sizes):
             raise ValueError(f'from_state_dict: the state was made for layout {got}, this balmo has {(layout.names, layout.sizes)}')

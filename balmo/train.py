@@ -14,6 +14,7 @@ from .unet import make_denoiser, UNET_PRESETS, LOGVAR_HEADS
 from .loss import LOSS_PRESETS, loss_preset, diffusion_loss, sample_sigma
 from .sampler import heun_sample, edm_sigmas
 from .normalize import FeatureLayout, FeatureTransform, NORMALIZATIONS, TAU_MODES
+from .rootrel import representation_layout
 
 # %% auto #0
 __all__ = ['TRAIN_PRESETS', 'RESUMABLE_KEYS', 'resolve_config', 'parse_overrides', 'config_diff', 'learning_rate',
@@ -30,6 +31,7 @@ _COMMON = dict(
     normalization='em', dim_weights=None,      # w_k on the features; None: follow the loss preset (True for 'final')
     loss_dim_weights=None,                     # w_k on each group's loss term; None: same as dim_weights (see below)
     tau='absolute',                            # root translation features: 'absolute' [paper] or 'velocity' (04_rotation_normalization)
+    representation='smpl',                     # 'smpl' [paper] or 'rootrel': HumanML3D 263-D joint features, Table 2's Ours-RootRel [choice] (17_rootrel)
     batch=32, max_length=192,                  # global batch (split over processes); crop length (multiple of 32)
     lr_ref=1e-2, lr_warmup_samples=0, lr_decay_samples=0,
     total_samples=1_000_000, minutes=None,     # stop at total_samples, or after `minutes` of training (if set)
@@ -359,7 +361,7 @@ def _truncate_log(path: Path, step: int) -> None:
 def build_model(cfg: dict, layout: FeatureLayout | None = None):
     """(denoiser, loss config, Adam optimizer) for a resolved `cfg`, as `train` builds them. Seeds torch's global
     generator with cfg['seed'] before drawing the initial weights (`balmo bench` times this same network)."""
-    layout = layout or FeatureLayout(cfg['tau'])
+    layout = layout or representation_layout(cfg)
     loss_cfg = loss_preset(cfg['loss'], P_mean=cfg['P_mean'], P_std=cfg['P_std'], P_uniform=cfg['P_uniform'],
                            dim_weight=cfg['loss_dim_weights'])
     torch.manual_seed(cfg['seed'])
@@ -393,7 +395,7 @@ def _train(cfg, run_dir, data, progress, rank, world, local_rank) -> Path:
     if cfg_path.exists() or ckpts:
         old = torch.load(ckpts[-1][1], map_location='cpu', weights_only=True)['config'] if ckpts else json.loads(cfg_path.read_text())
         # runs started before these options had absolute translation, the plain linear uncertainty head and w_k in the loss iff on the features
-        old = {'tau': 'absolute', 'logvar_head': 'linear', 'loss_dim_weights': old.get('dim_weights'), 'P_uniform': 0.0, **old}
+        old = {'tau': 'absolute', 'representation': 'smpl', 'logvar_head': 'linear', 'loss_dim_weights': old.get('dim_weights'), 'P_uniform': 0.0, **old}
         diff = config_diff(old, cfg)
         if diff:
             raise ValueError(f'{run_dir}: this run was started with a different config; differing keys (old, new): {diff}. '
@@ -404,8 +406,8 @@ def _train(cfg, run_dir, data, progress, rank, world, local_rank) -> Path:
         _atomic_write_text(cfg_path, json.dumps(cfg, indent=1) + '\n')
     # --- data and normalisation
     motions = load_training_motions(cfg, data)
-    layout = FeatureLayout(cfg['tau'])
-    feats = [layout.pack([m])[0] for m in motions]                 # (145, T_i) per clip
+    layout = representation_layout(cfg)                            # FeatureLayout(cfg['tau']) or the rootrel layout
+    feats = [layout.pack([m])[0] for m in motions]                 # (N, T_i) per clip
     ck = torch.load(ckpts[-1][1], map_location='cpu', weights_only=True) if ckpts else None
     if ck is not None:
         transform = FeatureTransform.from_state_dict(ck['transform'])
