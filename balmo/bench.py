@@ -78,10 +78,19 @@ def time_calls(fn, device='cpu', n_repeat: int = 3, n_warmup: int = 1) -> dict:
     rep = ts[n_warmup:]
     return dict(median_s=float(np.median(rep)), min_s=float(min(rep)), first_s=float(ts[0]), n_repeat=n_repeat)
 
+def _count_cpu_attention() -> None:
+    "Let FlopCounterMode count CPU flash attention with the formulas torch uses for the CUDA kernels (it has none for the CPU's)."
+    import torch.utils.flop_counter as F
+    for name, f in (('_scaled_dot_product_flash_attention_for_cpu', F.sdpa_flop),
+                    ('_scaled_dot_product_flash_attention_for_cpu_backward', F.sdpa_backward_flop)):
+        op = getattr(torch.ops.aten, name, None)
+        if op is not None and op not in F.flop_registry: F.register_flop_formula(op, get_raw=True)(f)
+
 def count_flops(fn) -> int:
     """Floating-point operations of one call of `fn()` as torch's FlopCounterMode counts them: matrix products,
     convolutions and attention, forward and backward (2 per multiply-add); elementwise work is not counted."""
     from torch.utils.flop_counter import FlopCounterMode
+    _count_cpu_attention()
     with FlopCounterMode(display=False) as fc:
         fn()
     return int(fc.get_total_flops())
