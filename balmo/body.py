@@ -10,7 +10,6 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch import nn
-import smplx
 from .rotations import axis_angle_to_matrix
 
 # %% auto #0
@@ -237,6 +236,7 @@ class SMPLHBody(nn.Module):
     def vertices(self, motion: Motion) -> np.ndarray:
         "Skinned mesh vertices (T, V, 3) through smplx (hands flat, β truncated to `num_betas`)."
         if self._smplx is None:
+            import smplx                                # only here: importing balmo needs no smplx
             self._smplx = smplx.SMPLH(model_path=str(self.path), ext=self.path.suffix[1:], num_betas=self.num_betas,
                                       use_pca=False, flat_hand_mean=True)
         T, t = motion.n_frames, lambda a: torch.as_tensor(a, dtype=torch.float32)

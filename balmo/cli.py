@@ -14,7 +14,7 @@ import torch
 from .body import Motion, ProxyBody, load_body, load_motions, torch_threads
 
 # %% auto #0
-__all__ = ['QUALITY_TARGETS', 'CLIError', 'read_samples', 'evaluate_samples', 'quality_checks', 'quickstart', 'bench', 'main']
+__all__ = ['QUALITY_TARGETS', 'CLIError', 'read_samples', 'evaluate_samples', 'quality_checks', 'quickstart', 'main']
 
 # %% ../nbs/13_cli.ipynb #8cd5ec4a
 class CLIError(Exception):
@@ -139,49 +139,7 @@ def quickstart(out='runs/quickstart', minutes: float = 6.0, seed: int = 0, n_sam
     return result
 
 # %% ../nbs/13_cli.ipynb #89346c0d
-def bench(presets=('tiny', 'small'), length: int = 192, sample_batch: int = 8, train_batch: int | None = None,
-          n_repeat: int = 3, device: str = 'cpu') -> list[dict]:
-    """Speed of this machine for each training preset's network, built as `train` builds it (`train.build_model`), in
-    the preset's thread count: training samples/s (forward, backward and Adam step at the preset's batch, or
-    `train_batch`, and crop length; bf16 autocast on CUDA as in training), the denoiser's forward time at
-    `sample_batch` × `length` frames and the implied Heun sampling time per motion (31 NFE). Returns rows, prints them."""
-    from balmo.train import resolve_config, build_model
-    from balmo.loss import diffusion_loss
-    from balmo.normalize import FeatureLayout
-    from balmo.sampler import nfe_for
-    dev, nfe = torch.device(device), nfe_for(16)
-    sync = torch.cuda.synchronize if dev.type == 'cuda' else (lambda: None)
-    def timed(fn):                                          # seconds per call, after one warm-up call
-        fn(); sync(); t = time.perf_counter()
-        for _ in range(n_repeat): fn()
-        sync(); return (time.perf_counter() - t) / n_repeat
-    rows = []
-    for p in presets:
-        cfg = resolve_config(p)
-        layout = FeatureLayout(cfg['tau'])
-        net, loss_cfg, opt = build_model(cfg, layout)
-        net.to(dev)
-        B, L = train_batch or cfg['batch'], cfg['max_length']
-        with torch_threads(cfg['threads']):
-            threads = torch.get_num_threads()
-            x0 = torch.randn(B, layout.n_features, L, device=dev)
-            def step():
-                with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=cfg['bf16'] and dev.type == 'cuda'):
-                    loss, _ = diffusion_loss(net, x0, layout, loss_cfg)
-                opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
-            dt_train = timed(step)
-            net.eval()
-            x, sig = torch.randn(sample_batch, layout.n_features, length, device=dev), torch.ones(sample_batch, device=dev)
-            with torch.no_grad(): dt_fwd = timed(lambda: net(x, sig))
-        rows.append(dict(preset=p, params_M=sum(q.numel() for q in net.parameters()) / 1e6, threads=threads, train_batch=B, crop=L,
-                         train_samples_per_s=B / dt_train, forward_ms=dt_fwd * 1e3, sample_batch=sample_batch,
-                         length=length, sample_s_per_motion=nfe * dt_fwd / sample_batch))
-    print(f"{'preset':8} {'params (M)':>10} {'threads':>7} {'train samples/s':>16} {'forward ms':>11} {'31-NFE s/motion':>16}"
-          f"   ({device}; training at each preset's batch and crop, sampling at batch {sample_batch} x {length} frames)")
-    for r in rows:
-        print(f"{r['preset']:8} {r['params_M']:10.2f} {r['threads']:7d} {r['train_samples_per_s']:16.1f} "
-              f"{r['forward_ms']:11.1f} {r['sample_s_per_motion']:16.3f}")
-    return rows
+from .bench import bench   # `balmo bench` is written and tested in nbs/23_bench.ipynb (balmo.bench)
 
 # %% ../nbs/13_cli.ipynb #6ac0656b
 def _parser() -> argparse.ArgumentParser:

@@ -19,7 +19,7 @@ from .rootrel import representation_layout
 # %% auto #0
 __all__ = ['TRAIN_PRESETS', 'RESUMABLE_KEYS', 'resolve_config', 'parse_overrides', 'config_diff', 'learning_rate',
            'sigma_rel_to_gamma', 'gamma_to_sigma_rel', 'PowerEMA', 'CropSampler', 'list_files', 'load_training_motions',
-           'build_model', 'train', 'Snapshot', 'denoising_errors', 'format_denoising_errors', 'main']
+           'build_model', 'train', 'Snapshot', 'denoising_errors', 'format_denoising_errors', 'slim_snapshot', 'main']
 
 # %% ../nbs/09_train.ipynb #d1f9ab78
 _COMMON = dict(
@@ -613,6 +613,23 @@ def format_denoising_errors(d: dict) -> str:
         lines.append(f'| {s:.4g} | ' + ' | '.join(f"{d['groups'][n][i]:.3f}" for n in names)
                      + f" | {d['all'][i]:.3f} | {d['edge'][i]:.3f} | {d['middle'][i]:.3f} |")
     return '\n'.join(lines)
+
+# %% ../nbs/09_train.ipynb #b7e3f9a1
+def slim_snapshot(src, dst, ema: int | float = 0, dtype: torch.dtype = torch.float16) -> Path:
+    """Write a small snapshot to `dst` from snapshot `src` (file or run folder): one EMA (`ema` as in `Snapshot.load`),
+    its parameters stored in `dtype` (a tensor that would overflow `dtype` stays float32), buffers, config and
+    transform unchanged. `Snapshot.load(dst)` reads it. Returns `dst`."""
+    snap = Snapshot.load(src, ema=ema)
+    net, params = snap.denoiser, {n for n, _ in snap.denoiser.named_parameters()}
+    def small(n, t):
+        s = t.to(dtype) if n in params and t.is_floating_point() else t
+        return s if bool(torch.isfinite(s).all()) else t
+    d = {'format': 'balmo-snapshot', 'version': 1, 'config': snap.config, 'denoiser_config': net.config,
+         'transform': snap.transform.state_dict(), 'ema_std': [snap.ema_std], 'samples': snap.samples,
+         'step': snap.samples // snap.config['batch'], 'ema': [{n: small(n, t) for n, t in net.state_dict().items()}],
+         'slim': {'dtype': str(dtype).replace('torch.', ''), 'source': str(snap.path)}}
+    dst = Path(dst); dst.parent.mkdir(parents=True, exist_ok=True)
+    return _atomic_save(d, dst)
 
 # %% ../nbs/09_train.ipynb #7fb811e0
 def main(argv: Sequence[str] | None = None) -> Path:

@@ -20,8 +20,8 @@ def normalize(x: torch.Tensor, dim: int | tuple[int, ...] | None = None, eps: fl
     `dim=None` reduces over every axis but the first (one vector per output channel of a weight)."""
     if dim is None:
         dim = tuple(range(1, x.ndim))
-    norm = torch.linalg.vector_norm(x, dim=dim, keepdim=True, dtype=torch.float32)
-    n = math.prod(x.shape[d] for d in ((dim,) if isinstance(dim, int) else dim))
+    norm = torch.linalg.vector_norm(x, dim=dim, keepdim=True, dtype=torch.promote_types(x.dtype, torch.float32))
+    n = math.prod([x.shape[d] for d in ((dim,) if isinstance(dim, int) else dim)])   # a list: torch.compile traces it
     norm = torch.add(eps, norm, alpha=1 / math.sqrt(n))
     return x / norm.to(x.dtype)
 
@@ -60,13 +60,17 @@ class MPConv1d(nn.Module):
     def fan_in(self) -> int:
         return self.weight[0].numel()
 
-    def forward(self, x: torch.Tensor, gain: float | torch.Tensor = 1.0) -> torch.Tensor:
-        w = self.weight.to(torch.float32)
-        if self.training and self.weight._version != self._normalized_version:
-            with torch.no_grad():
-                self.weight.copy_(normalize(w))        # forced weight normalisation (stored weight)
+    @torch.no_grad()
+    def normalize_weight_(self) -> None:
+        "Forced weight normalisation of the stored weight, w ← normalize(w) in place, unless w is unchanged since the last one."
+        if self.weight._version != self._normalized_version:
+            self.weight.copy_(normalize(self.weight.to(torch.promote_types(self.weight.dtype, torch.float32))))
             self._normalized_version = self.weight._version
-        w = normalize(w)                               # again inside the graph: gradient ⟂ w
+
+    def forward(self, x: torch.Tensor, gain: float | torch.Tensor = 1.0) -> torch.Tensor:
+        if self.training and not torch.compiler.is_compiling():
+            self.normalize_weight_()                   # under torch.compile EDMPrecond.forward does it, outside the graph
+        w = normalize(self.weight.to(torch.promote_types(self.weight.dtype, torch.float32)))   # again inside the graph: gradient ⟂ w
         w = (w * (gain / math.sqrt(self.fan_in))).to(x.dtype)
         if self.kernel == 0:
             return x @ w.t()
@@ -81,7 +85,7 @@ class MPFourier(nn.Module):
         self.register_buffer('phases', 2 * math.pi * torch.rand(num_channels))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        y = x.to(torch.float32).ger(self.freqs) + self.phases
+        y = x.to(self.freqs.dtype).ger(self.freqs) + self.phases
         return (y.cos() * math.sqrt(2)).to(x.dtype)
 
 # %% ../nbs/06_unet.ipynb #6085a14d
@@ -258,20 +262,28 @@ class EDMPrecond(nn.Module):
         c_noise = sigma.log() / 4
         return c_skip, c_out, c_in, c_noise
 
+    @torch.compiler.disable
+    def normalize_weights_(self) -> None:
+        "Forced weight normalisation of every `MPConv1d`, run eagerly also when the forward is compiled (see `MPConv1d`)."
+        for m in self.modules():
+            if isinstance(m, MPConv1d): m.normalize_weight_()
+
     def forward(self, x: torch.Tensor, sigma: float | torch.Tensor, return_logvar: bool = False):
         self.check_input(x)
-        x = x.to(torch.float32)
-        sigma = torch.as_tensor(sigma, dtype=torch.float32, device=x.device)
+        if self.training: self.normalize_weights_()
+        dt = self.unet.out_gain.dtype                        # the parameters' precision: float32 (float64 after .double())
+        x = x.to(dt)
+        sigma = torch.as_tensor(sigma, dtype=dt, device=x.device)
         if sigma.ndim == 0:
             sigma = sigma.expand(x.shape[0])
         sigma = sigma.reshape(-1)
         if sigma.shape[0] != x.shape[0]:
             raise ValueError(f'sigma must be a scalar or have shape ({x.shape[0]},), got {tuple(sigma.shape)}')
-        if not bool((sigma > 0).all()):
+        if not torch.compiler.is_compiling() and not bool((sigma > 0).all()):   # data-dependent: checked when eager
             raise ValueError('sigma must be > 0 (c_noise = ln(sigma)/4)')
         c_skip, c_out, c_in, c_noise = self.coefficients(sigma)
         F_x = self.unet(c_in[:, None, None] * x, c_noise)
-        D_x = c_skip[:, None, None] * x + c_out[:, None, None] * F_x.to(torch.float32)
+        D_x = c_skip[:, None, None] * x + c_out[:, None, None] * F_x.to(dt)
         if not return_logvar:
             return D_x
         return D_x, self.logvar_linear(self.logvar_fourier(c_noise))
