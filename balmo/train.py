@@ -18,7 +18,7 @@ from .normalize import FeatureLayout, FeatureTransform, NORMALIZATIONS, TAU_MODE
 # %% auto #0
 __all__ = ['TRAIN_PRESETS', 'RESUMABLE_KEYS', 'resolve_config', 'parse_overrides', 'config_diff', 'learning_rate',
            'sigma_rel_to_gamma', 'gamma_to_sigma_rel', 'PowerEMA', 'CropSampler', 'list_files', 'load_training_motions',
-           'build_model', 'train', 'Snapshot', 'main']
+           'build_model', 'train', 'sample_seeds', 'Snapshot', 'main']
 
 # %% ../nbs/09_train.ipynb #d1f9ab78
 _COMMON = dict(
@@ -499,6 +499,10 @@ def _train(cfg, run_dir, data, progress, rank, world, local_rank) -> Path:
     return run_dir / f'{_SNAP}-{samples:012d}.pt'
 
 # %% ../nbs/09_train.ipynb #982914ec
+def sample_seeds(seed: int, n: int) -> list[int]:
+    "Per-sample seeds of a sampling run: sample i of run `seed` draws its noise from SeedSequence([seed, i])."
+    return [int(np.random.SeedSequence([int(seed), i]).generate_state(1)[0]) for i in range(n)]
+
 class Snapshot:
     "An inference snapshot: `.denoiser` (EMA weights, eval mode), `.transform`, `.config`, `.ema_std`, `.samples`."
     def __init__(self, denoiser, transform: FeatureTransform, config: dict, ema_std: float, samples: int = 0, path=None):
@@ -541,8 +545,7 @@ class Snapshot:
         m = self.denoiser.length_multiple
         if length < m or length % m: raise ValueError(f'sample: length {length} must be a positive multiple of {m}')
         dev = next(self.denoiser.parameters()).device
-        seeds = [int(np.random.SeedSequence([int(seed), i]).generate_state(1)[0]) for i in range(n)]
-        x, info = heun_sample(self.denoiser, (n, self.transform.layout.n_features, length), seeds=seeds,
+        x, info = heun_sample(self.denoiser, (n, self.transform.layout.n_features, length), seeds=sample_seeds(seed, n),
                               n_levels=n_levels, sigma_min=sigma_min, batch_size=batch_size, progress=progress,
                               device=dev, return_info=True)
         self.last_nfe = info['nfe']                       # counted denoiser evaluations per sample (31 for 16 levels)
