@@ -80,10 +80,11 @@ def _check_sigmas(sigmas: torch.Tensor) -> list[float]:
     return s
 
 def pf_ode_integrate(D: Callable, x: torch.Tensor, sigmas: Sequence[float] | torch.Tensor, solver: str = 'heun',
-                     pbar=None, trajectory: list | None = None) -> torch.Tensor:
+                     pbar=None, trajectory: list | None = None, step_hook: Callable | None = None) -> torch.Tensor:
     """Integrate the PF-ODE from `sigmas[0]` to `sigmas[-1]` (either direction) starting at `x` (B, ...).
     `solver='heun'`: EDM Algorithm 1 (trapezoidal Heun; Euler for a step that ends at σ=0); `'euler'`: Euler steps.
-    Appends every state (CPU copy) to `trajectory` if a list is given."""
+    Appends every state (CPU copy) to `trajectory` if a list is given. `step_hook(x, σ_cur, σ_next, D) -> x`, if
+    given, replaces the state after every step (conditional sampling, `balmo.conditional`; D counts its calls)."""
     if solver not in ('heun', 'euler'):
         raise ValueError(f"solver must be 'heun' or 'euler', got {solver!r}")
     s = _check_sigmas(sigmas)
@@ -96,6 +97,7 @@ def pf_ode_integrate(D: Callable, x: torch.Tensor, sigmas: Sequence[float] | tor
             x = x_euler
         else:
             x = x + 0.5 * h * (d + pf_ode_slope(D, x_euler, s_next))  # trapezoidal corrector
+        if step_hook is not None: x = step_hook(x, s_cur, s_next, D)
         if trajectory is not None: trajectory.append(x.detach().cpu())
         if pbar is not None: pbar.update(1)
     return x
@@ -121,13 +123,13 @@ def heun_sample(denoiser: Callable, shape: Sequence[int] | None = None, noise: t
                 seeds: Sequence[int] | None = None, n_levels: int = 16, sigma_min: float = 0.002,
                 sigma_max: float = 80.0, rho: float = 7.0, dtype: torch.dtype = torch.float32, device=None,
                 batch_size: int | None = None, progress: bool = False, return_trajectory: bool = False,
-                return_info: bool = False, solver: str = 'heun', to_zero: bool = True):
+                return_info: bool = False, solver: str = 'heun', to_zero: bool = True, step_hook: Callable | None = None):
     """Deterministic PF-ODE sampling (EDM Algorithm 1): x = σ_max·ε, Heun steps down the `edm_sigmas` schedule,
     a final Euler step to σ=0 (`to_zero=False` stops at σ_min). Give `shape` (B, ...) (+ optional per-sample `seeds`,
     len B) or unit-variance `noise` (B, ...). The denoiser runs in chunks of `batch_size` (tqdm bar if `progress`).
     Returns x0 (B, ...); with `return_info` or `return_trajectory` returns (x0, info) where info has 'nfe' (counted
     denoiser calls per sample, 2N−1 for Heun), 'n_calls' (all calls), 'sigmas' and optionally 'trajectory'
-    (n_states, B, ...)."""
+    (n_states, B, ...). `step_hook` goes to `pf_ode_integrate` (with `batch_size` it sees one chunk at a time)."""
     if (shape is None) == (noise is None):
         raise ValueError('heun_sample: give exactly one of `shape` or `noise`')
     if noise is not None and seeds is not None:
@@ -155,7 +157,8 @@ def heun_sample(denoiser: Callable, shape: Sequence[int] | None = None, noise: t
         for c in chunks:
             D = CountingDenoiser(denoiser)
             traj = [] if return_trajectory else None
-            outs.append(pf_ode_integrate(D, eps[c] * sigma_max, sig, solver=solver, pbar=pbar, trajectory=traj))
+            outs.append(pf_ode_integrate(D, eps[c] * sigma_max, sig, solver=solver, pbar=pbar, trajectory=traj,
+                                        step_hook=step_hook))
             nfes.append(D.calls)
             if return_trajectory: trajs.append(torch.stack(traj))
     pbar.close()

@@ -19,7 +19,8 @@ from .rootrel import representation_layout
 # %% auto #0
 __all__ = ['TRAIN_PRESETS', 'RESUMABLE_KEYS', 'resolve_config', 'parse_overrides', 'config_diff', 'learning_rate',
            'sigma_rel_to_gamma', 'gamma_to_sigma_rel', 'PowerEMA', 'CropSampler', 'list_files', 'load_training_motions',
-           'build_model', 'train', 'Snapshot', 'denoising_errors', 'format_denoising_errors', 'slim_snapshot', 'main']
+           'build_model', 'train', 'sample_seeds', 'Snapshot', 'denoising_errors', 'format_denoising_errors',
+           'slim_snapshot', 'main']
 
 # %% ../nbs/09_train.ipynb #d1f9ab78
 _COMMON = dict(
@@ -509,6 +510,10 @@ def _train(cfg, run_dir, data, progress, rank, world, local_rank) -> Path:
     return run_dir / f'{_SNAP}-{samples:012d}.pt'
 
 # %% ../nbs/09_train.ipynb #982914ec
+def sample_seeds(seed: int, n: int) -> list[int]:
+    "Per-sample seeds of a sampling run: sample i of run `seed` draws its noise from SeedSequence([seed, i])."
+    return [int(np.random.SeedSequence([int(seed), i]).generate_state(1)[0]) for i in range(n)]
+
 class Snapshot:
     "An inference snapshot: `.denoiser` (EMA weights, eval mode), `.transform`, `.config`, `.ema_std`, `.samples`."
     def __init__(self, denoiser, transform: FeatureTransform, config: dict, ema_std: float, samples: int = 0, path=None):
@@ -556,8 +561,7 @@ class Snapshot:
                              + (f' (length {length}, margin {margin})' if margin else ''))
         length = length + 2 * margin
         dev = next(self.denoiser.parameters()).device
-        seeds = [int(np.random.SeedSequence([int(seed), i]).generate_state(1)[0]) for i in range(n)]
-        x, info = heun_sample(self.denoiser, (n, self.transform.layout.n_features, length), seeds=seeds,
+        x, info = heun_sample(self.denoiser, (n, self.transform.layout.n_features, length), seeds=sample_seeds(seed, n),
                               n_levels=n_levels, sigma_min=sigma_min, batch_size=batch_size, progress=progress,
                               device=dev, return_info=True)
         self.last_nfe = info['nfe']                       # counted denoiser evaluations per sample (31 for 16 levels)
