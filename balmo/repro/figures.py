@@ -361,12 +361,13 @@ def exact_divergence(denoiser: Callable, x: torch.Tensor, sigma: float, chunk: i
     for b in range(B):
         for j0 in range(0, d, chunk):
             idx = torch.arange(j0, min(j0 + chunk, d), device=x.device); k = len(idx)
+            rows = torch.arange(k, device=x.device)
             xr = x[b:b + 1].detach().expand(k, *x.shape[1:]).clone().requires_grad_(True)
             with torch.enable_grad():
                 f = pf_ode_slope(D, xr, sigma).reshape(k, -1)
-                e = torch.zeros_like(f); e[torch.arange(k), idx] = 1
+                e = torch.zeros_like(f); e[rows, idx] = 1
                 g = torch.autograd.grad(f, xr, grad_outputs=e)[0].reshape(k, -1)     # row idx_i of the Jacobian
-            out[b] += g[torch.arange(k), idx].double().sum().cpu()
+            out[b] += g[rows, idx].double().sum().cpu()
     return out
 
 def hutchinson_vs_exact(denoiser: Callable, x: torch.Tensor, sigmas: Sequence[float], n_probes: int = 64, seed: int = 0,
@@ -453,8 +454,8 @@ QUICKSTART_SAMPLES = 34_400      # what `balmo quickstart` trains in its 6 minut
 MODE_SETTINGS = {
     'smoke': dict(n_clips=2, levels=(3, 6), n_probes=2, max_length=64, gauss_levels=(4, 8, 16, 32, 64), gauss_clips=None,
                   gauss_length=16, exact_sigmas=(), exact_probes=64, fig1_n=2, fig1_length=64, n_poses=5, batch_size=None),
-    'cpu':   dict(n_clips=6, levels=(4, 8, 16, 32, 64), n_probes=4, max_length=192, gauss_levels=(4, 8, 16, 32, 64, 128, 256),
-                  gauss_clips=None, gauss_length=None, exact_sigmas=(0.05, 1.0), exact_probes=64, fig1_n=4, fig1_length=128,
+    'cpu':   dict(n_clips=4, levels=(4, 8, 16, 32, 64), n_probes=4, max_length=192, gauss_levels=(4, 8, 16, 32, 64, 128, 256),
+                  gauss_clips=None, gauss_length=None, exact_sigmas=(0.1,), exact_probes=64, fig1_n=4, fig1_length=128,
                   n_poses=6, batch_size=None),
     'gpu':   dict(n_clips=64, levels=(4, 8, 16, 32, 64, 128), n_probes=8, max_length=192, gauss_levels=(4, 8, 16, 32, 64, 128, 256),
                   gauss_clips=8, gauss_length=None, exact_sigmas=(0.05, 1.0), exact_probes=256, fig1_n=4, fig1_length=192,
