@@ -15,7 +15,7 @@ import torch.nn.functional as F
 import json
 from scipy.ndimage import gaussian_filter1d
 from .body import (SMPL22_PARENTS, FOOT_JOINTS, LR_PERM, Motion, ProxyBody, load_motions, torch_threads, save_torch,
-                        read_torch_file, WriteError)
+                        read_torch_file, WriteError, screen_motions)
 from .rotations import matrix_to_6d, rot_y
 
 # %% auto #0
@@ -614,13 +614,19 @@ def dataset_evaluator(folder, seed: int = 0, refit: bool = False, progress: bool
 
 # %% ../nbs/10_metrics.ipynb #a8731359
 def evaluate(generated, reference, *, train=None, evaluator, body=None, cfg: MetricConfig = MetricConfig(),
-             probe: FamilyProbe | None = None, labels: Sequence | None = None) -> dict:
+             probe: FamilyProbe | None = None, labels: Sequence | None = None, plausibility: dict | None | bool = None) -> dict:
     """Metrics of `generated` clips against `reference` clips (e.g. the test split) and, when `train` is given, the
     paper's "Real" row (training clips against the same reference). Clips: Motions (joints through `body`, default
     ProxyBody) or joint arrays (T, 22, 3). `evaluator`: a MotionEvaluator or T2MEvaluator (anything with
     `features_from_joints`). With a `probe`, each row gets the mode coverage of its predicted labels over `labels`
     (default: the probe's classes). Returns {'rows': {'Real': {...}, 'Generated': {...}}, 'reference': {...},
-    'config': cfg.to_dict(), 'evaluator': str}."""
+    'config': cfg.to_dict(), 'evaluator': str}. Motions beyond the physical bounds (`balmo.body.screen_motions`, bounds
+    updated with `plausibility`; `False` skips the check) raise ImplausibleDataError: their metrics would be meaningless."""
+    if plausibility is not False:
+        for name, clips in (('generated', generated), ('reference', reference), ('train', train)):
+            if clips is not None and all(isinstance(m, Motion) for m in clips):
+                screen_motions(clips, plausibility or None, where=f'evaluate: {name} clips',
+                               hint='pass plausibility=False to compute metrics anyway')
     ref_j = _motions_to_joints(reference, body)
     ref_f = evaluator.features_from_joints(ref_j)
     modes = list(labels) if labels is not None else (probe.labels if probe is not None else None)
