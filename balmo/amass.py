@@ -14,7 +14,8 @@ from tqdm import tqdm
 from .rotations import (axis_angle_to_matrix, matrix_to_axis_angle, resample_axis_angle, resample_linear,
                              resample_index, rot_y)
 from .body import (Motion, N_BETAS, ProxyBody, SMPLHBody, find_smplh_file, mirror_motion, save_motions, load_motions,
-                        write_fake_smplh, torch_threads)
+                        write_fake_smplh, torch_threads, screen_motions, ImplausibleDataError,
+                   plausibility_bounds)
 
 # %% auto #0
 __all__ = ['HUMANML3D_FPS', 'SKIP_REASONS', 'ZUP_TO_YUP', 'HEAD_TRIM_SECONDS', 'AMASS_ALIASES', 'SPLITS', 'AmassFileError',
@@ -34,6 +35,7 @@ SKIP_REASONS = {
     'non_finite': 'an array holds NaN or inf',
     'bad_value': 'a frame rate below 20 fps or an unknown gender',
     'window_too_short': 'the HumanML3D window holds fewer than min_frames frames of this file',
+    'implausible': 'a converted clip is beyond the physical bounds of balmo.body.PLAUSIBILITY (skipped with drop_implausible=True)',
     'conversion_error': 'an unexpected error while converting the file (the message says which)',
 }
 
@@ -364,9 +366,13 @@ def _file_stamp(p) -> list:
     st = Path(p).stat(); return [st.st_size, st.st_mtime_ns]
 
 def prepare(amass_dir, humanml3d_dir, body_model, out_dir, *, resample: str = 'stride', canonical: bool = True,
-            floor: bool = True, mirror: bool = False, min_frames: int = 32, splits=SPLITS, progress: bool = True) -> dict:
+            floor: bool = True, mirror: bool = False, min_frames: int = 32, splits=SPLITS, progress: bool = True,
+            drop_implausible: bool = False, plausibility: dict | None = None) -> dict:
     """Build the cached dataset `out_dir/{train,val,test}.npz` from AMASS + HumanML3D; returns the report (also report.json).
-    `humanml3d_dir=None` uses `find_humanml3d()`; `body_model` is a SMPL-H file or folder (None/'proxy': `ProxyBody`)."""
+    `humanml3d_dir=None` uses `find_humanml3d()`; `body_model` is a SMPL-H file or folder (None/'proxy': `ProxyBody`).
+    Converted clips beyond the physical bounds (`balmo.body.PLAUSIBILITY`, updated with `plausibility`) raise
+    `ImplausibleDataError` naming file, clip and frame, before any output is written; `drop_implausible=True` skips and
+    reports them (reason 'implausible')."""
     t_start = time.perf_counter()
     if humanml3d_dir is None and (humanml3d_dir := find_humanml3d()) is None:
         raise FileNotFoundError(f"no HumanML3D folder given and none found (set BALMO_HUMANML3D to a folder with index.csv; "
@@ -431,6 +437,18 @@ def prepare(amass_dir, humanml3d_dir, body_model, out_dir, *, resample: str = 's
                 rate_mismatch.append(dict(file=str(path), fps=info['fps'], stride=info['stride'],
                                           effective_fps=info['fps'] / info['stride'], clips=ids))
             for m in ms: got[m.source] = m
+    ids = list(got)
+    _, found = screen_motions([got[i] for i in ids], plausibility, drop=True)
+    implausible = [dict(file=str(amass_dir / got[ids[p['index']]].meta.get('amass', '?')), reason='implausible', clips=[ids[p['index']]],
+                        message=f"{amass_dir / got[ids[p['index']]].meta.get('amass', '?')}: {p['message']}") for p in found]
+    if implausible and not drop_implausible:
+        more = f' (and {len(implausible) - 2} more)' if len(implausible) > 2 else ''
+        raise ImplausibleDataError(f'{len(implausible)} of {len(got)} converted clips are physically implausible: '
+                                   + '; '.join(p['message'] for p in implausible[:2]) + more + '. Fix the data, raise the bound '
+                                   '(plausibility=...), or skip them with drop_implausible=True (balmo prepare --drop-implausible); '
+                                   'the converted files stay cached, so that re-run is quick', implausible)
+    for p in implausible:
+        del got[p['clips'][0]]; clips_skipped['implausible'] += 1; problems.append(p)
     outputs, kept = {}, {}
     for s in splits:
         ms = []
@@ -456,6 +474,7 @@ def prepare(amass_dir, humanml3d_dir, body_model, out_dir, *, resample: str = 's
                   clips=dict(selected=selected, kept=kept, mirrored=sum(1 for k in got if k.startswith('M')),
                              skipped=dict(clips_skipped)),
                   rate_mismatch=rate_mismatch, layouts=dict(layouts), genders=dict(genders), problems=problems,
+                  plausibility=dict(bounds=plausibility_bounds(plausibility), drop_implausible=drop_implausible),
                   seconds=secs, clips_per_s=sum(kept.values()) / secs if secs > 0 else float('nan'))
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / 'report.json').write_text(json.dumps(report, indent=1))

@@ -4,9 +4,10 @@
 
 # %% ../nbs/01_body.ipynb #e84f9d28
 from __future__ import annotations
-import json, math, pickle, zipfile
+import errno, hashlib, json, math, os, pickle, shutil, zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 import numpy as np
 import torch
 from torch import nn
@@ -14,9 +15,11 @@ from .rotations import axis_angle_to_matrix
 
 # %% auto #0
 __all__ = ['SMPL22_NAMES', 'SMPL22_PARENTS', 'LR_PERM', 'FOOT_JOINTS', 'N_BETAS', 'PROXY_STATURE', 'SMPLH_REQUIRED_KEYS',
-           'Motion', 'forward_kinematics', 'pose_to_rotmats', 'bone_lengths', 'torch_threads', 'ProxyBody',
-           'plot_skeleton', 'mirror_motion', 'find_smplh_file', 'load_smplh_arrays', 'SMPLHBody', 'load_body',
-           'write_fake_smplh', 'save_motions', 'load_motions']
+           'PLAUSIBILITY', 'Motion', 'forward_kinematics', 'pose_to_rotmats', 'bone_lengths', 'torch_threads',
+           'ProxyBody', 'plot_skeleton', 'mirror_motion', 'SafeUnpickler', 'find_smplh_file', 'load_smplh_arrays',
+           'SMPLHBody', 'load_body', 'write_fake_smplh', 'WriteError', 'atomic_write', 'tensor_bytes', 'save_torch',
+           'read_torch_file', 'save_motions', 'load_motions', 'ImplausibleDataError', 'plausibility_bounds',
+           'implausibility', 'screen_motions', 'motions_fingerprint']
 
 # %% ../nbs/01_body.ipynb #3e26090f
 SMPL22_NAMES = ('pelvis', 'left_hip', 'right_hip', 'spine1', 'left_knee', 'right_knee', 'spine2', 'left_ankle',
@@ -183,6 +186,63 @@ def mirror_motion(m: Motion) -> Motion:
 # %% ../nbs/01_body.ipynb #2c79bfd1
 SMPLH_REQUIRED_KEYS = ('v_template', 'shapedirs', 'J_regressor', 'kintree_table', 'weights', 'posedirs', 'f')
 
+class _SparseState:
+    "Stand-in for a pickled scipy sparse matrix: collects its arrays (no scipy code runs while unpickling)."
+    def __setstate__(self, state): self.__dict__.update(state)
+    def toarray(self) -> np.ndarray:
+        import scipy.sparse as sp
+        d = self.__dict__
+        shape, fmt = tuple(d.get('_shape', d.get('shape'))), self.fmt
+        return np.asarray(getattr(sp, f'{fmt}_matrix')((d['data'], d['indices'], d['indptr']), shape=shape).toarray())
+
+def _copyreg_reconstructor(cls, base, state):
+    "Protocol-0/1 object creation (`copyreg._reconstructor`), allowed for `_SparseState` stand-ins only."
+    if not (isinstance(cls, type) and issubclass(cls, _SparseState)) or base is not object:
+        raise pickle.UnpicklingError(f'refusing to build {cls!r} from base {base!r}')
+    return cls.__new__(cls)
+
+def _latin1(s, encoding='latin1'):
+    "`_codecs.encode` as protocol-2 pickles use it for bytes (latin-1 only)."
+    if encoding not in ('latin1', 'latin-1'): raise pickle.UnpicklingError(f'refusing _codecs.encode with encoding {encoding!r}')
+    return s.encode('latin1')
+
+def _sparse_standin(fmt: str) -> type:
+    return type(f'{fmt}_matrix', (_SparseState,), {'fmt': fmt})
+
+class SafeUnpickler(pickle.Unpickler):
+    """An unpickler that builds numpy arrays / dtypes / scalars, plain containers and scipy sparse matrices (as
+    `_SparseState` stand-ins) and nothing else: any other global (`os.system`, `builtins.eval`, a chumpy class, ...)
+    raises `pickle.UnpicklingError` naming it, before anything runs."""
+    _ALLOWED = {(m, n): None for m in ('numpy.core.multiarray', 'numpy._core.multiarray') for n in ('_reconstruct', 'scalar')}
+    _ALLOWED.update({('numpy', 'ndarray'): None, ('numpy', 'dtype'): None, ('numpy.core.numeric', '_frombuffer'): None,
+                     ('numpy._core.numeric', '_frombuffer'): None, ('_codecs', 'encode'): _latin1})
+    _ALLOWED.update({(m, 'object'): object for m in ('builtins', '__builtin__')})           # Python 2 pickles use the old names
+    _ALLOWED.update({(m, '_reconstructor'): _copyreg_reconstructor for m in ('copyreg', 'copy_reg')})
+    _SPARSE = {fmt: _sparse_standin(fmt) for fmt in ('csc', 'csr', 'coo')}
+
+    def find_class(self, module: str, name: str):
+        if (module, name) in self._ALLOWED:
+            return self._ALLOWED[(module, name)] or super().find_class(module, name)
+        if module.split('.')[:2] == ['scipy', 'sparse'] and name.endswith('_matrix') and name[:-7] in self._SPARSE:
+            return self._SPARSE[name[:-7]]
+        raise pickle.UnpicklingError(f'refusing to load the global {module}.{name} (a model file may only hold arrays)')
+
+def _plain_array(v) -> np.ndarray:
+    "An unpickled value -> numpy array (0-d object arrays unwrapped, sparse stand-ins made dense)."
+    if isinstance(v, np.ndarray) and v.dtype == object and v.ndim == 0: v = v.item()
+    return v.toarray() if isinstance(v, _SparseState) else np.asarray(v)
+
+def _npz_member(path: Path, key: str):
+    "Read the object array `key` of an .npz through `SafeUnpickler` (np.load with allow_pickle=False refuses it)."
+    with zipfile.ZipFile(path) as z, z.open(key + '.npy') as f:
+        version = np.lib.format.read_magic(f)
+        (np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0)(f)
+        return SafeUnpickler(f, encoding='latin1').load()
+
+def _convert_hint(path) -> str:
+    return (f'balmo never runs code from a model file: convert {Path(path).name} to .npz once where you trust it '
+            "(see balmo.body's SMPL-H section) or use AMASS's smplh/<gender>/model.npz")
+
 def find_smplh_file(model_path, gender: str = 'neutral') -> Path:
     "Resolve a SMPL-H model file from a file path or a folder in smplx or AMASS layout."
     p, g = Path(model_path).expanduser(), gender.lower()
@@ -195,18 +255,26 @@ def find_smplh_file(model_path, gender: str = 'neutral') -> Path:
                             ', '.join(str(c.relative_to(p)) for c in cands) + ')')
 
 def load_smplh_arrays(path) -> dict:
-    "Read a SMPL-H model file into numpy arrays, with a clear error for missing keys or unreadable files."
+    """Read a SMPL-H model file (.npz, or .pkl without chumpy objects) into numpy arrays without running code from it
+    (`SafeUnpickler`), with a clear error for missing keys, unreadable files or refused content."""
     path = Path(path)
-    if path.suffix == '.pkl':
-        try:
-            with open(path, 'rb') as f: data = pickle.load(f, encoding='latin1')
-        except ModuleNotFoundError as e:
-            raise ValueError(f"{path}: this .pkl model needs '{e.name}' (chumpy), which does not work with current numpy; "
-                             'use the .npz SMPL-H model (AMASS ships smplh/<gender>/model.npz)') from None
-        data = {k: np.asarray(v) for k, v in data.items()}
-    else:
-        try: data = dict(np.load(path, allow_pickle=True))
-        except (OSError, ValueError, EOFError, zipfile.BadZipFile, pickle.UnpicklingError) as e: raise ValueError(f'{path}: not a readable .npz model file ({e})') from None
+    try:
+        if path.suffix == '.pkl':
+            with open(path, 'rb') as f: data = SafeUnpickler(f, encoding='latin1').load()
+            if not isinstance(data, dict): raise ValueError(f'{path}: a .pkl model must hold a dict, got {type(data).__name__}')
+        else:
+            d = np.load(path, allow_pickle=False)
+            if not hasattr(d, 'files'): raise ValueError(f'{path}: a single array, not a .npz model file')
+            data = {}
+            for k in d.files:
+                try: data[k] = d[k]
+                except ValueError: data[k] = _npz_member(path, k)     # an object array: read without running code
+    except pickle.UnpicklingError as e:
+        raise ValueError(f'{path}: {e}; {_convert_hint(path)}') from None
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError, IndexError, TypeError) as e:
+        if str(e).startswith(str(path)): raise
+        raise ValueError(f'{path}: not a readable {path.suffix or "model"} model file ({type(e).__name__}: {e})') from None
+    data = {k: _plain_array(v) for k, v in data.items()}
     missing = [k for k in SMPLH_REQUIRED_KEYS if k not in data]
     if missing: raise ValueError(f'{path}: not a SMPL-H model file, missing keys {missing}')
     kt = np.asarray(data['kintree_table'])
@@ -224,7 +292,7 @@ class SMPLHBody(nn.Module):
         super().__init__()
         self.path, self.gender, self.num_betas = find_smplh_file(model_path, gender), gender, num_betas
         d = load_smplh_arrays(self.path)
-        reg = np.asarray(d['J_regressor'].todense() if hasattr(d['J_regressor'], 'todense') else d['J_regressor'], dtype=np.float64)
+        reg = np.asarray(d['J_regressor'], dtype=np.float64)
         S = np.asarray(d['shapedirs'], dtype=np.float64)[:, :, :num_betas]
         if S.shape[2] < num_betas: raise ValueError(f'{self.path}: shapedirs has {S.shape[2]} betas, need {num_betas}')
         self.register_buffer('J_template', torch.tensor(reg @ np.asarray(d['v_template'], np.float64), dtype=torch.float32)[:22])
@@ -235,10 +303,10 @@ class SMPLHBody(nn.Module):
 
     def vertices(self, motion: Motion) -> np.ndarray:
         "Skinned mesh vertices (T, V, 3) through smplx (hands flat, β truncated to `num_betas`)."
-        if self._smplx is None:
-            import smplx                                # only here: importing balmo needs no smplx
-            self._smplx = smplx.SMPLH(model_path=str(self.path), ext=self.path.suffix[1:], num_betas=self.num_betas,
-                                      use_pca=False, flat_hand_mean=True)
+        if self._smplx is None:                 # smplx gets the arrays balmo read: it never unpickles the file itself
+            import smplx                        # only here: importing balmo needs no smplx
+            self._smplx = smplx.SMPLH(model_path=str(self.path), data_struct=smplx.utils.Struct(**load_smplh_arrays(self.path)),
+                                      num_betas=self.num_betas, use_pca=False, flat_hand_mean=True)
         T, t = motion.n_frames, lambda a: torch.as_tensor(a, dtype=torch.float32)
         with torch.no_grad():
             out = self._smplx(global_orient=t(motion.root_orient), body_pose=t(motion.pose_body).reshape(T, 63),
@@ -283,6 +351,105 @@ def write_fake_smplh(path, seed: int = 0, n_betas: int = 16) -> Path:
                         hands_meanl=np.zeros(45), hands_meanr=np.zeros(45))
     return path
 
+# %% ../nbs/01_body.ipynb #3c6cfdb5
+class WriteError(OSError):
+    "A file could not be written (no space, file-size limit, no permission): one line naming the folder, the bytes needed, the free space."
+
+def _fmt_bytes(n: float | None) -> str:
+    if n is None: return 'unknown'
+    for unit in ('bytes', 'kB', 'MB', 'GB'):
+        if abs(n) < 1000: return f'{n:.0f} {unit}' if unit == 'bytes' else f'{n:.1f} {unit}'
+        n /= 1000
+    return f'{n:.1f} TB'
+
+def _free_bytes(folder) -> int | None:
+    try: return shutil.disk_usage(folder).free
+    except OSError: return None
+
+def _fsize_limit() -> int | None:
+    "The process's file-size limit in bytes (`ulimit -f`), or None when unlimited or unknown."
+    try: import resource
+    except ImportError: return None
+    soft = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
+    return None if soft == resource.RLIM_INFINITY else int(soft)
+
+def _fsync_dir(folder) -> None:
+    "fsync a folder so that a rename in it is on disk (skipped where folders cannot be opened, e.g. Windows)."
+    try: fd = os.open(folder, os.O_RDONLY)
+    except OSError: return
+    try: os.fsync(fd)
+    except OSError: pass
+    finally: os.close(fd)
+
+def _write_error(path: Path, err: BaseException | None, need: int | None, written: int = 0) -> WriteError | None:
+    "The WriteError for a failed write of `path` if it is a storage problem, else None (the caller re-raises `err`)."
+    code, free, limit = getattr(err, 'errno', None), _free_bytes(path.parent), _fsize_limit()
+    if code in (errno.EACCES, errno.EPERM, errno.EROFS):
+        e = WriteError(f'{path.parent}: cannot write {path.name} in this folder ({os.strerror(code)})'); e.errno = code
+        return e
+    full = (code in (errno.ENOSPC, errno.EFBIG, getattr(errno, 'EDQUOT', -1)) or (limit is not None and written >= limit)
+            or (free is not None and need is not None and free < need) or (free is not None and free < 4096))
+    if not full: return None
+    needed = f'about {_fmt_bytes(need)} needed' if need else f'more than {_fmt_bytes(written)} needed'
+    why = f'the file-size limit (ulimit -f) is {_fmt_bytes(limit)}' if limit is not None and written >= limit else 'no space left'
+    e = WriteError(f'{path.parent}: cannot write {path.name} ({why}): {needed}, {_fmt_bytes(free)} free on this disk; '
+                   'free some space (or write elsewhere) and re-run. Nothing partial was left; existing files are untouched.')
+    e.errno = errno.EFBIG if why.startswith('the file-size') else errno.ENOSPC
+    return e
+
+def atomic_write(path, write: Callable, need: int | None = None) -> Path:
+    """Write `path` with `write(f)` (f: a binary file) through a temporary file that is fsync'ed and renamed over `path`
+    (then the folder is fsync'ed): after a crash `path` holds the old or the new content. A failure removes the
+    temporary file; a storage problem raises `WriteError`. `need`: estimated size in bytes, checked against the free
+    space first. Returns `path`."""
+    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    if need is not None and (free := _free_bytes(path.parent)) is not None and free < need:
+        raise _write_error(path, None, need)
+    tmp = path.with_name(f'{path.name}.tmp{os.getpid()}')
+    try:
+        with open(tmp, 'wb') as f:
+            write(f); f.flush(); os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException as e:                        # KeyboardInterrupt too: never leave a partial file behind
+        written = tmp.stat().st_size if tmp.exists() else 0
+        try: tmp.unlink(missing_ok=True)
+        except OSError: pass
+        err = _write_error(path, e, need, written) if isinstance(e, Exception) else None
+        if err is not None: raise err from None
+        raise
+    _fsync_dir(path.parent)
+    return path
+
+def tensor_bytes(obj) -> int:
+    "Bytes held by the tensors and arrays in a nested dict / list / tuple (an estimate of its size on disk)."
+    if isinstance(obj, torch.Tensor): return obj.numel() * obj.element_size()
+    if isinstance(obj, np.ndarray): return obj.nbytes
+    if isinstance(obj, dict): return sum(tensor_bytes(v) for v in obj.values())
+    if isinstance(obj, (list, tuple)): return sum(tensor_bytes(v) for v in obj)
+    return 0
+
+def save_torch(obj, path) -> Path:
+    "`torch.save(obj)` to `path` through `atomic_write` (size estimated from the tensors, plus 64 kB for the rest)."
+    return atomic_write(path, lambda f: torch.save(obj, f), need=tensor_bytes(obj) + 65536)
+
+def read_torch_file(path):
+    """`torch.load(path, weights_only=True)` on CPU after checking the CRC-32 of every record (torch does not). A missing
+    file raises FileNotFoundError; an empty, truncated or damaged file, or one holding anything but tensors and plain
+    values (never executed), raises a one-line ValueError naming it."""
+    path = Path(path)
+    if not path.is_file(): raise FileNotFoundError(f'{path}: no such file')
+    size = path.stat().st_size
+    try:
+        with zipfile.ZipFile(path) as z: bad = z.testzip()
+    except Exception as e: raise ValueError(f'{path}: damaged or not a torch file ({size} bytes; {type(e).__name__}: {e})') from None
+    if bad is not None: raise ValueError(f'{path}: damaged (checksum mismatch in record {bad!r}, {size} bytes)')
+    try: return torch.load(path, map_location='cpu', weights_only=True)
+    except pickle.UnpicklingError:
+        raise ValueError(f'{path}: holds objects other than tensors and plain values; not loaded (balmo never writes such files)') from None
+    except Exception as e:
+        first = (str(e).strip().splitlines() or [''])[0][:200]
+        raise ValueError(f'{path}: damaged or not a torch file ({type(e).__name__}: {first})') from None
+
 # %% ../nbs/01_body.ipynb #592a01ab
 def _json_default(o):
     "numpy values in `meta`/`info` -> JSON (arrays become nested lists)."
@@ -290,19 +457,16 @@ def _json_default(o):
     raise TypeError(f'{type(o).__name__} is not JSON serialisable')
 
 def save_motions(path, motions: list[Motion], info: dict | None = None) -> Path:
-    "Write clips to one .npz (atomically: a temporary file then a rename). numpy values in `meta` are stored as lists."
+    "Write clips to one .npz (`atomic_write`: never a partial file). numpy values in `meta` are stored as lists."
     if not motions: raise ValueError(f'{path}: no motions to save')
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + '.tmp.npz')
-    np.savez(tmp, root_orient=np.concatenate([m.root_orient for m in motions]),
-             pose_body=np.concatenate([m.pose_body for m in motions]),
-             trans=np.concatenate([m.trans for m in motions]),
-             betas=np.stack([m.betas for m in motions]), lengths=np.array([m.n_frames for m in motions], np.int64),
-             fps=np.array([m.fps for m in motions]), gender=np.array([m.gender for m in motions]),
-             source=np.array([m.source for m in motions]),
-             meta_json=np.array(json.dumps({'info': info or {}, 'meta': [m.meta for m in motions]}, default=_json_default)))
-    tmp.replace(path)
-    return path
+    arrays = dict(root_orient=np.concatenate([m.root_orient for m in motions]),
+                  pose_body=np.concatenate([m.pose_body for m in motions]),
+                  trans=np.concatenate([m.trans for m in motions]),
+                  betas=np.stack([m.betas for m in motions]), lengths=np.array([m.n_frames for m in motions], np.int64),
+                  fps=np.array([m.fps for m in motions]), gender=np.array([m.gender for m in motions]),
+                  source=np.array([m.source for m in motions]),
+                  meta_json=np.array(json.dumps({'info': info or {}, 'meta': [m.meta for m in motions]}, default=_json_default)))
+    return atomic_write(path, lambda f: np.savez(f, **arrays), need=sum(a.nbytes for a in arrays.values()) + 65536)
 
 def load_motions(path) -> tuple[list[Motion], dict]:
     "Read a file written by `save_motions`: (motions, info)."
@@ -317,3 +481,61 @@ def load_motions(path) -> tuple[list[Motion], dict]:
     ms = [Motion(ro[a:b], pb[a:b], tr[a:b], d['betas'][i], float(d['fps'][i]), str(d['gender'][i]), str(d['source'][i]), js['meta'][i])
           for i, (a, b) in enumerate(zip(starts, ends))]
     return ms, js['info']
+
+# %% ../nbs/01_body.ipynb #67a50e47
+PLAUSIBILITY = {'max_trans_m': 1000.0, 'max_rot_rad': 4 * math.pi, 'max_abs_beta': 10.0}
+
+class ImplausibleDataError(ValueError):
+    "Clips beyond the plausibility bounds (`PLAUSIBILITY`); `.problems` lists them."
+    def __init__(self, message: str, problems: list):
+        super().__init__(message); self.problems = problems
+
+def plausibility_bounds(bounds: dict | None = None) -> dict:
+    "`PLAUSIBILITY` updated with `bounds`, checked (known keys, numbers > 0)."
+    b = {**PLAUSIBILITY, **(bounds or {})}
+    if unknown := sorted(set(b) - set(PLAUSIBILITY)): raise ValueError(f'plausibility: unknown keys {unknown}; known: {sorted(PLAUSIBILITY)}')
+    for k, v in b.items():
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not v > 0:
+            raise ValueError(f'plausibility {k!r} must be a number > 0, got {v!r}')
+    return b
+
+def implausibility(m: Motion, bounds: dict | None = None) -> str | None:
+    "Why clip `m` is physically implausible ('frame t: <quantity> = v > <bound> = b'), or None if every value is within `bounds`."
+    b = plausibility_bounds(bounds)
+    f64 = lambda a: np.asarray(a, np.float64)                 # norms in float64: 1e30 squared overflows float32
+    tr = np.linalg.norm(f64(m.trans), axis=-1)
+    rot = np.linalg.norm(f64(np.concatenate([m.root_orient[:, None], m.pose_body], 1)), axis=-1)   # (T, 22)
+    if (tr > b['max_trans_m']).any():
+        t = int(np.argmax(tr > b['max_trans_m'])); return f"frame {t}: |trans| = {tr[t]:.4g} m > max_trans_m = {b['max_trans_m']:.4g}"
+    if (rot > b['max_rot_rad']).any():
+        t, j = (int(v) for v in np.argwhere(rot > b['max_rot_rad'])[0])
+        name = 'root_orient' if j == 0 else f'pose_body joint {SMPL22_NAMES[j]}'
+        return f"frame {t}: {name} angle = {rot[t, j]:.4g} rad > max_rot_rad = {b['max_rot_rad']:.4g}"
+    if (ab := np.abs(f64(m.betas))).max() > b['max_abs_beta']:
+        k = int(np.argmax(ab)); return f"betas[{k}] = {m.betas[k]:.4g}, beyond max_abs_beta = {b['max_abs_beta']:.4g}"
+    return None
+
+def screen_motions(motions, bounds: dict | None = None, drop: bool = False, where: str = 'data',
+                   hint: str = 'drop such clips with drop_implausible=True') -> tuple[list[Motion], list[dict]]:
+    """Check every clip with `implausibility`. Returns (kept clips, problems), each problem a dict with the clip's `index`,
+    `source` and a `message`. Implausible clips raise `ImplausibleDataError` (naming `where`, the first clips, frames and
+    values) unless `drop`, which removes them."""
+    problems = []
+    for i, m in enumerate(motions):
+        if (why := implausibility(m, bounds)) is not None:
+            problems.append(dict(index=i, source=m.source, message=f"clip {m.source or '?'!r} (#{i}) {why}"))
+    if problems and not drop:
+        more = f' (and {len(problems) - 2} more)' if len(problems) > 2 else ''
+        raise ImplausibleDataError(f'{where}: {len(problems)} of {len(motions)} clips are physically implausible: '
+                                   + '; '.join(p['message'] for p in problems[:2]) + more
+                                   + f'. Fix the data, raise the bound, or {hint}', problems)
+    bad = {p['index'] for p in problems}
+    return [m for i, m in enumerate(motions) if i not in bad], problems
+
+def motions_fingerprint(motions) -> str:
+    "SHA-256 (hex) of the clips' numbers in order: frame counts, root_orient, pose_body, trans, betas (float32 bytes)."
+    h = hashlib.sha256()
+    for m in motions:
+        h.update(np.int64(m.n_frames).tobytes())
+        for a in (m.root_orient, m.pose_body, m.trans, m.betas): h.update(np.ascontiguousarray(a, '<f4').tobytes())
+    return h.hexdigest()

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from scipy.spatial.transform import Rotation
-from .body import SMPL22_NAMES, SMPL22_PARENTS, Motion, ProxyBody
+from .body import SMPL22_NAMES, SMPL22_PARENTS, Motion, ProxyBody, atomic_write
 from .amass import ZUP_TO_YUP, rotate_world
 
 # %% auto #0
@@ -37,20 +37,31 @@ def from_z_up(m_z: Motion, body=None) -> Motion:
     root, trans = rotate_world(m_z.root_orient, m_z.trans, _rest_pelvis(m_z, body), ZUP_TO_YUP)
     return replace(m_z, root_orient=root, trans=trans, meta=dict(m_z.meta))
 
+def _npy_member(z: zipfile.ZipFile, name: str, shape: tuple, dtype, parts) -> None:
+    "Write `name`.npy into zip `z` from `parts`, arrays whose rows in order make the (shape, dtype) array (one part in memory at a time)."
+    dt = np.dtype(dtype)
+    with z.open(name + '.npy', 'w', force_zip64=True) as f:
+        np.lib.format.write_array_header_2_0(f, {'descr': np.lib.format.dtype_to_descr(dt), 'fortran_order': False, 'shape': tuple(shape)})
+        for a in parts: f.write(np.ascontiguousarray(a, dt).tobytes())
+
 def save_samples_npz(path, motions: list[Motion], up_axis: str = 'y', body=None) -> Path:
-    "Clips (any lengths) into one AMASS-keyed .npz: frames concatenated + `lengths` (layout in the table above)."
+    "Clips (any lengths) into one AMASS-keyed .npz: frames concatenated + `lengths` (layout in the table above), written clip by clip."
     if isinstance(motions, Motion): motions = [motions]
     if not motions: raise ValueError(f'{path}: no motions to save')
     if up_axis not in ('y', 'z'): raise ValueError(f"{path}: up_axis must be 'y' or 'z', got {up_axis!r}")
     rt = [to_z_up(m, body) if up_axis == 'z' else (m.root_orient, m.trans) for m in motions]
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    np.savez(path, poses=np.concatenate([_poses156(r, m.pose_body) for (r, _), m in zip(rt, motions)]),
-             trans=np.concatenate([t for _, t in rt]).astype(np.float32),
-             lengths=np.array([m.n_frames for m in motions], np.int64),
-             betas=np.stack([np.pad(m.betas, (0, 6)) for m in motions]).astype(np.float32),
-             gender=np.array([m.gender for m in motions]), source=np.array([m.source for m in motions]),
-             mocap_framerate=np.array([m.fps for m in motions], np.float64), up_axis=np.array(up_axis))
-    return path
+    n = sum(m.n_frames for m in motions)
+    small = dict(lengths=np.array([m.n_frames for m in motions], np.int64),
+                 betas=np.stack([np.pad(m.betas, (0, 6)) for m in motions]).astype(np.float32),
+                 gender=np.array([m.gender for m in motions]), source=np.array([m.source for m in motions]),
+                 mocap_framerate=np.array([m.fps for m in motions], np.float64), up_axis=np.array(up_axis))
+    def write(f):
+        with zipfile.ZipFile(f, 'w', zipfile.ZIP_STORED, allowZip64=True) as z:
+            _npy_member(z, 'poses', (n, 156), np.float32, (_poses156(r, m.pose_body) for (r, _), m in zip(rt, motions)))
+            _npy_member(z, 'trans', (n, 3), np.float32, (t for _, t in rt))
+            for k, a in small.items():
+                with z.open(k + '.npy', 'w', force_zip64=True) as g: np.lib.format.write_array(g, a, allow_pickle=False)
+    return atomic_write(path, write, need=n * 159 * 4 + 65536)
 
 def load_samples_npz(path, body=None) -> list[Motion]:
     "Read a file written by `save_samples_npz` back into y-up Motions (z-up files converted with `body`, default proxy)."
@@ -64,6 +75,7 @@ def load_samples_npz(path, body=None) -> list[Motion]:
     if poses.ndim != 2 or poses.shape[1] != 156 or len(poses) != lengths.sum() or len(trans) != len(poses):
         raise ValueError(f'{path}: poses {poses.shape} / trans {trans.shape} do not match lengths summing to {lengths.sum()}')
     up, out = str(d['up_axis']), []
+    if up not in ('y', 'z'): raise ValueError(f"{path}: up_axis is {up!r}; balmo reads samples files with up_axis 'y' or 'z'")
     for i, (a, b) in enumerate(zip(np.cumsum(lengths) - lengths, np.cumsum(lengths))):
         m = Motion(poses[a:b, :3], poses[a:b, 3:66], trans[a:b], d['betas'][i, :10], float(d['mocap_framerate'][i]),
                    str(d['gender'][i]), str(d['source'][i]))

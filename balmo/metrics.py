@@ -4,7 +4,7 @@
 
 # %% ../nbs/10_metrics.ipynb #5299097f
 from __future__ import annotations
-import math
+import math, os, warnings
 from dataclasses import dataclass, asdict
 from pathlib import Path
 from typing import Callable, Sequence
@@ -13,7 +13,10 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 import json
-from .body import SMPL22_PARENTS, FOOT_JOINTS, LR_PERM, Motion, ProxyBody, load_motions, torch_threads
+from scipy.ndimage import gaussian_filter1d
+from .body import (SMPL22_PARENTS, FOOT_JOINTS, LR_PERM, Motion, ProxyBody, load_motions, torch_threads, save_torch,
+                        read_torch_file, WriteError, screen_motions)
+from .rotations import matrix_to_6d, rot_y
 from .humanml3d import FEATURES_VERSION
 
 # %% auto #0
@@ -22,10 +25,10 @@ __all__ = ['EVALUATOR_FORMAT', 'EVALUATOR_FEATURE_KW', 'CORRUPTIONS', 'MetricCon
            'knn_radii', 'in_manifold', 'precision_recall', 'mode_coverage', 'centred_moving_average',
            'foot_skating_frames', 'foot_skating', 'limb_sigma_mm', 'joint_acceleration', 'MovementConvEncoder',
            'MotionEncoderBiGRUCo', 'T2MEvaluator', 'nt_xent', 'MotionEvaluator', 'FamilyProbe', 'fit_family_probe',
-           'predict_families', 'corrupt_motion', 'corrupt_motions', 'dataset_evaluator', 'evaluate', 'metrics_table',
-           'write_metrics', 'subset_fids', 'HML_DIM', 'HML_SLICES', 'T2M_BONE_DIRS', 'T2M_CHAINS', 'T2M_FACE_JOINTS',
-           'T2M_FEET', 'facing_yaw', 'canonicalize_joints', 'from_to_rotation', 'humanml3d_features',
-           'read_target_skeleton']
+           'predict_families', 'corrupt_motion', 'corrupt_motions', 'evaluator_cache_dir', 'dataset_evaluator',
+           'evaluate', 'metrics_table', 'write_metrics', 'subset_fids', 'HML_DIM', 'HML_SLICES', 'T2M_BONE_DIRS',
+           'T2M_CHAINS', 'T2M_FACE_JOINTS', 'T2M_FEET', 'facing_yaw', 'canonicalize_joints', 'from_to_rotation',
+           'humanml3d_features', 'read_target_skeleton']
 
 # %% ../nbs/10_metrics.ipynb #695b7418
 @dataclass(frozen=True)
@@ -422,23 +425,25 @@ class MotionEvaluator:
         return self.features_from_joints(_motions_to_joints(motions, body))
 
     def save(self, path) -> Path:
-        path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-        torch.save({'format': EVALUATOR_FORMAT, 'config': self.config, 'state_dict': self.encoder.state_dict(),
-                    'mean': torch.from_numpy(self.mean), 'std': torch.from_numpy(self.std)}, path)
-        return path
+        "Write the evaluator to `path` (`balmo.body.save_torch`: atomic, never a partial file)."
+        return save_torch({'format': EVALUATOR_FORMAT, 'config': self.config, 'state_dict': self.encoder.state_dict(),
+                           'mean': torch.from_numpy(self.mean), 'std': torch.from_numpy(self.std)}, path)
 
     @classmethod
     def load(cls, path) -> 'MotionEvaluator':
         path = Path(path)
         if not path.is_file(): raise FileNotFoundError(f'MotionEvaluator.load: {path} does not exist')
-        try: d = torch.load(path, map_location='cpu', weights_only=True)
-        except Exception as e: raise ValueError(f'MotionEvaluator.load: {path} is not a readable torch file ({e})') from None
+        try: d = read_torch_file(path)                   # CRC-checked, weights only
+        except ValueError as e: raise ValueError(f'MotionEvaluator.load: {e}') from None
         if not isinstance(d, dict) or d.get('format') != EVALUATOR_FORMAT:
             raise ValueError(f'MotionEvaluator.load: {path} is not a balmo motion evaluator (format {d.get("format") if isinstance(d, dict) else None!r})')
-        c = d['config']
-        enc = _FrameConvEncoder(HML_DIM, c['width'], c['dim'])
-        enc.load_state_dict(d['state_dict'])
-        return cls(enc, d['mean'].numpy(), d['std'].numpy(), c)
+        try:
+            c = d['config']
+            enc = _FrameConvEncoder(HML_DIM, c['width'], c['dim'])
+            enc.load_state_dict(d['state_dict'])
+            return cls(enc, d['mean'].numpy(), d['std'].numpy(), c)
+        except (KeyError, TypeError, RuntimeError, AttributeError) as e:
+            raise ValueError(f'MotionEvaluator.load: {path}: incomplete or inconsistent ({type(e).__name__}: {str(e).splitlines()[0][:150]})') from None
 
     def describe(self) -> str:
         c = self.config
@@ -515,34 +520,57 @@ def corrupt_motions(motions, kind: str, strength: float, seed: int = 0) -> list[
     return [corrupt_motion(m, kind, strength, rng) for m in motions]
 
 # %% ../nbs/10_metrics.ipynb #e159f3fd
+def evaluator_cache_dir() -> Path:
+    "The user cache for evaluators of read-only dataset folders: `$BALMO_CACHE`, else `$XDG_CACHE_HOME/balmo`, else `~/.cache/balmo`; plus `/evaluators`."
+    root = os.environ.get('BALMO_CACHE') or Path(os.environ.get('XDG_CACHE_HOME') or Path.home() / '.cache') / 'balmo'
+    return Path(root) / 'evaluators'
+
+def _can_write(folder: Path) -> bool:
+    return os.access(folder, os.W_OK | os.X_OK)
+
 def dataset_evaluator(folder, seed: int = 0, refit: bool = False, progress: bool = False, **fit_kw) -> MotionEvaluator:
     """The MotionEvaluator of a dataset folder holding `train.npz` (e.g. `procedural.embedded_dataset()`): loads
-    `folder/evaluator.pt` when it was trained with the same seed, settings and feature version on the same `train.npz` (its SHA-256
-    is stored in the evaluator's config), else trains it on the train split and saves it there."""
+    `folder/evaluator.pt` when it was trained with the same seed and settings on the same `train.npz` (its SHA-256
+    is stored in the evaluator's config), else trains it on the train split and saves it there. A read-only folder
+    keeps its evaluator in the user cache instead (`evaluator_cache_dir()/<sha256[:16]>-seed<seed>.pt`, decided
+    before fitting); a damaged cache file is refitted (with a warning) and replaced."""
     import hashlib
     folder = Path(folder); train_file = folder / 'train.npz'
     if not train_file.is_file(): raise FileNotFoundError(f'dataset_evaluator: {train_file} does not exist')
-    path = folder / 'evaluator.pt'
     digest = hashlib.sha256(train_file.read_bytes()).hexdigest()
-    if path.is_file() and not refit:
-        ev = MotionEvaluator.load(path)
+    own, user = folder / 'evaluator.pt', evaluator_cache_dir() / f'{digest[:16]}-seed{seed}.pt'
+    for path in ([] if refit else [own, user]):
+        if not path.is_file(): continue
+        try: ev = MotionEvaluator.load(path)
+        except ValueError as e: warnings.warn(f'{e}; fitting the evaluator again', stacklevel=2); continue
         if ev.config['seed'] == seed and ev.config.get('train_sha256') == digest and ev.config.get('features') == FEATURES_VERSION and all(ev.config.get(k) == v for k, v in fit_kw.items()):
             return ev
+    target = own if _can_write(folder) else user
     train, _ = load_motions(train_file)
     ev = MotionEvaluator.fit(train, seed=seed, progress=progress, **fit_kw)
     ev.config['train_sha256'] = digest
-    ev.save(path)
+    try: ev.save(target)
+    except WriteError as e:                      # the folder refused the write after all (e.g. a read-only mount)
+        if target == user: raise
+        warnings.warn(f'{e}; keeping the evaluator in {user.parent} instead', stacklevel=2)
+        ev.save(user)
     return ev
 
 # %% ../nbs/10_metrics.ipynb #a8731359
 def evaluate(generated, reference, *, train=None, evaluator, body=None, cfg: MetricConfig = MetricConfig(),
-             probe: FamilyProbe | None = None, labels: Sequence | None = None) -> dict:
+             probe: FamilyProbe | None = None, labels: Sequence | None = None, plausibility: dict | None | bool = None) -> dict:
     """Metrics of `generated` clips against `reference` clips (e.g. the test split) and, when `train` is given, the
     paper's "Real" row (training clips against the same reference). Clips: Motions (joints through `body`, default
     ProxyBody) or joint arrays (T, 22, 3). `evaluator`: a MotionEvaluator or T2MEvaluator (anything with
     `features_from_joints`). With a `probe`, each row gets the mode coverage of its predicted labels over `labels`
     (default: the probe's classes). Returns {'rows': {'Real': {...}, 'Generated': {...}}, 'reference': {...},
-    'config': cfg.to_dict(), 'evaluator': str}."""
+    'config': cfg.to_dict(), 'evaluator': str}. Motions beyond the physical bounds (`balmo.body.screen_motions`, bounds
+    updated with `plausibility`; `False` skips the check) raise ImplausibleDataError: their metrics would be meaningless."""
+    if plausibility is not False:
+        for name, clips in (('generated', generated), ('reference', reference), ('train', train)):
+            if clips is not None and all(isinstance(m, Motion) for m in clips):
+                screen_motions(clips, plausibility or None, where=f'evaluate: {name} clips',
+                               hint='pass plausibility=False to compute metrics anyway')
     ref_j = _motions_to_joints(reference, body)
     ref_f = evaluator.features_from_joints(ref_j)
     modes = list(labels) if labels is not None else (probe.labels if probe is not None else None)

@@ -13,7 +13,7 @@ from .body import Motion, N_BETAS
 from .loss import default_dim_weights
 
 # %% auto #0
-__all__ = ['TAU_MODES', 'HORIZONTAL', 'NORMALIZATIONS', 'FeatureLayout', 'translation_to_velocity', 'velocity_to_translation', 'feature_moments', 'fit_stats', 'group_magnitudes', 'frame_defects', 'group_shares', 'FeatureTransform']
+__all__ = ['TAU_MODES', 'HORIZONTAL', 'NORMALIZATIONS', 'FeatureLayout', 'translation_to_velocity', 'velocity_to_translation', 'feature_moments', 'ScaleOutlierError', 'check_scales', 'fit_stats', 'group_magnitudes', 'frame_defects', 'group_shares', 'FeatureTransform']
 
 # %% ../nbs/04_rotation_normalization.ipynb #8105d52b
 TAU_MODES = ('absolute', 'velocity')
@@ -178,17 +178,57 @@ def feature_moments(feats, layout: FeatureLayout | None = None) -> dict:
     ss, _ = _sum_frames(items, lambda f: (f - mean[:, None]).square().sum(1))
     return {'n_frames': int(n), 'n_sequences': len(items), 'mean': mean, 'var': ss / n}
 
-def fit_stats(feats, normalization: str = 'em', layout: FeatureLayout | None = None, eps: float = 1e-4) -> dict:
+class ScaleOutlierError(ValueError):
+    "A fitted scale that a few frames dominate: `.item` and `.frame` locate the most extreme value, `.channel` names it."
+    def __init__(self, message: str, item: int, frame: int, channel: str, ratio: float, value: float):
+        super().__init__(message)
+        self.item, self.frame, self.channel, self.ratio, self.value = item, frame, channel, ratio, value
+
+def _channel_name(layout: FeatureLayout, c: int) -> str:
+    n = next(n for n, s in layout.slices.items() if s.start <= c < s.stop)
+    k = c - layout.slices[n].start
+    return f'tau {"xyz"[k]}' if n == 'tau' else f'{n}[{k}]'
+
+def check_scales(feats, std: torch.Tensor, layout: FeatureLayout | None = None, max_ratio: float = 10.0, eps: float = 1e-4) -> dict:
+    """Refuse statistics that a few frames dominate: for every τ and β channel, the standard deviation `std` (N,) must be
+    at most `max_ratio` × the robust spread s_r = (q99 − q1) / (2·2.3263) of its frames (σ for a normal distribution,
+    blind to any 1 % of frames; floored at `eps`). Raises `ScaleOutlierError` naming the channel and the most extreme
+    value's item and frame; returns {channel name: std / s_r}."""
+    layout = layout or FeatureLayout()
+    items = _feature_list(feats, layout)
+    chans = [c for n, s in layout.slices.items() if n not in layout.rotation_groups for c in range(s.start, s.stop)]
+    parts = [_frames64(f, i)[chans].to(torch.float32) for i, f in enumerate(items)]
+    X = torch.cat(parts, 1).numpy()                                            # (C, n_frames): τ and β channels only
+    q1, q99 = np.quantile(X, [0.01, 0.99], axis=1)
+    robust = np.maximum((q99 - q1) / (2 * 2.3263), eps)
+    ratio = std.numpy()[chans] / robust
+    out = {_channel_name(layout, c): float(r) for c, r in zip(chans, ratio)}
+    if not (ratio > max_ratio).any(): return out
+    k = int(np.argmax(ratio)); c = chans[k]
+    dev = np.abs(X[k].astype(np.float64) - np.median(X[k]))
+    j = int(np.argmax(dev)); ends = np.cumsum([p.shape[1] for p in parts]); i = int(np.searchsorted(ends, j, side='right'))
+    frame = j - (int(ends[i - 1]) if i else 0)
+    name, v = _channel_name(layout, c), float(X[k, j])
+    raise ScaleOutlierError(f'normalisation: the standard deviation of {name} ({float(std[c]):.4g}) is {ratio[k]:.3g} times the '
+                            f'spread of its central 98 % of frames ({robust[k]:.4g}), so a few frames would set its scale; the most '
+                            f'extreme value is {v:.4g} at feats[{i}] frame {frame} (fix the data, or max_scale_ratio=None to accept)',
+                            i, frame, name, float(ratio[k]), v)
+
+def fit_stats(feats, normalization: str = 'em', layout: FeatureLayout | None = None, eps: float = 1e-4,
+              max_scale_ratio: float | None = 10.0) -> dict:
     """Fit per-channel `shift`, `scale` (float64 (N,)) so that x̂ = (x − shift) / scale.
 
     'em': 6D groups ×√3 (shift 0, scale 1/√3); τ per-axis mean, one pooled isotropic scale (per-element z-score when
     `layout.tau == 'velocity'`: displacements and height are different quantities); β per-element z-score.
-    'zscore': per-element mean, per-group scale = the group's per-element std averaged (HumanML3D)."""
+    'zscore': per-element mean, per-group scale = the group's per-element std averaged (HumanML3D).
+    `max_scale_ratio`: refuse (`check_scales`) a τ or β channel whose std exceeds this multiple of its robust spread
+    (None: no check)."""
     layout = layout or FeatureLayout()
     if normalization not in NORMALIZATIONS:
         raise ValueError(f'normalization must be one of {NORMALIZATIONS}, got {normalization!r}')
     if not eps > 0: raise ValueError(f'eps must be > 0, got {eps}')
     mo = feature_moments(feats, layout)
+    if max_scale_ratio is not None: check_scales(feats, mo['var'].sqrt(), layout, max_scale_ratio, eps)
     mean, std = mo['mean'], mo['var'].sqrt()
     shift, scale = mean.clone(), torch.empty_like(mean)
     for n, s in layout.slices.items():
@@ -250,10 +290,10 @@ class FeatureTransform:
 
     @classmethod
     def fit(cls, feats, normalization: str = 'em', dim_weights: bool = True, layout: FeatureLayout | None = None,
-            eps: float = 1e-4) -> 'FeatureTransform':
-        "Fit on training features: a (B, N, L) tensor or a list of (N, L_i) tensors (see `fit_stats`)."
+            eps: float = 1e-4, max_scale_ratio: float | None = 10.0) -> 'FeatureTransform':
+        "Fit on training features: a (B, N, L) tensor or a list of (N, L_i) tensors (see `fit_stats`, and its outlier check)."
         layout = layout or FeatureLayout()
-        st = fit_stats(feats, normalization, layout, eps)
+        st = fit_stats(feats, normalization, layout, eps, max_scale_ratio)
         return cls(st['shift'], st['scale'], normalization, dim_weights, layout,
                    {'n_frames': st['n_frames'], 'n_sequences': st['n_sequences'], 'eps': float(eps)})
 

@@ -4,15 +4,17 @@
 
 # %% ../nbs/08_sampler.ipynb #4d08dfc5
 from __future__ import annotations
-import math
+import math, os
+from pathlib import Path
 from typing import Callable, Sequence
 import numpy as np
 import torch
 from tqdm.auto import tqdm
 
 # %% auto #0
-__all__ = ['edm_sigmas', 'nfe_for', 'CountingDenoiser', 'pf_ode_slope', 'pf_ode_integrate', 'seeded_noise', 'heun_sample',
-           'ode_encode', 'ode_decode', 'round_trip_error', 'gaussian_prior_logp', 'ode_nll']
+__all__ = ['edm_sigmas', 'nfe_for', 'CountingDenoiser', 'pf_ode_slope', 'pf_ode_integrate', 'seeded_noise', 'available_memory',
+           'check_fits', 'heun_sample', 'ode_encode', 'ode_decode', 'round_trip_error', 'gaussian_prior_logp',
+           'ode_nll']
 
 # %% ../nbs/08_sampler.ipynb #fc1ba8c4
 def edm_sigmas(n_levels: int = 16, sigma_min: float = 0.002, sigma_max: float = 80.0, rho: float = 7.0,
@@ -113,6 +115,32 @@ def seeded_noise(seeds: Sequence[int], sample_shape: Sequence[int], dtype: torch
     rows = [torch.randn(tuple(sample_shape), generator=torch.Generator().manual_seed(sd)) for sd in seeds]
     return torch.stack(rows).to(dtype=dtype, device=device)
 
+def available_memory(device=None) -> int | None:
+    "Bytes still available on `device`: free CUDA memory, or for the CPU `MemAvailable` (and the cgroup v2 limit if lower); None if unknown."
+    dev = torch.device(device) if device is not None else torch.device('cpu')
+    if dev.type == 'cuda': return int(torch.cuda.mem_get_info(dev)[0])
+    if dev.type != 'cpu': return None
+    avail = None
+    try:
+        with open('/proc/meminfo') as f:
+            avail = next(int(l.split()[1]) * 1024 for l in f if l.startswith('MemAvailable:'))
+    except (OSError, StopIteration, ValueError):
+        try: avail = os.sysconf('SC_AVPHYS_PAGES') * os.sysconf('SC_PAGE_SIZE')
+        except (AttributeError, OSError, ValueError): pass
+    try:
+        cg = Path('/sys/fs/cgroup')
+        limit = (cg / 'memory.max').read_text().strip()
+        if limit != 'max': avail = min(avail if avail is not None else math.inf, int(limit) - int((cg / 'memory.current').read_text()))
+    except (OSError, ValueError): pass
+    return avail
+
+def check_fits(nbytes: int, device=None, what: str = 'the result', hint: str = '') -> None:
+    "Raise a one-line ValueError if `nbytes` exceed `available_memory(device)` (unknown availability passes)."
+    avail = available_memory(device)
+    if avail is not None and nbytes > avail:
+        raise ValueError(f'{what} needs {nbytes / 1e9:.3g} GB, but only {avail / 1e9:.3g} GB of memory are available on '
+                         f'{torch.device(device) if device is not None else "cpu"}' + (f'; {hint}' if hint else ''))
+
 def _chunks(n: int, batch_size: int | None) -> list[slice]:
     if batch_size is None: return [slice(0, n)]
     if int(batch_size) != batch_size or batch_size < 1:
@@ -126,7 +154,8 @@ def heun_sample(denoiser: Callable, shape: Sequence[int] | None = None, noise: t
                 return_info: bool = False, solver: str = 'heun', to_zero: bool = True, step_hook: Callable | None = None):
     """Deterministic PF-ODE sampling (EDM Algorithm 1): x = σ_max·ε, Heun steps down the `edm_sigmas` schedule,
     a final Euler step to σ=0 (`to_zero=False` stops at σ_min). Give `shape` (B, ...) (+ optional per-sample `seeds`,
-    len B) or unit-variance `noise` (B, ...). The denoiser runs in chunks of `batch_size` (tqdm bar if `progress`).
+    len B) or unit-variance `noise` (B, ...). The denoiser runs in chunks of `batch_size` (tqdm bar if `progress`);
+    with `seeds`, each chunk's noise is drawn when it runs, and the output's size is checked against the free memory.
     Returns x0 (B, ...); with `return_info` or `return_trajectory` returns (x0, info) where info has 'nfe' (counted
     denoiser calls per sample, 2N−1 for Heun), 'n_calls' (all calls), 'sigmas' and optionally 'trajectory'
     (n_states, B, ...). `step_hook` goes to `pf_ode_integrate` (with `batch_size` it sees one chunk at a time)."""
@@ -136,33 +165,36 @@ def heun_sample(denoiser: Callable, shape: Sequence[int] | None = None, noise: t
         raise ValueError('heun_sample: `seeds` is for drawing noise; do not pass it together with `noise`')
     if noise is not None:
         eps = noise.to(dtype=dtype, device=device if device is not None else noise.device)
+        shape, device = tuple(eps.shape), eps.device
     else:
         shape = tuple(int(v) for v in shape)
         if len(shape) < 1 or min(shape) < 1:
             raise ValueError(f'heun_sample: bad shape {shape}')
-        if seeds is not None:
-            if len(seeds) != shape[0]:
-                raise ValueError(f'heun_sample: {len(seeds)} seeds for a batch of {shape[0]}')
-            eps = seeded_noise(seeds, shape[1:], dtype=dtype, device=device)
-        else:
-            eps = torch.randn(shape, dtype=dtype).to(device)
+        nbytes = math.prod(shape) * torch.empty((), dtype=dtype).element_size()
+        check_fits(nbytes * (1 if seeds is not None else 2), device, f'heun_sample: {shape[0]} samples of shape {shape[1:]} ({dtype})',
+                   'sample fewer at a time')
+        if seeds is not None and len(seeds) != shape[0]:
+            raise ValueError(f'heun_sample: {len(seeds)} seeds for a batch of {shape[0]}')
+        eps = None if seeds is not None else torch.randn(shape, dtype=dtype).to(device)
     sig = edm_sigmas(n_levels, sigma_min, sigma_max, rho)
     if not to_zero: sig = sig[:-1]
     if len(sig) < 2:
         raise ValueError('heun_sample: n_levels=1 with to_zero=False leaves nothing to integrate')
-    chunks = _chunks(eps.shape[0], batch_size)
+    chunks = _chunks(shape[0], batch_size)
     pbar = tqdm(total=len(chunks) * (len(sig) - 1), desc='heun_sample', disable=not progress)
-    outs, trajs, nfes = [], [], []
+    x, trajs, nfes = None, [], []
     with torch.no_grad():
         for c in chunks:
+            e = eps[c] if eps is not None else seeded_noise(seeds[c], shape[1:], dtype=dtype, device=device)
             D = CountingDenoiser(denoiser)
             traj = [] if return_trajectory else None
-            outs.append(pf_ode_integrate(D, eps[c] * sigma_max, sig, solver=solver, pbar=pbar, trajectory=traj,
-                                        step_hook=step_hook))
+            out = pf_ode_integrate(D, e * sigma_max, sig, solver=solver, pbar=pbar, trajectory=traj,
+                                   step_hook=step_hook)
+            if x is None: x = torch.empty(shape, dtype=out.dtype, device=out.device)
+            x[c] = out
             nfes.append(D.calls)
             if return_trajectory: trajs.append(torch.stack(traj))
     pbar.close()
-    x = torch.cat(outs)
     if not (return_info or return_trajectory):
         return x
     info = dict(nfe=nfes[0], n_calls=sum(nfes), sigmas=sig)

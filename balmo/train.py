@@ -2,25 +2,28 @@
 
 # %% ../nbs/09_train.ipynb #e79cf0b9
 from __future__ import annotations
-import copy, json, math, os, shutil, time, warnings
+import contextlib, copy, errno, json, math, os, shutil, socket, time, warnings
 from pathlib import Path
 from typing import Any, Sequence
 import numpy as np
 import torch
 import torch.distributed as dist
 from tqdm.auto import tqdm
-from .body import Motion, load_motions, torch_threads
+from .body import (Motion, load_motions, torch_threads, atomic_write, save_torch, read_torch_file, WriteError, PLAUSIBILITY,
+                        screen_motions, motions_fingerprint)
 from .unet import make_denoiser, UNET_PRESETS, LOGVAR_HEADS
 from .loss import LOSS_PRESETS, loss_preset, diffusion_loss, sample_sigma
-from .sampler import heun_sample, edm_sigmas
-from .normalize import FeatureLayout, FeatureTransform, NORMALIZATIONS, TAU_MODES
+from .sampler import heun_sample, check_fits, edm_sigmas
+from .normalize import FeatureLayout, FeatureTransform, NORMALIZATIONS, TAU_MODES, ScaleOutlierError
 from .rootrel import representation_layout
+try: import fcntl                                   # POSIX file locks (the run folder lock); absent on Windows
+except ImportError: fcntl = None
 
 # %% auto #0
-__all__ = ['TRAIN_PRESETS', 'RESUMABLE_KEYS', 'resolve_config', 'parse_overrides', 'config_diff', 'learning_rate',
-           'sigma_rel_to_gamma', 'gamma_to_sigma_rel', 'PowerEMA', 'CropSampler', 'list_files', 'load_training_motions',
-           'build_model', 'train', 'sample_seeds', 'Snapshot', 'denoising_errors', 'format_denoising_errors',
-           'slim_snapshot', 'main']
+__all__ = ['TRAIN_PRESETS', 'RESUMABLE_KEYS', 'DATA_CHECKS', 'ROUNDING_KEYS', 'TRAIN_ERRORS', 'resolve_config', 'parse_overrides',
+           'config_diff', 'learning_rate', 'sigma_rel_to_gamma', 'gamma_to_sigma_rel', 'PowerEMA', 'CropSampler',
+           'RunFolderError', 'RunLock', 'list_files', 'newest_checkpoint', 'load_training_motions', 'build_model',
+           'train', 'sample_seeds', 'Snapshot', 'denoising_errors', 'format_denoising_errors', 'slim_snapshot', 'main']
 
 # %% ../nbs/09_train.ipynb #d1f9ab78
 _COMMON = dict(
@@ -130,6 +133,14 @@ def resolve_config(preset: str | dict = 'tiny', **overrides) -> dict:
         if k not in cfg: raise ValueError(f'unknown config key {k!r}; known keys: {sorted(cfg)}')
         cfg[k] = {**cfg[k], **v} if isinstance(cfg[k], dict) and isinstance(v, dict) else copy.deepcopy(v)
     return _validate(cfg)
+
+# %% ../nbs/09_train.ipynb #923123c6
+DATA_CHECKS = dict(plausibility=dict(PLAUSIBILITY), drop_implausible=False, max_scale_ratio=10.0)
+for _p in TRAIN_PRESETS.values():
+    for _k, _v in DATA_CHECKS.items(): _p.setdefault(_k, copy.deepcopy(_v))
+_NULLABLE['max_scale_ratio'] = float
+RESUMABLE_KEYS = (*RESUMABLE_KEYS, *DATA_CHECKS)        # the data fingerprint guards these
+ROUNDING_KEYS = ('device', 'compile', 'threads')        # resumable, but a change makes the run differ in float rounding
 
 # %% ../nbs/09_train.ipynb #acf15ed8
 def _coerce(key: str, s: str, like):
@@ -277,25 +288,56 @@ class CropSampler:
 
 # %% ../nbs/09_train.ipynb #aa4823f0
 _CKPT, _SNAP = 'checkpoint', 'snapshot'
+_CKPT_KEYS = ('net', 'opt', 'ema', 'step', 'samples', 'elapsed_s', 'config', 'transform')
+
+class RunFolderError(RuntimeError):
+    "A run folder that cannot be used now (locked by another process, no readable checkpoint): one line naming it."
 
 def _atomic_save(obj, path: Path) -> Path:
-    tmp = path.with_name(path.name + f'.tmp{os.getpid()}')
-    torch.save(obj, tmp)
-    os.replace(tmp, path)
-    return path
+    "torch.save through `balmo.body.atomic_write` (fsync'ed temporary file, rename, folder fsync; WriteError when the disk is full)."
+    return save_torch(obj, path)
 
 def _atomic_write_text(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + f'.tmp{os.getpid()}')
-    tmp.write_text(text)
-    os.replace(tmp, path)
+    atomic_write(path, lambda f: f.write(text.encode()))
 
 def _link_latest(run_dir: Path, samples: int) -> None:
     "Point run_dir/snapshot.pt at snapshot-<samples>.pt (a hard link, or a copy where links are not supported)."
-    src, tmp = run_dir / f'{_SNAP}-{samples:012d}.pt', run_dir / f'{_SNAP}.pt.tmp{os.getpid()}'
+    src, dst, tmp = run_dir / f'{_SNAP}-{samples:012d}.pt', run_dir / f'{_SNAP}.pt', run_dir / f'{_SNAP}.pt.tmp{os.getpid()}'
+    if dst.exists() and os.path.samefile(src, dst): return    # already linked (renaming a link over itself would keep tmp)
     tmp.unlink(missing_ok=True)
     try: os.link(src, tmp)
-    except OSError: shutil.copyfile(src, tmp)
-    os.replace(tmp, run_dir / f'{_SNAP}.pt')
+    except OSError:
+        with open(src, 'rb') as f: atomic_write(dst, lambda g: shutil.copyfileobj(f, g)); return
+    os.replace(tmp, dst)
+    tmp.unlink(missing_ok=True)
+
+class RunLock:
+    """An exclusive lock on a run folder while a process trains in it: `fcntl.flock` on `run_dir/lock`, which records the
+    holder's pid, host and start time. A second process gets `RunFolderError` naming the holder. The kernel releases
+    the lock when the holder exits, even by SIGKILL. (No locking where fcntl is missing, i.e. Windows.)"""
+    def __init__(self, run_dir): self.run_dir, self.fd = Path(run_dir), None
+
+    def __enter__(self) -> 'RunLock':
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        if fcntl is None: return self
+        fd = os.open(self.run_dir / 'lock', os.O_RDWR | os.O_CREAT, 0o644)
+        try: fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as e:
+            holder = os.pread(fd, 4096, 0).decode(errors='replace')
+            os.close(fd)
+            if e.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK): raise
+            try: h = json.loads(holder); who = f"pid {h['pid']} on {h['host']}, training since {h['since']}"
+            except (ValueError, KeyError, TypeError): who = 'pid unknown'
+            raise RunFolderError(f'{self.run_dir}: in use by another balmo process ({who}); wait for it to finish, '
+                                 'or use another run folder') from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, json.dumps({'pid': os.getpid(), 'host': socket.gethostname(), 'since': time.strftime('%Y-%m-%d %H:%M:%S')}).encode(), 0)
+        self.fd = fd
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.fd is not None:
+            os.ftruncate(self.fd, 0); os.close(self.fd); self.fd = None     # closing releases the lock
 
 def list_files(run_dir, kind: str = _CKPT) -> list[tuple[int, Path]]:
     "(samples, path) of the `kind` ('checkpoint' | 'snapshot') files in `run_dir`, oldest first."
@@ -304,6 +346,25 @@ def list_files(run_dir, kind: str = _CKPT) -> list[tuple[int, Path]]:
         s = p.stem[len(kind) + 1:]
         if s.isdigit(): out.append((int(s), p))
     return sorted(out)
+
+def newest_checkpoint(run_dir) -> tuple[dict | None, Path | None]:
+    """(state, path) of the newest checkpoint in `run_dir` that reads back whole (`read_torch_file`: CRC-checked, weights
+    only) and has a checkpoint's keys; (None, None) if there is none. A damaged one is renamed `<name>.damaged` (kept,
+    never deleted) with a one-line warning, and the next older one is tried; if every one is damaged, RunFolderError."""
+    damaged = []
+    for _, p in reversed(list_files(run_dir, _CKPT)):
+        try:
+            ck = read_torch_file(p)
+            missing = [k for k in _CKPT_KEYS if k not in ck] if isinstance(ck, dict) else list(_CKPT_KEYS)
+            if missing: raise ValueError(f'{p}: not a complete balmo checkpoint (missing {missing})')
+            return ck, p
+        except ValueError as e:
+            bad = p.with_name(p.name + '.damaged'); os.replace(p, bad); damaged.append(bad.name)
+            warnings.warn(f'{e}; moved aside to {bad.name}, trying the next older checkpoint', stacklevel=2)
+    if damaged:
+        raise RunFolderError(f'{run_dir}: no readable checkpoint (moved aside: {", ".join(damaged)}); re-run to start this run '
+                             'from the beginning, or put a good checkpoint back')
+    return None, None
 
 def _dist_info() -> tuple[int, int, int]:
     if dist.is_available() and dist.is_initialized(): return dist.get_rank(), dist.get_world_size(), int(os.environ.get('LOCAL_RANK', 0))
@@ -344,10 +405,10 @@ def load_training_motions(cfg: dict, data=None) -> list[Motion]:
     if not f.is_file(): raise FileNotFoundError(f'{f}: training data not found (expected a folder with train.npz written by body.save_motions)')
     return load_motions(f)[0]
 
-def _snapshot_state(cfg, net, ema: PowerEMA, transform, step, samples) -> dict:
+def _snapshot_state(cfg, net, ema: PowerEMA, transform, step, samples, data: dict | None = None) -> dict:
     return {'format': 'balmo-snapshot', 'version': 1, 'config': cfg, 'denoiser_config': net.config,
             'transform': transform.state_dict(), 'ema_std': ema.stds, 'step': step, 'samples': samples,
-            'ema': [ema.net_state(net, i) for i in range(len(ema.stds))]}
+            'ema': [ema.net_state(net, i) for i in range(len(ema.stds))], 'data': data}
 
 def _truncate_log(path: Path, step: int) -> None:
     if not path.exists(): return
@@ -371,49 +432,106 @@ def build_model(cfg: dict, layout: FeatureLayout | None = None):
     opt = torch.optim.Adam(net.parameters(), lr=cfg['lr_ref'], betas=(0.9, 0.99), eps=1e-8)
     return net, loss_cfg, opt
 
-def train(cfg: dict, run_dir, data=None, progress: bool = True) -> Path:
+def train(cfg: dict, run_dir, data=None, progress: bool = True, allow_data_change: bool = False) -> Path:
     """Train (or resume) the run in `run_dir` with config `cfg` (see `resolve_config`); returns the newest snapshot path.
     `data`: None (cfg['data_dir'] or the embedded dataset), a folder with train.npz, or a list of Motions.
-    Under torchrun (WORLD_SIZE > 1) every process runs this; rank r takes its slice of each global batch."""
+    `allow_data_change`: resume even if the training clips differ from those in the checkpoint (else ValueError).
+    Under torchrun (WORLD_SIZE > 1) every process runs this; rank r takes its slice of each global batch; rank 0 holds
+    the run folder's lock (`RunLock`)."""
     cfg = resolve_config(cfg)
     run_dir = Path(run_dir)
     owns_pg = _setup_distributed(cfg['device'])
     rank, world, local_rank = _dist_info()
     try:
-        with torch_threads(cfg['threads']):                              # None: keep the current thread count
-            return _train(cfg, run_dir, data, progress, rank, world, local_rank)
+        with torch_threads(cfg['threads']), (RunLock(run_dir) if rank == 0 else contextlib.nullcontext()):
+            return _train(cfg, run_dir, data, progress, rank, world, local_rank, allow_data_change)
     finally:
         if owns_pg: dist.destroy_process_group()
 
-def _train(cfg, run_dir, data, progress, rank, world, local_rank) -> Path:
+def _data_label(cfg: dict, data) -> str:
+    "Where the training clips come from, for messages."
+    if isinstance(data, (list, tuple)): return f'the {len(data)} training clips given'
+    folder = data if data is not None else cfg.get('data_dir')
+    if folder is None: return f"the embedded dataset (n_clips={cfg['dataset']['n_clips']}, seed={cfg['dataset']['seed']}) train split"
+    f = Path(folder)
+    return str(f / 'train.npz' if f.is_dir() or f.suffix != '.npz' else f)
+
+def _resume_checkpoint(run_dir: Path, rank: int, world: int) -> dict | None:
+    "The newest readable checkpoint (rank 0 chooses, moving damaged ones aside; the other ranks load the same file)."
+    if world == 1: return newest_checkpoint(run_dir)[0]
+    name = [None]
+    if rank == 0:
+        ck, p = newest_checkpoint(run_dir); name = [p.name if p is not None else None]
+    dist.broadcast_object_list(name, 0)
+    return (ck if rank == 0 else read_torch_file(run_dir / name[0])) if name[0] is not None else None
+
+def _check_resume(ck: dict, cfg: dict, data_info: dict, device, run_dir: Path, allow_data_change: bool) -> None:
+    "Refuse other training data (unless allowed); warn when a resumable change makes the run differ in float rounding."
+    old = ck.get('data')
+    if old is None:
+        warnings.warn(f'{run_dir}: the checkpoint holds no fingerprint of its training data (written by an older balmo); '
+                      'cannot check that the data are the same', stacklevel=3)
+    elif old['sha256'] != data_info['sha256']:
+        what = lambda d: f"{d['n_clips']} clips, {d['n_frames']} frames, sha256 {d['sha256'][:12]}"
+        msg = f'{run_dir}: the training data differ from those this run was trained on ({what(old)} then; {what(data_info)} now)'
+        if not allow_data_change:
+            raise ValueError(msg + '; use a new run folder, or allow_data_change=True (--allow-data-change) to continue on these data')
+        warnings.warn(msg + '; continuing on the new data (allow_data_change)', stacklevel=3)
+    changed = {k: (ck['config'].get(k), cfg[k]) for k in ROUNDING_KEYS if ck['config'].get(k) != cfg[k]}
+    if ck.get('device_type', device.type) != device.type: changed['device type'] = (ck['device_type'], device.type)
+    if device.type == 'cpu' and ck.get('num_threads', torch.get_num_threads()) != torch.get_num_threads():
+        changed['torch threads'] = (ck['num_threads'], torch.get_num_threads())
+    if changed:
+        warnings.warn(f'{run_dir}: resuming with {changed} (checkpoint, now): the run goes on, but no longer bit-identically to an '
+                      'uninterrupted one (these change float rounding)', stacklevel=3)
+
+def _train(cfg, run_dir, data, progress, rank, world, local_rank, allow_data_change=False) -> Path:
     B = cfg['batch']
     if B % world: raise ValueError(f"batch {B} must be divisible by the number of processes {world}")
     b = B // world
     device = _pick_device(cfg['device'], local_rank)
-    # --- run directory and config check
-    ckpts = list_files(run_dir, _CKPT)
+    # --- run directory (rank 0 holds its lock), newest readable checkpoint, config check
+    if rank == 0:
+        for p in run_dir.glob('*.tmp*'): p.unlink(missing_ok=True)   # debris of a killed write (the lock keeps live writers out)
+    ck = _resume_checkpoint(run_dir, rank, world)
     cfg_path = run_dir / 'config.json'
-    if cfg_path.exists() or ckpts:
-        old = torch.load(ckpts[-1][1], map_location='cpu', weights_only=True)['config'] if ckpts else json.loads(cfg_path.read_text())
-        # runs started before these options had absolute translation, the plain linear uncertainty head and w_k in the loss iff on the features
-        old = {'tau': 'absolute', 'representation': 'smpl', 'logvar_head': 'linear', 'loss_dim_weights': old.get('dim_weights'), 'P_uniform': 0.0, **old}
+    if ck is not None or cfg_path.exists():
+        if ck is not None: old = ck['config']
+        else:
+            try: old = json.loads(cfg_path.read_text())
+            except (ValueError, OSError) as e: raise ValueError(f'{cfg_path}: not readable ({e}); delete it to start this run afresh') from None
+        # runs started before these options: absolute translation, SMPL features, the plain linear uncertainty head, w_k in
+        # the loss iff on the features, no log-uniform σ share, no data checks
+        old = {**DATA_CHECKS, 'tau': 'absolute', 'representation': 'smpl', 'logvar_head': 'linear',
+               'loss_dim_weights': old.get('dim_weights'), 'P_uniform': 0.0, **old}
         diff = config_diff(old, cfg)
         if diff:
             raise ValueError(f'{run_dir}: this run was started with a different config; differing keys (old, new): {diff}. '
                              f'Only {list(RESUMABLE_KEYS)} may change on resume; use a new run_dir for a new config.')
-    if rank == 0:
-        run_dir.mkdir(parents=True, exist_ok=True)
-        for p in run_dir.glob('*.tmp*'): p.unlink(missing_ok=True)   # debris of a killed write
-        _atomic_write_text(cfg_path, json.dumps(cfg, indent=1) + '\n')
-    # --- data and normalisation
+    # --- data: plausibility, fingerprint, normalisation (config.json is written only once they pass)
+    where = _data_label(cfg, data)
     motions = load_training_motions(cfg, data)
+    motions, dropped = screen_motions(motions, cfg['plausibility'], cfg['drop_implausible'], where,
+                                      hint='set drop_implausible=true to train without such clips')
+    if dropped and rank == 0:
+        warnings.warn(f"{where}: dropped {len(dropped)} physically implausible clips (drop_implausible): {dropped[0]['message']}"
+                      + (f' and {len(dropped) - 1} more' if len(dropped) > 1 else '') + f"; all listed in {run_dir / 'dropped_clips.json'}", stacklevel=3)
+    data_info = {'sha256': motions_fingerprint(motions), 'n_clips': len(motions), 'n_frames': sum(m.n_frames for m in motions),
+                 'dropped': [p['source'] for p in dropped]}
+    if ck is not None: _check_resume(ck, cfg, data_info, device, run_dir, allow_data_change)
     layout = representation_layout(cfg)                            # FeatureLayout(cfg['tau']) or the rootrel layout
     feats = [layout.pack([m])[0] for m in motions]                 # (N, T_i) per clip
-    ck = torch.load(ckpts[-1][1], map_location='cpu', weights_only=True) if ckpts else None
     if ck is not None:
         transform = FeatureTransform.from_state_dict(ck['transform'])
     else:
-        transform = FeatureTransform.fit(feats, cfg['normalization'], cfg['dim_weights'], layout)
+        try: transform = FeatureTransform.fit(feats, cfg['normalization'], cfg['dim_weights'], layout, max_scale_ratio=cfg['max_scale_ratio'])
+        except ScaleOutlierError as e:
+            raise ValueError(f"{where}: clip {motions[e.item].source!r} (#{e.item}) frame {e.frame}: {e.channel} = {e.value:.4g} would set "
+                             f"the normalisation scale of {e.channel} ({e.ratio:.3g} times the spread of the other frames); fix or drop "
+                             'the clip, or set max_scale_ratio=none to accept') from None
+    if rank == 0:
+        _atomic_write_text(cfg_path, json.dumps(cfg, indent=1) + '\n')
+        if dropped: _atomic_write_text(run_dir / 'dropped_clips.json', json.dumps(dropped, indent=1) + '\n')
     clips = [transform.encode(f[None])[0].contiguous() for f in feats]   # normalised once; crops are views
     del feats
     # --- model, optimizer, EMA
@@ -453,14 +571,15 @@ def _train(cfg, run_dir, data, progress, rank, world, local_rank) -> Path:
         if rank == 0:
             ck = {'net': {k: v.detach().cpu() for k, v in net.state_dict().items()}, 'opt': opt.state_dict(),
                   'ema': ema.state_dict(), 'step': step, 'samples': samples, 'elapsed_s': elapsed_now(),
-                  'config': cfg, 'transform': transform.state_dict()}
+                  'config': cfg, 'transform': transform.state_dict(), 'data': data_info,
+                  'num_threads': torch.get_num_threads(), 'device_type': device.type}
             _atomic_save(ck, run_dir / f'{_CKPT}-{samples:012d}.pt')
             for _, p in list_files(run_dir, _CKPT)[:-cfg['keep_checkpoints']]: p.unlink(missing_ok=True)
         last_saved = samples
 
     def snapshot():
         if rank == 0:
-            _atomic_save(_snapshot_state(cfg, net, ema, transform, step, samples), run_dir / f'{_SNAP}-{samples:012d}.pt')
+            _atomic_save(_snapshot_state(cfg, net, ema, transform, step, samples, data_info), run_dir / f'{_SNAP}-{samples:012d}.pt')
             _link_latest(run_dir, samples)
 
     elapsed_now = lambda: elapsed + (time.perf_counter() - t0)
@@ -510,9 +629,16 @@ def _train(cfg, run_dir, data, progress, rank, world, local_rank) -> Path:
     return run_dir / f'{_SNAP}-{samples:012d}.pt'
 
 # %% ../nbs/09_train.ipynb #982914ec
-def sample_seeds(seed: int, n: int) -> list[int]:
-    "Per-sample seeds of a sampling run: sample i of run `seed` draws its noise from SeedSequence([seed, i])."
-    return [int(np.random.SeedSequence([int(seed), i]).generate_state(1)[0]) for i in range(n)]
+def sample_seeds(seed: int, n: int, first: int = 0) -> list[int]:
+    "Per-sample seeds of a sampling run: sample i of run `seed` draws its noise from SeedSequence([seed, i]), whatever the batch."
+    return [int(np.random.SeedSequence([int(seed), i]).generate_state(1)[0]) for i in range(first, first + n)]
+
+def _read_snapshot(path: Path) -> dict:
+    "A snapshot file's contents (`read_torch_file`: CRC-checked, weights only), or a one-line ValueError."
+    d = read_torch_file(path)
+    if not isinstance(d, dict) or d.get('format') != 'balmo-snapshot':
+        raise ValueError(f'{path}: not a balmo snapshot (a training checkpoint? use the snapshot-*.pt files)')
+    return d
 
 class Snapshot:
     "An inference snapshot: `.denoiser` (EMA weights, eval mode), `.transform`, `.config`, `.ema_std`, `.samples`."
@@ -523,18 +649,20 @@ class Snapshot:
 
     @classmethod
     def load(cls, path, ema: int | float = 0, device='cpu') -> 'Snapshot':
-        """Load a snapshot file (or the newest snapshot in a run folder). `ema`: index into the stored EMAs (int)
-        or the σ_rel to pick (float)."""
+        """Load a snapshot file (or the newest readable snapshot in a run folder: a damaged newer one is skipped with a
+        warning). `ema`: index into the stored EMAs (int) or the σ_rel to pick (float)."""
         path = Path(path)
         if path.is_dir():
             snaps = list_files(path, _SNAP)
             if not snaps: raise FileNotFoundError(f'{path}: no snapshot-*.pt files in this run folder')
-            path = snaps[-1][1]
-        if not path.is_file(): raise FileNotFoundError(f'{path}: no such snapshot file')
-        try: d = torch.load(path, map_location='cpu', weights_only=True)
-        except Exception as e: raise ValueError(f'{path}: not a readable snapshot ({type(e).__name__}: {e})') from None
-        if not isinstance(d, dict) or d.get('format') != 'balmo-snapshot':
-            raise ValueError(f'{path}: not a balmo snapshot (a training checkpoint? use the snapshot-*.pt files)')
+            for k, (_, p) in enumerate(reversed(snaps)):
+                try: d = _read_snapshot(p); path = p; break
+                except ValueError as e:
+                    if k == len(snaps) - 1: raise
+                    warnings.warn(f'{e}; using the next older snapshot', stacklevel=2)
+        else:
+            if not path.is_file(): raise FileNotFoundError(f'{path}: no such snapshot file')
+            d = _read_snapshot(path)
         stds = [float(s) for s in d['ema_std']]
         if isinstance(ema, float):
             if ema not in stds: raise ValueError(f'{path}: no EMA with σ_rel={ema}; stored: {stds}')
@@ -542,26 +670,39 @@ class Snapshot:
         else:
             if not 0 <= int(ema) < len(stds): raise ValueError(f'{path}: EMA index {ema} out of range (stored σ_rel {stds})')
             i = int(ema)
-        dc = {'logvar_head': 'linear', **d['denoiser_config']}   # snapshots before the option had the plain linear head
-        net = make_denoiser(dc.pop('preset'), channels=dc.pop('channels'), n_logvar=dc.pop('n_logvar'), **dc)
-        net.load_state_dict(d['ema'][i])
+        try:
+            dc = {'logvar_head': 'linear', **d['denoiser_config']}   # snapshots before the option had the plain linear head
+            net = make_denoiser(dc.pop('preset'), channels=dc.pop('channels'), n_logvar=dc.pop('n_logvar'), **dc)
+            net.load_state_dict(d['ema'][i])
+            transform = FeatureTransform.from_state_dict(d['transform'])
+        except (RuntimeError, TypeError, KeyError, ValueError) as e:
+            lines = [l.strip() for l in str(e).splitlines() if l.strip()]
+            why = next((l for l in lines if l.startswith(('size mismatch', 'Missing key', 'Unexpected key'))), lines[0] if lines else type(e).__name__)
+            raise ValueError(f'{path}: the stored weights do not fit the network its config describes ({why[:200]}); '
+                             'the file is damaged or was edited') from None
         net.to(device).eval().requires_grad_(False)
-        return cls(net, FeatureTransform.from_state_dict(d['transform']), d['config'], stds[i], int(d['samples']), path)
+        return cls(net, transform, d['config'], stds[i], int(d['samples']), path)
 
-    @torch.no_grad()
-    def sample_features(self, n: int, seed: int = 0, length: int = 192, n_levels: int = 16, batch_size: int = 64,
-                        progress: bool = False, sigma_min: float = 0.002, margin: int = 0) -> torch.Tensor:
-        """Normalised features x̂ (n, 145, length) from the PF-ODE sampler (31 NFE for 16 levels down to `sigma_min`).
-        `margin` > 0 [choice]: sample `length + 2·margin` frames and drop `margin` at each end (the U-Net's clip edges)."""
+    def _check_length(self, n: int, length: int, margin: int = 0) -> None:
         if n < 1: raise ValueError(f'sample: n must be >= 1, got {n}')
         if margin < 0: raise ValueError(f'sample: margin must be >= 0, got {margin}')
         m = self.denoiser.length_multiple
         if length < 1 or (length + 2 * margin) % m:
             raise ValueError(f'sample: length + 2·margin = {length + 2 * margin} must be a positive multiple of {m}'
                              + (f' (length {length}, margin {margin})' if margin else ''))
+
+    @torch.no_grad()
+    def sample_features(self, n: int, seed: int = 0, length: int = 192, n_levels: int = 16, batch_size: int = 64,
+                        progress: bool = False, sigma_min: float = 0.002, first: int = 0, margin: int = 0) -> torch.Tensor:
+        """Normalised features x̂ (n, 145, length) of samples `first .. first+n-1` from the PF-ODE sampler (31 NFE for 16
+        levels down to `sigma_min`); the output's size is checked against the free memory first.
+        `margin` > 0 [choice]: sample `length + 2·margin` frames and drop `margin` at each end (the U-Net's clip edges)."""
+        self._check_length(n, length, margin)
         length = length + 2 * margin
         dev = next(self.denoiser.parameters()).device
-        x, info = heun_sample(self.denoiser, (n, self.transform.layout.n_features, length), seeds=sample_seeds(seed, n),
+        F = self.transform.layout.n_features
+        check_fits(n * F * length * 4, 'cpu', f'sample: {n} samples of {F} x {length} features', 'sample fewer at a time (n)')
+        x, info = heun_sample(self.denoiser, (n, F, length), seeds=sample_seeds(seed, n, first),
                               n_levels=n_levels, sigma_min=sigma_min, batch_size=batch_size, progress=progress,
                               device=dev, return_info=True)
         self.last_nfe = info['nfe']                       # counted denoiser evaluations per sample (31 for 16 levels)
@@ -569,9 +710,19 @@ class Snapshot:
 
     def sample(self, n: int, seed: int = 0, length: int = 192, n_levels: int = 16, batch_size: int = 64,
                progress: bool = False, margin: int = 0) -> list[Motion]:
-        "`n` generated Motions of `length` frames (20 fps), decoded from `sample_features` (see there for `margin`)."
-        x = self.sample_features(n, seed, length, n_levels, batch_size, progress, margin=margin)
-        return self.transform.decode_motions(x.to(torch.float64), fps=20.0)
+        """`n` generated Motions of `length` frames (20 fps), drawn and decoded `batch_size` at a time, so memory holds the
+        Motions (about n·length·276 bytes, checked against the free memory first) and one batch (`margin`: see
+        `sample_features`)."""
+        self._check_length(n, length, margin)
+        check_fits(n * (length * 276 + 2048), 'cpu', f'sample: {n} motions of {length} frames', 'sample fewer at a time (n)')
+        out = []
+        with tqdm(total=n, unit='sample', desc='sample', disable=not progress, dynamic_ncols=True) as pbar:
+            for first in range(0, n, batch_size):
+                k = min(batch_size, n - first)
+                x = self.sample_features(k, seed, length, n_levels, batch_size, first=first, margin=margin)
+                out += self.transform.decode_motions(x.to(torch.float64), fps=20.0)
+                pbar.update(k)
+        return out
 
     def __repr__(self):
         return f"Snapshot({self.path}, preset={self.config.get('preset')!r}, samples={self.samples}, ema σ_rel={self.ema_std})"
@@ -636,17 +787,23 @@ def slim_snapshot(src, dst, ema: int | float = 0, dtype: torch.dtype = torch.flo
     return _atomic_save(d, dst)
 
 # %% ../nbs/09_train.ipynb #7fb811e0
+TRAIN_ERRORS = (ValueError, FileNotFoundError, WriteError, RunFolderError)   # reported as one line by the command line
+
 def main(argv: Sequence[str] | None = None) -> Path:
-    import argparse
+    import argparse, sys
     ap = argparse.ArgumentParser(prog='python -m balmo.train', description='Train (or resume) a balmo model.')
     ap.add_argument('preset', choices=list(TRAIN_PRESETS))
     ap.add_argument('run_dir')
     ap.add_argument('overrides', nargs='*', help='config overrides key=value (e.g. lr=0.01 total_samples=1e6 '
                                                  'unet_overrides.model_channels=32)')
     ap.add_argument('--no-progress', action='store_true')
+    ap.add_argument('--allow-data-change', action='store_true', help='resume even if the training clips changed')
     a = ap.parse_args(argv)
-    cfg = resolve_config(a.preset, **parse_overrides(a.overrides, a.preset))
-    path = train(cfg, a.run_dir, progress=not a.no_progress)
+    try:
+        cfg = resolve_config(a.preset, **parse_overrides(a.overrides, a.preset))
+        path = train(cfg, a.run_dir, progress=not a.no_progress, allow_data_change=a.allow_data_change)
+    except TRAIN_ERRORS as e:
+        print(f'python -m balmo.train: error: {e}', file=sys.stderr); raise SystemExit(2) from None
     if int(os.environ.get('RANK', '0')) == 0: print(path)
     return path
 
