@@ -318,7 +318,7 @@ def _pick_device(device: str, local_rank: int) -> torch.device:
 
 def load_training_motions(cfg: dict, data=None) -> list[Motion]:
     """The training clips: `data` as a list of Motions, or a folder with train.npz, or (None) `cfg['data_dir']`,
-    or the embedded procedural dataset `cfg['dataset']` (built once and cached under data/embedded)."""
+    or the embedded procedural dataset `cfg['dataset']` (built once, cached in `procedural.embedded_dir`)."""
     if isinstance(data, (list, tuple)):
         if not data or not all(isinstance(m, Motion) for m in data): raise ValueError('data: expected a non-empty list of Motions')
         return list(data)
