@@ -38,12 +38,14 @@ def from_z_up(m_z: Motion, body=None) -> Motion:
     return replace(m_z, root_orient=root, trans=trans, meta=dict(m_z.meta))
 
 def save_samples_npz(path, motions: list[Motion], up_axis: str = 'y', body=None) -> Path:
-    "Clips (any lengths) into one AMASS-keyed .npz: frames concatenated + `lengths` (layout in the table above)."
+    """Clips (any lengths) into one AMASS-keyed .npz: frames concatenated + `lengths` (layout in the table above). Returns
+    the path written, which ends in .npz (numpy appends it to other names)."""
     if isinstance(motions, Motion): motions = [motions]
     if not motions: raise ValueError(f'{path}: no motions to save')
     if up_axis not in ('y', 'z'): raise ValueError(f"{path}: up_axis must be 'y' or 'z', got {up_axis!r}")
     rt = [to_z_up(m, body) if up_axis == 'z' else (m.root_orient, m.trans) for m in motions]
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix != '.npz': path = path.with_name(path.name + '.npz')
     np.savez(path, poses=np.concatenate([_poses156(r, m.pose_body) for (r, _), m in zip(rt, motions)]),
              trans=np.concatenate([t for _, t in rt]).astype(np.float32),
              lengths=np.array([m.n_frames for m in motions], np.int64),
@@ -56,6 +58,7 @@ def load_samples_npz(path, body=None) -> list[Motion]:
     "Read a file written by `save_samples_npz` back into y-up Motions (z-up files converted with `body`, default proxy)."
     path = Path(path)
     if not path.is_file(): raise FileNotFoundError(f'{path}: no such samples file')
+    if not zipfile.is_zipfile(path): raise ValueError(f'{path}: not an .npz file (not a zip archive)')
     try: d = np.load(path, allow_pickle=False)
     except (OSError, ValueError, zipfile.BadZipFile) as e: raise ValueError(f'{path}: not an .npz file ({e})') from None
     need = ['poses', 'trans', 'lengths', 'betas', 'gender', 'source', 'mocap_framerate', 'up_axis']
