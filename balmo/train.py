@@ -2,7 +2,7 @@
 
 # %% ../nbs/09_train.ipynb #e79cf0b9
 from __future__ import annotations
-import copy, json, math, os, shutil, time, warnings
+import copy, json, math, os, shutil, time, warnings, zipfile
 from pathlib import Path
 from typing import Any, Sequence
 import numpy as np
@@ -16,9 +16,9 @@ from .sampler import heun_sample
 from .normalize import FeatureLayout, FeatureTransform, NORMALIZATIONS, TAU_MODES
 
 # %% auto #0
-__all__ = ['TRAIN_PRESETS', 'RESUMABLE_KEYS', 'resolve_config', 'parse_overrides', 'config_diff', 'learning_rate',
-           'sigma_rel_to_gamma', 'gamma_to_sigma_rel', 'PowerEMA', 'CropSampler', 'list_files', 'load_training_motions',
-           'build_model', 'train', 'Snapshot', 'main']
+__all__ = ['TRAIN_PRESETS', 'RESUMABLE_KEYS', 'length_multiple', 'resolve_config', 'parse_overrides', 'config_diff',
+           'learning_rate', 'sigma_rel_to_gamma', 'gamma_to_sigma_rel', 'PowerEMA', 'CropSampler', 'list_files',
+           'load_training_motions', 'build_model', 'train', 'TrainProgress', 'Snapshot', 'main']
 
 # %% ../nbs/09_train.ipynb #d1f9ab78
 _COMMON = dict(
@@ -72,6 +72,10 @@ def _check_value(key: str, v, kind: type):
           isinstance(v, int) and not isinstance(v, bool) if kind is int else isinstance(v, kind))
     if not ok: raise ValueError(f'config key {key!r}: expected {kind.__name__}, got {v!r} ({type(v).__name__})')
 
+def length_multiple(cfg: dict) -> int:
+    "Frames every sequence length must be a multiple of for the U-Net of `cfg`: 2^(levels − 1) (32 for every preset)."
+    return 2 ** (len(cfg['unet_overrides'].get('channel_mult', UNET_PRESETS[cfg['unet']]['channel_mult'])) - 1)
+
 def _validate(cfg: dict) -> dict:
     "Check types and values of a full config; resolve `dim_weights=None`; return a JSON-clean copy."
     base = TRAIN_PRESETS[cfg['preset']]
@@ -89,7 +93,7 @@ def _validate(cfg: dict) -> dict:
         raise ValueError(f"config 'normalization' must be one of {NORMALIZATIONS}, got {c['normalization']!r}")
     if c['tau'] not in TAU_MODES: raise ValueError(f"config 'tau' must be one of {TAU_MODES}, got {c['tau']!r}")
     if c['dim_weights'] is None: c['dim_weights'] = bool(LOSS_PRESETS[c['loss']].dim_weight)
-    mult = 2 ** (len(c['unet_overrides'].get('channel_mult', UNET_PRESETS[c['unet']]['channel_mult'])) - 1)
+    mult = length_multiple(c)
     if c['max_length'] < mult or c['max_length'] % mult:
         raise ValueError(f"config 'max_length'={c['max_length']} must be a positive multiple of {mult} (the U-Net's length multiple)")
     for k in ('batch', 'total_samples', 'checkpoint_every_samples', 'snapshot_every', 'keep_checkpoints', 'log_every'):
@@ -431,8 +435,7 @@ def _train(cfg, run_dir, data, progress, rank, world, local_rank) -> Path:
     # --- loop
     samples = step * B
     budget = None if cfg['minutes'] is None else cfg['minutes'] * 60
-    pbar = tqdm(total=cfg['total_samples'], initial=min(samples, cfg['total_samples']), unit='sample', unit_scale=True,
-                disable=not progress or rank != 0, desc=f'train {run_dir.name}', dynamic_ncols=True)
+    pbar = TrainProgress(cfg, samples, elapsed, desc=f'train {run_dir.name}', disable=not progress or rank != 0)
     params = [p for p in net.parameters() if p.requires_grad]
     t0, last_saved = time.perf_counter(), samples
     log_f = open(log_path, 'a') if rank == 0 else None
@@ -486,7 +489,7 @@ def _train(cfg, run_dir, data, progress, rank, world, local_rank) -> Path:
                                             'grad_norm': float(gnorm), 'skipped': not finite,
                                             'time_s': round(elapsed_now(), 3), **stats}) + '\n')
                     log_f.flush()
-                pbar.update(B); pbar.set_postfix(loss=f"{stats['loss']:.4f}", lr=f'{lr:.2e}', refresh=False)
+                pbar.update(samples, elapsed_now(), loss=f"{stats['loss']:.4f}", lr=f'{lr:.2e}')
                 if samples // cfg['checkpoint_every_samples'] > (samples - B) // cfg['checkpoint_every_samples']: save(False)
                 if samples // cfg['snapshot_every'] > (samples - B) // cfg['snapshot_every']: snapshot()
     finally:
@@ -498,7 +501,45 @@ def _train(cfg, run_dir, data, progress, rank, world, local_rank) -> Path:
     if world > 1: dist.barrier()
     return run_dir / f'{_SNAP}-{samples:012d}.pt'
 
+# %% ../nbs/09_train.ipynb #b482f8cd
+class TrainProgress:
+    "The training progress bar (tqdm): samples / `total_samples`, or with `minutes` set the fraction of the budget that runs out first."
+    def __init__(self, cfg: dict, samples: int = 0, elapsed: float = 0.0, desc: str = 'train', disable: bool = False, file=None):
+        self.total, self.budget = cfg['total_samples'], None if cfg['minutes'] is None else 60.0 * cfg['minutes']
+        if self.budget is None:
+            self.bar = tqdm(total=self.total, initial=min(samples, self.total), unit='sample', unit_scale=True,
+                            desc=desc, disable=disable, dynamic_ncols=True, file=file)
+        else:                                         # percent of the budget that stops the run
+            self.bar = tqdm(total=100, initial=self.percent(samples, elapsed), desc=desc, disable=disable, dynamic_ncols=True,
+                            file=file, bar_format='{desc}: {percentage:3.0f}%|{bar}| {elapsed}<{remaining}{postfix}')
+
+    def percent(self, samples: int, elapsed: float) -> float:
+        "100 · max(elapsed / budget, samples / total_samples), at most 100."
+        return min(100.0, 100.0 * max(samples / self.total, elapsed / self.budget))
+
+    def update(self, samples: int, elapsed: float, **postfix) -> None:
+        "Move the bar to `samples` seen after `elapsed` seconds of training; `postfix`: extra key=value text (loss, lr)."
+        if self.budget is None:
+            self.bar.update(min(samples, self.total) - self.bar.n)
+            self.bar.set_postfix(postfix, refresh=False)
+        else:
+            self.bar.update(self.percent(samples, elapsed) - self.bar.n)
+            self.bar.set_postfix_str(', '.join([f'{tqdm.format_sizeof(samples)}/{tqdm.format_sizeof(self.total)} samples',
+                                                f'{elapsed / 60:.3g}/{self.budget / 60:.3g} min'] +
+                                               [f'{k}={v}' for k, v in postfix.items()]), refresh=False)
+
+    def close(self) -> None: self.bar.close()
+
 # %% ../nbs/09_train.ipynb #982914ec
+def _torch_load(path, what: str) -> dict:
+    "torch.load(path) of tensors only, or a one-line ValueError naming the file and the reason (without torch's advice)."
+    if not zipfile.is_zipfile(path): raise ValueError(f'{path}: not a {what} file (not a zip archive written by torch.save)')
+    try: return torch.load(path, map_location='cpu', weights_only=True)
+    except Exception as e:                               # keep the first sentence of the reason, drop the advice around it
+        why = str(e).split('WeightsUnpickler error:', 1)[-1]
+        why = next((l.strip() for l in why.splitlines() if l.strip()), type(e).__name__).split('. ')[0]
+        raise ValueError(f'{path}: not a readable {what} file ({why})') from None
+
 class Snapshot:
     "An inference snapshot: `.denoiser` (EMA weights, eval mode), `.transform`, `.config`, `.ema_std`, `.samples`."
     def __init__(self, denoiser, transform: FeatureTransform, config: dict, ema_std: float, samples: int = 0, path=None):
@@ -516,8 +557,7 @@ class Snapshot:
             if not snaps: raise FileNotFoundError(f'{path}: no snapshot-*.pt files in this run folder')
             path = snaps[-1][1]
         if not path.is_file(): raise FileNotFoundError(f'{path}: no such snapshot file')
-        try: d = torch.load(path, map_location='cpu', weights_only=True)
-        except Exception as e: raise ValueError(f'{path}: not a readable snapshot ({type(e).__name__}: {e})') from None
+        d = _torch_load(path, 'snapshot')
         if not isinstance(d, dict) or d.get('format') != 'balmo-snapshot':
             raise ValueError(f'{path}: not a balmo snapshot (a training checkpoint? use the snapshot-*.pt files)')
         stds = [float(s) for s in d['ema_std']]

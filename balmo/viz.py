@@ -167,7 +167,7 @@ def _clip_list(x, body, titles, fps, max_samples):
     return joints, titles, float(fps)
 
 def follow_box(joints, fps: float = 20.0, smooth_s: float = 0.5, max_lag: float = 0.25, margin: float = 0.1,
-               max_floor_r: float = 1.5) -> tuple[np.ndarray, float, np.ndarray]:
+               max_floor_r: float = 1.3) -> tuple[np.ndarray, float, np.ndarray]:
     """The viewer's camera box for one clip (T, 22, 3): a cube of half side r (m) that follows the body, sized to the
     body and not to the ground it covers. Per frame t its floor centre c_t (x, z) is the root averaged over `smooth_s`
     seconds but kept within `max_lag` of the root (the box glides, and a jumping root still stays in the middle), and
