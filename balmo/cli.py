@@ -5,20 +5,56 @@
 # %% ../nbs/13_cli.ipynb #6f7e7aa8
 from __future__ import annotations
 import argparse
+import importlib
 import json
+import math
+import os
 import sys
+import tempfile
 import time
 from pathlib import Path
-import numpy as np
-import torch
-from .body import Motion, ProxyBody, load_body, load_motions, torch_threads
 
 # %% auto #0
-__all__ = ['QUALITY_TARGETS', 'CLIError', 'read_samples', 'evaluate_samples', 'quality_checks', 'quickstart', 'main']
+__all__ = ['MIN_SAMPLES', 'MIN_CLIPS', 'LENGTH_MULTIPLE', 'PRESETS', 'SPLITS', 'SEED', 'COUNT', 'N_SAMPLES', 'N_CLIPS', 'LENGTH',
+           'MINUTES', 'QUALITY_TARGETS', 'COMMANDS', 'CLIError', 'read_samples', 'evaluate_samples', 'quality_checks',
+           'quickstart', 'main']
 
 # %% ../nbs/13_cli.ipynb #8cd5ec4a
 class CLIError(Exception):
     "An error the `balmo` command reports as one line (exit status 2)."
+
+MIN_SAMPLES = 4          # evaluation: precision/recall take k + 1 clips (metrics.MetricConfig.pr_k = 3)
+MIN_CLIPS = 30           # the embedded dataset: every motion family in every split (procedural.MIN_CLIPS)
+LENGTH_MULTIPLE = 32     # sequence lengths: the U-Net of every preset halves time 5 times (train.length_multiple)
+PRESETS = ('tiny', 'small', 'paper')   # train.TRAIN_PRESETS
+SPLITS = ('train', 'val', 'test')
+
+class _Num:
+    "An argparse `type` (also usable on values): an int or a float, at least `lo` or above `gt`, a multiple of `multiple`."
+    def __init__(self, kind: type, lo=None, gt=None, multiple: int | None = None, why: str = ''):
+        self.kind, self.lo, self.gt, self.multiple, self.why = kind, lo, gt, multiple, why
+        self.__name__ = kind.__name__
+    def __call__(self, s):
+        try: v = self.kind(s) if not isinstance(s, bool) else None
+        except (TypeError, ValueError): v = None
+        if v is None or (self.kind is int and isinstance(s, float) and not s.is_integer()) or not math.isfinite(v):
+            raise argparse.ArgumentTypeError(f"expected {'an integer' if self.kind is int else 'a number'}, got {s!r}")
+        why = f' ({self.why})' if self.why else ''
+        if self.lo is not None and v < self.lo: raise argparse.ArgumentTypeError(f'must be at least {self.lo}{why}, got {s}')
+        if self.gt is not None and not v > self.gt: raise argparse.ArgumentTypeError(f'must be greater than {self.gt}{why}, got {s}')
+        if self.multiple and v % self.multiple: raise argparse.ArgumentTypeError(f'must be a multiple of {self.multiple}{why}, got {s}')
+        return v
+
+def _checked(name: str, value, check: _Num):
+    "`check(value)`, or a CLIError naming the argument."
+    try: return check(value)
+    except argparse.ArgumentTypeError as e: raise CLIError(f'{name}: {e}') from None
+
+SEED, COUNT = _Num(int, lo=0), _Num(int, lo=1)
+N_SAMPLES = _Num(int, lo=MIN_SAMPLES, why='precision/recall compare each clip with its 3 nearest neighbours')
+N_CLIPS = _Num(int, lo=MIN_CLIPS, why='3 clips of each of the 10 motion families')
+LENGTH = _Num(int, lo=LENGTH_MULTIPLE, multiple=LENGTH_MULTIPLE, why="the U-Net's length multiple")
+MINUTES = _Num(float, gt=0)
 
 def _existing(path, what: str, kind: str = 'any') -> Path:
     "`path` as a Path, or a CLIError saying which `what` is missing."
@@ -28,14 +64,36 @@ def _existing(path, what: str, kind: str = 'any') -> Path:
     if kind == 'file' and not p.is_file(): raise CLIError(f'{what} must be a file: {p}')
     return p
 
+def _writable_dir(path, what: str) -> Path:
+    "`path` as a folder that exists (created if needed) and takes files, or a CLIError naming it."
+    p = Path(path).expanduser()
+    if p.exists() and not p.is_dir(): raise CLIError(f'{what} {p} is a file, not a folder')
+    try:
+        p.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=p): pass           # can a file be written there?
+    except OSError as e: raise CLIError(f'{what} {p} cannot be written ({e.strerror or e})') from None
+    return p
+
+def _output_file(path, what: str, suffix: str) -> Path:
+    "`path` as a file name ending in `suffix` in a folder that takes files (checked before any work)."
+    p = Path(path).expanduser()
+    if p.suffix != suffix: raise CLIError(f'{what} {p}: the name must end in {suffix}')
+    if p.is_dir(): raise CLIError(f'{what} {p} is a folder; give a file name ending in {suffix}')
+    _writable_dir(p.parent, f'folder of {what}')
+    return p
+
+def _dataset_dir(path, splits=('train',)) -> Path:
+    "A dataset folder holding `{split}.npz` for each of `splits`, or a CLIError naming what is missing."
+    d = _existing(path, 'dataset folder', 'dir')
+    if missing := [f'{s}.npz' for s in splits if not (d / f'{s}.npz').is_file()]:
+        have = sorted(p.name for p in d.glob('*.npz'))
+        raise CLIError(f'{d}: not a dataset folder for this command, missing {", ".join(missing)} (found: {", ".join(have) or "no .npz files"})')
+    return d
+
 def _load_split(data_dir, split: str) -> list[Motion]:
     "Motions of `split` from a cached dataset folder (`{split}.npz`, the format of `body.save_motions`)."
-    d = _existing(data_dir, 'dataset folder', 'dir')
-    f = d / f'{split}.npz'
-    if not f.exists():
-        have = sorted(p.stem for p in d.glob('*.npz'))
-        raise CLIError(f'{f}: no split {split!r} in {d} (found: {", ".join(have) or "no .npz files"})')
-    return load_motions(f)[0]
+    from balmo.body import load_motions
+    return load_motions(_dataset_dir(data_dir, (split,)) / f'{split}.npz')[0]
 
 # %% ../nbs/13_cli.ipynb #5add85d9
 def read_samples(path) -> list[Motion]:
@@ -43,7 +101,8 @@ def read_samples(path) -> list[Motion]:
     from balmo.export import load_samples_npz
     p = _existing(path, 'samples file', 'file')
     try: return load_samples_npz(p)
-    except (KeyError, ValueError, OSError) as e: raise CLIError(f'{p}: not a balmo samples file ({e})') from e
+    except (ValueError, OSError) as e: raise CLIError(str(e)) from e       # its messages name the file and the problem
+    except KeyError as e: raise CLIError(f'{p}: not a balmo samples file ({e})') from e
 
 # %% ../nbs/13_cli.ipynb #86c69fd0
 def evaluate_samples(generated: list[Motion], data_dir, split: str = 'test', out=None, evaluator=None, seed: int = 0,
@@ -51,7 +110,9 @@ def evaluate_samples(generated: list[Motion], data_dir, split: str = 'test', out
     """Metrics of `generated` against `data_dir/{split}.npz`, with the Real row (training clips, same count); writes JSON + markdown to `out`.
     The Real row's FID is the mean over `real_draws` random training subsets (`metrics.subset_fids`), with `FID_std`
     and the Real row's own draw as `FID_one_draw`."""
+    import numpy as np
     from balmo import metrics as M
+    from balmo.body import ProxyBody
     train, ref = _load_split(data_dir, 'train'), _load_split(data_dir, split)
     body = body or ProxyBody()
     if evaluator is None: evaluator = M.dataset_evaluator(data_dir, seed=seed, progress=progress)
@@ -69,6 +130,23 @@ def evaluate_samples(generated: list[Motion], data_dir, split: str = 'test', out
     if out is not None: M.write_metrics(result, out)
     return result
 
+# %% ../nbs/13_cli.ipynb #a1c4e7d0
+def _embedded_root(data_root, n_clips: int, seed: int) -> Path:
+    "The embedded dataset's folder: `data_root/n{n_clips}_seed{seed}`, or `procedural.embedded_dir` (the data home) by default."
+    from balmo.procedural import embedded_dir
+    d = embedded_dir(n_clips, seed)
+    return d if data_root is None else Path(data_root).expanduser().resolve() / d.name
+
+def _check_quickstart(out, minutes, seed, n_samples, n_clips, length, overrides) -> Path:
+    "Every quickstart argument, before any work: values, then the training config, then the output folder (created)."
+    for name, v, check in [('minutes', minutes, MINUTES), ('seed', seed, SEED), ('n_samples', n_samples, N_SAMPLES),
+                           ('n_clips', n_clips, N_CLIPS), ('length', length, LENGTH)]:
+        if v is not None: _checked(name, v, check)
+    from balmo.train import resolve_config, length_multiple
+    cfg = resolve_config('tiny', seed=seed, minutes=minutes, **(overrides or {}))   # unknown keys, bad values: ValueError
+    if length % (m := length_multiple(cfg)): raise CLIError(f'length: must be a multiple of {m} (the U-Net of this config), got {length}')
+    return _writable_dir(out, 'output folder')
+
 # %% ../nbs/13_cli.ipynb #87c8f6e0
 QUALITY_TARGETS = {
     'fid_ratio': 2.0,        # FID(generated) <= 2 x FID(Real: training clips, same count)
@@ -78,7 +156,7 @@ QUALITY_TARGETS = {
 }
 
 def quality_checks(result: dict, targets: dict = QUALITY_TARGETS) -> dict:
-    "The quickstart's quality targets (issue #5) checked on an `evaluate` result: {name: (value, limit, passed)}."
+    "The quickstart's quality targets (`QUALITY_TARGETS`) checked on an `evaluate` result: {name: (value, limit, passed)}."
     g, r = result['rows']['Generated'], result['rows']['Real']
     fid_lim = targets['fid_ratio'] * r['FID']
     sk_lim = max(targets['skating_ratio'] * r['foot_skating_pct'], targets['skating_abs'])
@@ -92,6 +170,7 @@ def quality_checks(result: dict, targets: dict = QUALITY_TARGETS) -> dict:
     return out
 
 def _figures(generated, real, result, out: Path, body, n_show: int = 8, seed: int = 0) -> list[Path]:
+    import numpy as np
     from balmo.viz import plot_strip_grid, plot_metric_bars, write_viewer
     fig_dir = out / 'figures'; fig_dir.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
@@ -107,14 +186,16 @@ def _figures(generated, real, result, out: Path, body, n_show: int = 8, seed: in
     return paths
 
 def quickstart(out='runs/quickstart', minutes: float = 6.0, seed: int = 0, n_samples: int = 256, n_clips: int = 2000,
-               length: int = 128, data_root='data/embedded', overrides: dict | None = None, progress: bool = True) -> dict:
-    "The main job on the embedded data (see the table above). Returns the evaluate() result plus timings and checks."
+               length: int = 128, data_root=None, overrides: dict | None = None, progress: bool = True) -> dict:
+    """The main job on the embedded data (see the table above). Returns the evaluate() result plus timings and checks.
+    The dataset is cached in `data_root/n{n_clips}_seed{seed}` (default: `procedural.embedded_dir(n_clips, seed)`)."""
+    from balmo.body import ProxyBody, torch_threads
     from balmo.procedural import embedded_dataset
     from balmo.train import resolve_config, train, Snapshot
     from balmo.export import save_samples_npz
     t0, times = time.time(), {}
-    out = Path(out); out.mkdir(parents=True, exist_ok=True)
-    data_dir = embedded_dataset(root=Path(data_root) / f'n{n_clips}_seed{seed}', n_clips=n_clips, seed=seed)
+    out = _check_quickstart(out, minutes, seed, n_samples, n_clips, length, overrides)   # every argument, before any work
+    data_dir = embedded_dataset(root=_embedded_root(data_root, n_clips, seed), n_clips=n_clips, seed=seed)
     times['data_s'] = time.time() - t0
     cfg = resolve_config('tiny', seed=seed, minutes=minutes, data_dir=str(Path(data_dir).resolve()), **(overrides or {}))
     t = time.time(); snap_path = train(cfg, out / 'run', progress=progress); times['train_s'] = time.time() - t
@@ -133,7 +214,7 @@ def quickstart(out='runs/quickstart', minutes: float = 6.0, seed: int = 0, n_sam
     times['figures_s'] = time.time() - t
     times['total_s'] = time.time() - t0
     checks = quality_checks(result)
-    result.update(times=times, checks={k: list(v) for k, v in checks.items()}, snapshot=str(snap_path),
+    result.update(times=times, checks={k: list(v) for k, v in checks.items()}, snapshot=str(snap_path), data_dir=str(data_dir),
                   samples=str(out / 'samples.npz'), nfe=snap.last_nfe)
     (out / 'metrics.json').write_text(json.dumps(result, indent=1, default=float))
     return result
@@ -142,78 +223,205 @@ def quickstart(out='runs/quickstart', minutes: float = 6.0, seed: int = 0, n_sam
 from .bench import bench   # `balmo bench` is written and tested in nbs/23_bench.ipynb (balmo.bench)
 
 # %% ../nbs/13_cli.ipynb #6ac0656b
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog='balmo', description='Balanced score-based diffusion for human motion and shape.')
-    sub = p.add_subparsers(dest='cmd')
-    q = sub.add_parser('quickstart', help='the whole job on the embedded data, on a laptop (default)')
-    q.add_argument('--out', default='runs/quickstart'); q.add_argument('--minutes', type=float, default=6.0)
-    q.add_argument('--seed', type=int, default=0); q.add_argument('--n-samples', type=int, default=256)
-    q.add_argument('--n-clips', type=int, default=2000); q.add_argument('--length', type=int, default=128)
-    q.add_argument('--data-root', default='data/embedded')
-    t = sub.add_parser('train', help='train (re-run the same command to resume)')
-    t.add_argument('--run', required=True, help='run folder (config, log, checkpoints, snapshot)')
-    t.add_argument('--preset', default='tiny'); t.add_argument('--data', help='cached dataset folder (default: embedded data)')
-    t.add_argument('overrides', nargs='*', help='config overrides key=value, e.g. minutes=30 loss=baseline')
-    s = sub.add_parser('sample', help='sample motions from a snapshot')
-    s.add_argument('--snapshot', required=True); s.add_argument('--out', required=True)
-    s.add_argument('--n', type=int, default=256); s.add_argument('--length', type=int, default=192)
-    s.add_argument('--seed', type=int, default=0); s.add_argument('--nfe-levels', type=int, default=16)
-    s.add_argument('--batch-size', type=int, default=64); s.add_argument('--up', choices=['y', 'z'], default='y')
-    e = sub.add_parser('evaluate', help='metrics of samples against a dataset split, with the Real row')
-    e.add_argument('--samples', required=True); e.add_argument('--data', required=True)
-    e.add_argument('--split', default='test'); e.add_argument('--out'); e.add_argument('--seed', type=int, default=0)
-    r = sub.add_parser('prepare', help='AMASS + HumanML3D -> cached dataset')
-    r.add_argument('--amass', required=True); r.add_argument('--humanml3d', required=True)
-    r.add_argument('--body-model', required=True); r.add_argument('--out', required=True)
-    b = sub.add_parser('bench', help='speed of this machine')
-    b.add_argument('--device', default='cpu'); b.add_argument('--presets', default='tiny,small')
-    b.add_argument('--length', type=int, default=192); b.add_argument('--sample-batch', type=int, default=8)
-    return p
+class _Parser(argparse.ArgumentParser):
+    "argparse with one-line errors: `balmo COMMAND: error: MESSAGE (see balmo COMMAND --help)`, exit status 2."
+    def error(self, message):
+        self.exit(2, f'{self.prog}: error: {message} (see {self.prog} --help)\n')
 
-def _print_result(result: dict) -> None:
+class _Help(argparse.RawDescriptionHelpFormatter):
+    "Help text with each option's default after it (when it has one)."
+    def _get_help_string(self, action):
+        h, d = action.help or '', action.default
+        if not (d is None or d is False or d is argparse.SUPPRESS or d == [] or '%(default)' in h or not action.option_strings):
+            h += ' (default: %(default)s)'
+        return h
+
+def _args_quickstart(p: argparse.ArgumentParser) -> None:
+    p.add_argument('--out', default='runs/quickstart', metavar='DIR',
+                   help='output folder: metrics.json/.md, samples.npz, figures/, viewer.html and the training run run/ '
+                        '(re-running the same command resumes that run)')
+    p.add_argument('--minutes', type=MINUTES, default=6.0, metavar='M',
+                   help='training budget in minutes of wall-clock time; it bounds the training only: generating the data '
+                        '(first run), sampling, evaluating and drawing the figures come on top')
+    p.add_argument('--seed', type=SEED, default=0, help='seed of the embedded data, the training and the samples')
+    p.add_argument('--n-samples', type=N_SAMPLES, default=256, metavar='N',
+                   help=f'motions to sample and evaluate (at least {MIN_SAMPLES})')
+    p.add_argument('--n-clips', type=N_CLIPS, default=2000, metavar='N',
+                   help=f'size of the embedded dataset (at least {MIN_CLIPS}: 3 per motion family), split 80/10/10')
+    p.add_argument('--length', type=LENGTH, default=128, metavar='FRAMES',
+                   help=f'frames per sampled motion at 20 fps (a positive multiple of {LENGTH_MULTIPLE})')
+    p.add_argument('--data-root', metavar='DIR',
+                   help='folder for the embedded dataset cache (default: $BALMO_DATA/embedded if BALMO_DATA is set, '
+                        'else ~/.cache/balmo/embedded)')
+
+def _args_train(p: argparse.ArgumentParser) -> None:
+    p.add_argument('--run', required=True, metavar='DIR',
+                   help='run folder (config, log, checkpoints, snapshots); run the same command again to resume')
+    p.add_argument('--preset', choices=PRESETS, default='tiny',
+                   help='training preset: tiny (the CPU quickstart), small (one GPU, hours), paper (the paper\'s scale)')
+    p.add_argument('--data', metavar='DIR',
+                   help='dataset folder with train.npz (from balmo prepare); default: the embedded dataset, cached in '
+                        '$BALMO_DATA or ~/.cache/balmo')
+    p.add_argument('overrides', nargs='*', metavar='key=value',
+                   help='config overrides, e.g. minutes=30 (a training-time budget) total_samples=2e6 lr=0.01 '
+                        'loss=baseline dataset.n_clips=500; keys as in balmo.train.TRAIN_PRESETS')
+
+def _args_sample(p: argparse.ArgumentParser) -> None:
+    p.add_argument('--snapshot', required=True, metavar='RUN_OR_FILE',
+                   help='a run folder (its newest snapshot) or a snapshot-*.pt file')
+    p.add_argument('--out', required=True, metavar='FILE.npz', help='samples file to write (AMASS-style keys; the name ends in .npz)')
+    p.add_argument('--n', type=COUNT, default=256, help='number of motions')
+    p.add_argument('--length', type=COUNT, default=192, metavar='FRAMES',
+                   help=f"frames per motion at 20 fps, a multiple of {LENGTH_MULTIPLE} (the U-Net length multiple of every preset; "
+                        "a snapshot with another U-Net names its own)")
+    p.add_argument('--seed', type=SEED, default=0, help='seed; motion i depends only on (seed, i), not on the batch size')
+    p.add_argument('--nfe-levels', type=COUNT, default=16, metavar='N',
+                   help='noise levels of the Heun sampler: 2N - 1 network evaluations per motion')
+    p.add_argument('--batch-size', type=COUNT, default=64, metavar='B', help='motions per network call (memory only; samples do not change)')
+    p.add_argument('--up', choices=['y', 'z'], default='y', help="up axis of the written file: y (balmo's) or z (AMASS's)")
+
+def _args_evaluate(p: argparse.ArgumentParser) -> None:
+    p.add_argument('--samples', required=True, metavar='FILE.npz', help='samples file written by balmo sample or balmo quickstart')
+    p.add_argument('--data', required=True, metavar='DIR',
+                   help='dataset folder with train.npz and the reference split: the one balmo prepare wrote, or the embedded '
+                        "dataset (the quickstart's is ~/.cache/balmo/embedded/n2000_seed0 unless BALMO_DATA is set; balmo quickstart prints it)")
+    p.add_argument('--split', choices=SPLITS, default='test', help='reference split the samples are compared with')
+    p.add_argument('--out', metavar='DIR', help='folder for metrics.json and metrics.md (default: print the table only)')
+    p.add_argument('--seed', type=SEED, default=0, help="seed of the evaluator's training and of the Real row's draws")
+
+def _args_prepare(p: argparse.ArgumentParser) -> None:
+    p.add_argument('--amass', required=True, metavar='DIR', help='AMASS root folder (with dataset folders such as CMU/, KIT/)')
+    p.add_argument('--body-model', required=True, metavar='PATH', help='SMPL-H model file (.npz or .pkl) or a folder of them')
+    p.add_argument('--out', required=True, metavar='DIR', help='output folder: {train,val,test}.npz, report.json and a conversion cache')
+    p.add_argument('--humanml3d', metavar='DIR',
+                   help="folder with HumanML3D's index.csv and train/val/test.txt, e.g. a HumanML3D clone (default: "
+                        "$BALMO_HUMANML3D, else the copies shipped in balmo's data/humanml3d/)")
+
+def _args_bench(p: argparse.ArgumentParser) -> None:
+    p.add_argument('--device', default='cpu', help='cpu, cuda, cuda:N or mps')
+    p.add_argument('--presets', default='tiny,small', help=f'comma-separated training presets, of {", ".join(PRESETS)}')
+    p.add_argument('--length', type=LENGTH, default=192, metavar='FRAMES', help=f'frames of the sampling benchmark (a positive multiple of {LENGTH_MULTIPLE})')
+    p.add_argument('--sample-batch', type=COUNT, default=8, metavar='B', help='motions per forward pass in the sampling benchmark')
+
+# %% ../nbs/13_cli.ipynb #c2d9f1a3
+def _check_device(device: str) -> None:
+    "A CLIError unless `device` names a device torch can use here."
+    import torch
+    kind = device.split(':')[0]
+    if device != 'auto' and kind not in ('cpu', 'cuda', 'mps'): raise CLIError(f"device {device!r}: expected auto, cpu, cuda, cuda:N or mps")
+    if kind == 'cuda' and not torch.cuda.is_available(): raise CLIError(f'device {device!r}: no CUDA device available (torch {torch.__version__})')
+    if kind == 'mps' and not torch.backends.mps.is_available(): raise CLIError(f"device 'mps': not available on this machine")
+
+def _run_quickstart(a) -> int:
     from balmo.metrics import metrics_table
-    print(metrics_table(result))
-
-def _run(a) -> int:
-    if a.cmd in (None, 'quickstart'):
-        kw = {} if a.cmd is None else dict(out=a.out, minutes=a.minutes, seed=a.seed, n_samples=a.n_samples,
-                                           n_clips=a.n_clips, length=a.length, data_root=a.data_root)
-        res = quickstart(**kw)
-        _print_result(res)
-        print('quality checks:', '; '.join(f"{k} {v[0]:.4g} (limit {v[1]:.4g}) {'ok' if v[2] else 'FAILED'}"
-                                          for k, v in res['checks'].items()))
-        print(f"wrote {Path(res['samples']).parent} in {res['times']['total_s'] / 60:.1f} min")
-    elif a.cmd == 'train':
-        from balmo.train import resolve_config, parse_overrides, train
-        ov = parse_overrides(a.overrides, a.preset)
-        if a.data: ov['data_dir'] = str(_existing(a.data, 'dataset folder', 'dir').resolve())   # resumable from any folder
-        print('snapshot:', train(resolve_config(a.preset, **ov), a.run))
-    elif a.cmd == 'sample':
-        from balmo.train import Snapshot
-        from balmo.export import save_samples_npz
-        snap = Snapshot.load(_existing(a.snapshot, 'snapshot', 'file'))
-        ms = snap.sample(a.n, seed=a.seed, length=a.length, n_levels=a.nfe_levels, batch_size=a.batch_size, progress=True)
-        print('wrote', save_samples_npz(a.out, ms, up_axis=a.up))
-    elif a.cmd == 'evaluate':
-        _print_result(evaluate_samples(read_samples(a.samples), a.data, a.split, out=a.out, seed=a.seed))
-    elif a.cmd == 'prepare':
-        from balmo.amass import prepare, format_report
-        rep = prepare(_existing(a.amass, 'AMASS folder', 'dir'), _existing(a.humanml3d, 'HumanML3D folder', 'dir'),
-                      _existing(a.body_model, 'body model'), a.out)
-        print(format_report(rep))
-    elif a.cmd == 'bench':
-        bench(tuple(a.presets.split(',')), length=a.length, sample_batch=a.sample_batch, device=a.device)
+    print(f'embedded data: {_embedded_root(a.data_root, a.n_clips, a.seed)}', flush=True)
+    res = quickstart(out=a.out, minutes=a.minutes, seed=a.seed, n_samples=a.n_samples, n_clips=a.n_clips, length=a.length,
+                     data_root=a.data_root)
+    print(metrics_table(res))
+    print('quality checks:', '; '.join(f"{k} {v[0]:.4g} (limit {v[1]:.4g}) {'ok' if v[2] else 'FAILED'}" for k, v in res['checks'].items()))
+    print(f"wrote {Path(res['samples']).parent} in {res['times']['total_s'] / 60:.1f} min (data: {res['data_dir']})")
     return 0
 
+def _run_train(a) -> int:
+    run = Path(a.run).expanduser()
+    if run.exists() and not run.is_dir(): raise CLIError(f'run folder {run} is a file; --run takes a folder (a new one, or an earlier run to resume)')
+    data = _dataset_dir(a.data).resolve() if a.data else None           # stored absolute: the run resumes from any folder
+    from balmo.train import resolve_config, parse_overrides, train
+    ov = parse_overrides(a.overrides, a.preset)
+    if data is not None: ov['data_dir'] = str(data)
+    cfg = resolve_config(a.preset, **ov)
+    _check_device(cfg['device'])
+    _writable_dir(run, 'run folder')
+    from balmo.procedural import embedded_dir
+    shown = cfg['data_dir'] or embedded_dir(cfg['dataset']['n_clips'], cfg['dataset']['seed'])
+    print(f'training data: {shown}', flush=True)
+    print('snapshot:', train(cfg, run))
+    return 0
+
+def _run_sample(a) -> int:
+    out = _output_file(a.out, 'samples file', '.npz')
+    snap_path = _existing(a.snapshot, 'snapshot')
+    from balmo.train import Snapshot
+    from balmo.export import save_samples_npz
+    snap = Snapshot.load(snap_path)                                  # a run folder: its newest snapshot
+    if a.length % (m := snap.denoiser.length_multiple):
+        raise CLIError(f'--length {a.length}: must be a multiple of {m} for {snap.path} (its U-Net\'s length multiple)')
+    ms = snap.sample(a.n, seed=a.seed, length=a.length, n_levels=a.nfe_levels, batch_size=a.batch_size, progress=True)
+    print(f'wrote {save_samples_npz(out, ms, up_axis=a.up)} ({a.n} motions of {a.length} frames from {snap.path}, {a.up}-up)')
+    return 0
+
+def _run_evaluate(a) -> int:
+    samples = _existing(a.samples, 'samples file', 'file')
+    _dataset_dir(a.data, ('train', a.split))
+    if a.out is not None: _writable_dir(a.out, 'output folder')
+    generated = read_samples(samples)
+    if len(generated) < MIN_SAMPLES: raise CLIError(f'{samples}: {len(generated)} motions; evaluation needs at least {MIN_SAMPLES}')
+    from balmo.metrics import metrics_table
+    print(metrics_table(evaluate_samples(generated, a.data, a.split, out=a.out, seed=a.seed)))
+    if a.out is not None: print(f'wrote {Path(a.out) / "metrics.json"} and metrics.md')
+    return 0
+
+def _run_prepare(a) -> int:
+    amass, body_model = _existing(a.amass, 'AMASS folder', 'dir'), _existing(a.body_model, 'body model')
+    from balmo.amass import prepare, format_report, find_humanml3d, humanml3d_files, HUMANML3D_DIR
+    hml = find_humanml3d(_existing(a.humanml3d, 'HumanML3D folder', 'dir') if a.humanml3d else None)
+    if hml is None: raise CLIError('no HumanML3D index.csv found: pass --humanml3d DIR (or check BALMO_HUMANML3D)')
+    humanml3d_files(hml)                                                # index.csv and the three split lists are there
+    out = Path(a.out).expanduser()
+    if out.resolve() == HUMANML3D_DIR.resolve(): raise CLIError(f'--out {out}: that folder holds the shipped HumanML3D files; choose another')
+    rep = prepare(amass, hml, body_model, _writable_dir(out, 'output folder'))
+    print(format_report(rep))
+    return 0
+
+def _run_bench(a) -> int:
+    presets = tuple(p.strip() for p in a.presets.split(',') if p.strip())
+    bad = [p for p in presets if p not in PRESETS]
+    if bad or not presets: raise CLIError(f"--presets {a.presets!r}: unknown {bad or 'empty list'}; choose from {', '.join(PRESETS)}")
+    _check_device(a.device)
+    bench(presets, length=a.length, sample_batch=a.sample_batch, device=a.device)
+    return 0
+
+COMMANDS: dict[str, tuple] = {   # name: (help, add_arguments(parser) or 'module:function', run(args) -> int or 'module:function')
+    'quickstart': ('the whole job on the embedded data, on a laptop CPU (plain `balmo` runs it too)', _args_quickstart, _run_quickstart),
+    'train': ('train a model (run the same command again to resume)', _args_train, _run_train),
+    'sample': ('sample motions from a snapshot', _args_sample, _run_sample),
+    'evaluate': ('metrics of samples against a dataset split, with the Real row', _args_evaluate, _run_evaluate),
+    'prepare': ('AMASS + HumanML3D -> cached dataset', _args_prepare, _run_prepare),
+    'bench': ('training and sampling speed of this machine', _args_bench, _run_bench),
+}
+
+def _load(f):
+    "A function, or the function a 'module:function' string names (imported now)."
+    if not isinstance(f, str): return f
+    mod, _, name = f.partition(':')
+    return getattr(importlib.import_module(mod), name)
+
+def _parser(argv=()) -> argparse.ArgumentParser:
+    "The `balmo` parser; only the command named in `argv` gets its arguments (its add-arguments function is loaded only then)."
+    from balmo import __version__
+    p = _Parser(prog='balmo', formatter_class=_Help,
+                description='Unconditional human motion and shape generation with balanced score-based diffusion.',
+                epilog='`balmo COMMAND --help` lists the options of a command. Plain `balmo` runs the quickstart.')
+    p.add_argument('--version', action='version', version=f'balmo {__version__}')
+    sub = p.add_subparsers(dest='cmd', metavar='COMMAND', parser_class=_Parser)
+    chosen = next((s for s in argv if not s.startswith('-')), None)
+    for name, (hlp, add, _) in COMMANDS.items():
+        sp = sub.add_parser(name, help=hlp, description=hlp[0].upper() + hlp[1:] + '.', formatter_class=_Help)
+        if name == chosen: _load(add)(sp)
+    return p
+
 def main(argv: list[str] | None = None) -> int:
-    "Entry point of the `balmo` console script. Plain `balmo` runs the quickstart."
-    a = _parser().parse_args(argv)
-    try: return _run(a)
-    except (CLIError, FileNotFoundError, ValueError) as e:
-        print(f'balmo {a.cmd or "quickstart"}: error: {e}', file=sys.stderr)
-        if argv is not None: raise SystemExit(2) from e
-        sys.exit(2)
+    "Entry point of the `balmo` console script. Plain `balmo` runs the quickstart with its defaults."
+    argv = sys.argv[1:] if argv is None else list(argv)
+    a = _parser(argv or ['quickstart']).parse_args(argv or ['quickstart'])
+    try: return _load(COMMANDS[a.cmd][2])(a) or 0
+    except KeyboardInterrupt:
+        print(f'balmo {a.cmd}: interrupted', file=sys.stderr); raise SystemExit(130) from None
+    except (CLIError, OSError, ValueError) as e:
+        if os.environ.get('BALMO_TRACEBACK'): raise
+        print(f'balmo {a.cmd}: error: {" ".join(str(e).split())}', file=sys.stderr)   # one line, whatever the message
+        raise SystemExit(2) from None
 
 # %% ../nbs/13_cli.ipynb #c0eb3ecb
 #| eval: false
-if __name__ == '__main__': main()   # `python -m balmo.cli` (and `torchrun -m balmo.cli`); not run inside notebooks
+if __name__ == '__main__': sys.exit(main())   # `python -m balmo.cli` (and `torchrun -m balmo.cli`); not run inside notebooks

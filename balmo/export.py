@@ -45,11 +45,14 @@ def _npy_member(z: zipfile.ZipFile, name: str, shape: tuple, dtype, parts) -> No
         for a in parts: f.write(np.ascontiguousarray(a, dt).tobytes())
 
 def save_samples_npz(path, motions: list[Motion], up_axis: str = 'y', body=None) -> Path:
-    "Clips (any lengths) into one AMASS-keyed .npz: frames concatenated + `lengths` (layout in the table above), written clip by clip."
+    """Clips (any lengths) into one AMASS-keyed .npz: frames concatenated + `lengths` (layout in the table above), written
+    clip by clip. Returns the path written, which ends in .npz (numpy's convention for other names)."""
     if isinstance(motions, Motion): motions = [motions]
     if not motions: raise ValueError(f'{path}: no motions to save')
     if up_axis not in ('y', 'z'): raise ValueError(f"{path}: up_axis must be 'y' or 'z', got {up_axis!r}")
     rt = [to_z_up(m, body) if up_axis == 'z' else (m.root_orient, m.trans) for m in motions]
+    path = Path(path)
+    if path.suffix != '.npz': path = path.with_name(path.name + '.npz')
     n = sum(m.n_frames for m in motions)
     small = dict(lengths=np.array([m.n_frames for m in motions], np.int64),
                  betas=np.stack([np.pad(m.betas, (0, 6)) for m in motions]).astype(np.float32),
@@ -67,6 +70,7 @@ def load_samples_npz(path, body=None) -> list[Motion]:
     "Read a file written by `save_samples_npz` back into y-up Motions (z-up files converted with `body`, default proxy)."
     path = Path(path)
     if not path.is_file(): raise FileNotFoundError(f'{path}: no such samples file')
+    if not zipfile.is_zipfile(path): raise ValueError(f'{path}: not an .npz file (not a zip archive)')
     try: d = np.load(path, allow_pickle=False)
     except (OSError, ValueError, zipfile.BadZipFile) as e: raise ValueError(f'{path}: not an .npz file ({e})') from None
     need = ['poses', 'trans', 'lengths', 'betas', 'gender', 'source', 'mocap_framerate', 'up_axis']

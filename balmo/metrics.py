@@ -150,7 +150,7 @@ def mode_coverage(labels_generated: Sequence, all_labels: Sequence) -> dict:
     n = np.array(list(counts.values()), dtype=np.float64)
     if n.sum() == 0: raise ValueError('mode_coverage: no generated labels')
     p = n / n.sum()
-    H = float(-(p[p > 0] * np.log(p[p > 0])).sum())
+    H = abs(float((p[p > 0] * np.log(p[p > 0])).sum()))       # abs: the sum is <= 0, and one mode alone gives 0.0, not -0.0
     return {'histogram': counts, 'coverage': float((n > 0).mean()), 'entropy': H,
             'normalized_entropy': H / math.log(len(modes)) if len(modes) > 1 else 1.0}
 
@@ -597,14 +597,16 @@ def evaluate(generated, reference, *, train=None, evaluator, body=None, cfg: Met
 _COLUMNS = [('n', 'n', '{:d}'), ('FID', 'FID ↓', '{:.3f}'), ('Diversity', 'Diversity →', '{:.3f}'),
             ('KID', 'KID×10³ ↓', None), ('precision', 'Precision ↑', '{:.3f}'), ('recall', 'Recall ↑', '{:.3f}'),
             ('foot_skating_pct', 'Foot skating %', '{:.2f}'), ('limb_sigma_mm', 'Limb σ mm', '{:.2f}'),
-            ('mode_coverage', 'Mode coverage (norm. entropy)', None)]
+            ('mode_coverage', 'Modes covered (norm. entropy)', None)]
 
 def _cell(r: dict, key: str, fmt) -> str:
     if key not in r: return '–'
     if r[key] is None: return 'n/a'                  # a metric that does not apply to this row (e.g. needs SMPL parameters)
     if key == 'KID': return f"{1e3 * r['KID']:.2f} ± {1e3 * r['KID_std']:.2f}"
     if key == 'FID' and 'FID_std' in r: return f"{r['FID']:.3f} ± {r['FID_std']:.3f}"
-    if key == 'mode_coverage': return f"{r[key]['coverage']:.2f} ({r[key]['normalized_entropy']:.2f})"
+    if key == 'mode_coverage':                        # modes hit / modes, and how evenly: 1.00 uniform, 0.00 one mode
+        h = r[key]['histogram']
+        return f"{sum(c > 0 for c in h.values())}/{len(h)} ({r[key]['normalized_entropy']:.2f})"
     return fmt.format(r[key])
 
 def metrics_table(result: dict) -> str:

@@ -5,6 +5,7 @@
 # %% ../nbs/02_procedural.ipynb #cdd54da8
 from __future__ import annotations
 import math
+import os
 from functools import partial
 from pathlib import Path
 import numpy as np
@@ -16,9 +17,9 @@ from .body import Motion, ProxyBody, FOOT_JOINTS, N_BETAS, forward_kinematics, b
 __all__ = ['FAMILIES', 'FPS', 'LENGTH_RANGE', 'GRAVITY', 'BETA_CLIP', 'TRANSITION_PROB', 'CONTACT_LIFT', 'DATASET_VERSION',
            'PELVIS', 'L_HIP', 'R_HIP', 'SPINE1', 'L_KNEE', 'R_KNEE', 'SPINE2', 'L_ANKLE', 'R_ANKLE', 'SPINE3', 'L_FOOT',
            'R_FOOT', 'NECK', 'L_COLLAR', 'R_COLLAR', 'HEAD', 'L_SHOULDER', 'R_SHOULDER', 'L_ELBOW', 'R_ELBOW',
-           'L_WRIST', 'R_WRIST', 'JOINT_LIMITS', 'SPLITS', 'euler_to_quaternion', 'body_dims', 'gait_profile',
-           'sagittal_ik', 'make_clip', 'make_dataset', 'embedded_dataset', 'load_split', 'gait_cycle_stats',
-           'clip_joints']
+           'L_WRIST', 'R_WRIST', 'JOINT_LIMITS', 'SPLITS', 'MIN_CLIPS', 'euler_to_quaternion', 'body_dims',
+           'gait_profile', 'sagittal_ik', 'make_clip', 'make_dataset', 'data_home', 'embedded_dir', 'embedded_dataset',
+           'load_split', 'gait_cycle_stats', 'clip_joints']
 
 # %% ../nbs/02_procedural.ipynb #3ed06d14
 FAMILIES = ('walk', 'run', 'walk_backward', 'side_step', 'turn_in_place', 'squat', 'jump', 'jumping_jacks',
@@ -510,6 +511,7 @@ def make_clip(family: str, rng: np.random.Generator, n_frames: int | None = None
 
 # %% ../nbs/02_procedural.ipynb #23a98576
 SPLITS = ('train', 'val', 'test')
+MIN_CLIPS = 3 * len(FAMILIES)               # the smallest dataset with every family in every split
 
 def _split_counts(n: int, fracs) -> list[int]:
     "Clips of one family per split: every split gets at least one when n >= 3; the rest by the fractions."
@@ -520,7 +522,7 @@ def make_dataset(n_clips: int = 2000, seed: int = 0, fracs=(0.8, 0.1, 0.1), prog
     """The embedded dataset: `n_clips` clips, families balanced (±1), `TRANSITION_PROB` of them blending into a second
     family, split train/val/test stratified by (first) family so every family is in every split. Clip i depends only
     on (seed, i), so the dataset is deterministic per seed."""
-    if n_clips < 3 * len(FAMILIES): raise ValueError(f'n_clips must be >= {3 * len(FAMILIES)} so every family reaches every split, got {n_clips}')
+    if n_clips < MIN_CLIPS: raise ValueError(f'n_clips must be >= {MIN_CLIPS} so every family reaches every split, got {n_clips}')
     fracs = tuple(float(f) for f in fracs)
     if len(fracs) != 3 or min(fracs) <= 0 or abs(sum(fracs) - 1) > 1e-6: raise ValueError(f'fracs must be 3 positive numbers summing to 1, got {fracs}')
     rng = np.random.default_rng([seed, 0])
@@ -548,9 +550,20 @@ def make_dataset(n_clips: int = 2000, seed: int = 0, fracs=(0.8, 0.1, 0.1), prog
 
 def _pairs(c): return list(zip(c[:-1], c[1:]))
 
-def embedded_dataset(root='data/embedded', n_clips: int = 2000, seed: int = 0) -> Path:
-    "Cache the splits as `root/{train,val,test}.npz` (`body.save_motions`); reuse a cache with the same seed and size."
-    root = Path(root)
+def data_home() -> Path:
+    """The folder where balmo keeps the data it generates (the embedded dataset and its evaluator): $BALMO_DATA if set,
+    else $XDG_CACHE_HOME/balmo, else ~/.cache/balmo. Returned absolute, so no result depends on the working directory."""
+    if env := os.environ.get('BALMO_DATA'): return Path(env).expanduser().resolve()
+    return (Path(os.environ.get('XDG_CACHE_HOME') or Path.home() / '.cache').expanduser() / 'balmo').resolve()
+
+def embedded_dir(n_clips: int = 2000, seed: int = 0) -> Path:
+    "The cache folder of the embedded dataset of this size and seed: `data_home()/embedded/n{n_clips}_seed{seed}`."
+    return data_home() / 'embedded' / f'n{int(n_clips)}_seed{int(seed)}'
+
+def embedded_dataset(root=None, n_clips: int = 2000, seed: int = 0) -> Path:
+    """Cache the splits as `root/{train,val,test}.npz` (`body.save_motions`; default root: `embedded_dir(n_clips, seed)`);
+    reuse a cache with the same seed and size."""
+    root = Path(root).expanduser() if root is not None else embedded_dir(n_clips, seed)
     want = {'generator': 'balmo.procedural', 'version': DATASET_VERSION, 'seed': int(seed), 'n_clips': int(n_clips)}
     try:
         if all({k: load_motions(root / f'{s}.npz')[1].get(k) for k in want} == want for s in SPLITS): return root

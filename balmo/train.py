@@ -20,10 +20,11 @@ try: import fcntl                                   # POSIX file locks (the run 
 except ImportError: fcntl = None
 
 # %% auto #0
-__all__ = ['TRAIN_PRESETS', 'RESUMABLE_KEYS', 'DATA_CHECKS', 'ROUNDING_KEYS', 'TRAIN_ERRORS', 'resolve_config', 'parse_overrides',
-           'config_diff', 'learning_rate', 'sigma_rel_to_gamma', 'gamma_to_sigma_rel', 'PowerEMA', 'CropSampler',
-           'RunFolderError', 'RunLock', 'list_files', 'newest_checkpoint', 'load_training_motions', 'build_model',
-           'train', 'sample_seeds', 'Snapshot', 'denoising_errors', 'format_denoising_errors', 'slim_snapshot', 'main']
+__all__ = ['TRAIN_PRESETS', 'RESUMABLE_KEYS', 'DATA_CHECKS', 'ROUNDING_KEYS', 'TRAIN_ERRORS', 'length_multiple', 'resolve_config',
+           'parse_overrides', 'config_diff', 'learning_rate', 'sigma_rel_to_gamma', 'gamma_to_sigma_rel', 'PowerEMA',
+           'CropSampler', 'RunFolderError', 'RunLock', 'list_files', 'newest_checkpoint', 'load_training_motions',
+           'build_model', 'train', 'TrainProgress', 'sample_seeds', 'Snapshot', 'denoising_errors',
+           'format_denoising_errors', 'slim_snapshot', 'main']
 
 # %% ../nbs/09_train.ipynb #d1f9ab78
 _COMMON = dict(
@@ -81,6 +82,10 @@ def _check_value(key: str, v, kind: type):
           isinstance(v, int) and not isinstance(v, bool) if kind is int else isinstance(v, kind))
     if not ok: raise ValueError(f'config key {key!r}: expected {kind.__name__}, got {v!r} ({type(v).__name__})')
 
+def length_multiple(cfg: dict) -> int:
+    "Frames every sequence length must be a multiple of for the U-Net of `cfg`: 2^(levels − 1) (32 for every preset)."
+    return 2 ** (len(cfg['unet_overrides'].get('channel_mult', UNET_PRESETS[cfg['unet']]['channel_mult'])) - 1)
+
 def _validate(cfg: dict) -> dict:
     "Check types and values of a full config; resolve `dim_weights=None`; return a JSON-clean copy."
     base = TRAIN_PRESETS[cfg['preset']]
@@ -101,7 +106,7 @@ def _validate(cfg: dict) -> dict:
     if c['loss_dim_weights'] is None: c['loss_dim_weights'] = c['dim_weights']
     if c['logvar_head'] not in LOGVAR_HEADS: raise ValueError(f"config 'logvar_head' must be one of {LOGVAR_HEADS}, got {c['logvar_head']!r}")
     if 'logvar_head' in c['unet_overrides']: raise ValueError("set 'logvar_head' as a config key, not in unet_overrides")
-    mult = 2 ** (len(c['unet_overrides'].get('channel_mult', UNET_PRESETS[c['unet']]['channel_mult'])) - 1)
+    mult = length_multiple(c)
     if c['max_length'] < mult or c['max_length'] % mult:
         raise ValueError(f"config 'max_length'={c['max_length']} must be a positive multiple of {mult} (the U-Net's length multiple)")
     for k in ('batch', 'total_samples', 'checkpoint_every_samples', 'snapshot_every', 'keep_checkpoints', 'log_every'):
@@ -388,7 +393,7 @@ def _pick_device(device: str, local_rank: int) -> torch.device:
 
 def load_training_motions(cfg: dict, data=None) -> list[Motion]:
     """The training clips: `data` as a list of Motions, or a folder with train.npz, or (None) `cfg['data_dir']`,
-    or the embedded procedural dataset `cfg['dataset']` (built once and cached under data/embedded)."""
+    or the embedded procedural dataset `cfg['dataset']` (built once, cached in `procedural.embedded_dir`)."""
     if isinstance(data, (list, tuple)):
         if not data or not all(isinstance(m, Motion) for m in data): raise ValueError('data: expected a non-empty list of Motions')
         return list(data)
@@ -560,8 +565,7 @@ def _train(cfg, run_dir, data, progress, rank, world, local_rank, allow_data_cha
     # --- loop
     samples = step * B
     budget = None if cfg['minutes'] is None else cfg['minutes'] * 60
-    pbar = tqdm(total=cfg['total_samples'], initial=min(samples, cfg['total_samples']), unit='sample', unit_scale=True,
-                disable=not progress or rank != 0, desc=f'train {run_dir.name}', dynamic_ncols=True)
+    pbar = TrainProgress(cfg, samples, elapsed, desc=f'train {run_dir.name}', disable=not progress or rank != 0)
     params = [p for p in net.parameters() if p.requires_grad]
     t0, last_saved = time.perf_counter(), samples
     log_f = open(log_path, 'a') if rank == 0 else None
@@ -616,7 +620,7 @@ def _train(cfg, run_dir, data, progress, rank, world, local_rank, allow_data_cha
                                             'grad_norm': float(gnorm), 'skipped': not finite,
                                             'time_s': round(elapsed_now(), 3), **stats}) + '\n')
                     log_f.flush()
-                pbar.update(B); pbar.set_postfix(loss=f"{stats['loss']:.4f}", lr=f'{lr:.2e}', refresh=False)
+                pbar.update(samples, elapsed_now(), loss=f"{stats['loss']:.4f}", lr=f'{lr:.2e}')
                 if samples // cfg['checkpoint_every_samples'] > (samples - B) // cfg['checkpoint_every_samples']: save(False)
                 if samples // cfg['snapshot_every'] > (samples - B) // cfg['snapshot_every']: snapshot()
     finally:
@@ -627,6 +631,35 @@ def _train(cfg, run_dir, data, progress, rank, world, local_rank, allow_data_cha
     elif rank == 0: _link_latest(run_dir, samples)
     if world > 1: dist.barrier()
     return run_dir / f'{_SNAP}-{samples:012d}.pt'
+
+# %% ../nbs/09_train.ipynb #b482f8cd
+class TrainProgress:
+    "The training progress bar (tqdm): samples / `total_samples`, or with `minutes` set the fraction of the budget that runs out first."
+    def __init__(self, cfg: dict, samples: int = 0, elapsed: float = 0.0, desc: str = 'train', disable: bool = False, file=None):
+        self.total, self.budget = cfg['total_samples'], None if cfg['minutes'] is None else 60.0 * cfg['minutes']
+        if self.budget is None:
+            self.bar = tqdm(total=self.total, initial=min(samples, self.total), unit='sample', unit_scale=True,
+                            desc=desc, disable=disable, dynamic_ncols=True, file=file)
+        else:                                         # percent of the budget that stops the run
+            self.bar = tqdm(total=100, initial=self.percent(samples, elapsed), desc=desc, disable=disable, dynamic_ncols=True,
+                            file=file, bar_format='{desc}: {percentage:3.0f}%|{bar}| {elapsed}<{remaining}{postfix}')
+
+    def percent(self, samples: int, elapsed: float) -> float:
+        "100 · max(elapsed / budget, samples / total_samples), at most 100."
+        return min(100.0, 100.0 * max(samples / self.total, elapsed / self.budget))
+
+    def update(self, samples: int, elapsed: float, **postfix) -> None:
+        "Move the bar to `samples` seen after `elapsed` seconds of training; `postfix`: extra key=value text (loss, lr)."
+        if self.budget is None:
+            self.bar.update(min(samples, self.total) - self.bar.n)
+            self.bar.set_postfix(postfix, refresh=False)
+        else:
+            self.bar.update(self.percent(samples, elapsed) - self.bar.n)
+            self.bar.set_postfix_str(', '.join([f'{tqdm.format_sizeof(samples)}/{tqdm.format_sizeof(self.total)} samples',
+                                                f'{elapsed / 60:.3g}/{self.budget / 60:.3g} min'] +
+                                               [f'{k}={v}' for k, v in postfix.items()]), refresh=False)
+
+    def close(self) -> None: self.bar.close()
 
 # %% ../nbs/09_train.ipynb #982914ec
 def sample_seeds(seed: int, n: int, first: int = 0) -> list[int]:

@@ -11,11 +11,11 @@ import numpy as np
 import matplotlib.pyplot as plt
 from matplotlib import colormaps
 from .body import SMPL22_PARENTS, Motion, ProxyBody, plot_skeleton
-from .metrics import MetricConfig, foot_skating_frames
+from .metrics import MetricConfig, foot_skating_frames, centred_moving_average
 
 # %% auto #0
-__all__ = ['strip_layout', 'plot_strip', 'plot_strip_grid', 'plot_metric_bars', 'plot_traces', 'skeleton_chains', 'viewer_figure',
-           'write_viewer']
+__all__ = ['BOOKKEEPING', 'strip_layout', 'plot_strip', 'plot_strip_grid', 'plot_metric_bars', 'plot_traces', 'skeleton_chains',
+           'follow_box', 'viewer_figure', 'write_viewer']
 
 # %% ../nbs/11_viz.ipynb #6435463b
 def _check_joints(joints, name: str = 'joints') -> np.ndarray:
@@ -86,19 +86,25 @@ def plot_strip_grid(groups: dict, path=None, n_cols: int = 4, n_poses: int = 6, 
 def _is_number(v) -> bool:
     return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
 
-def plot_metric_bars(result: dict, path=None, n_cols: int = 4, panel_size: tuple = (2.6, 2.4), dpi: int = 90):
-    "Bars of every numeric metric (one panel each) for every row of `result['rows']` (or of `result`)."
+BOOKKEEPING = ('n', 'FID_draws', 'FID_one_draw')   # counts and provenance in an evaluate() row: not metrics, not plotted
+
+def plot_metric_bars(result: dict, path=None, n_cols: int = 4, panel_size: tuple = (2.6, 2.4), dpi: int = 90,
+                     skip=BOOKKEEPING):
+    """Bars of every numeric metric (one panel each) for every row of `result['rows']` (or of `result`). A key `X_std`
+    next to a metric `X` is drawn as ±1 std error bars on X's panel, not as a panel; keys in `skip` are not drawn."""
     rows = result.get('rows', result) if isinstance(result, dict) else None
     if not isinstance(rows, dict) or not rows or not all(isinstance(v, dict) for v in rows.values()):
         raise ValueError("result: expected {'rows': {row_name: {metric: number}}} or {row_name: {metric: number}}")
-    metrics = list(dict.fromkeys(k for r in rows.values() for k, v in r.items() if _is_number(v)))
+    numeric = list(dict.fromkeys(k for r in rows.values() for k, v in r.items() if _is_number(v)))
+    metrics = [k for k in numeric if k not in skip and not (k.endswith('_std') and k[:-4] in numeric)]
     if not metrics: raise ValueError(f'result: no numeric metrics in rows {list(rows)}')
     n_cols = min(n_cols, len(metrics)); n_rows = -(-len(metrics) // n_cols)
     fig, axes = plt.subplots(n_rows, n_cols, figsize=(panel_size[0] * n_cols, panel_size[1] * n_rows), squeeze=False)
     names = list(rows)
     for ax, key in zip(axes.flat, metrics):
         vals = [float(rows[n][key]) if _is_number(rows[n].get(key)) else np.nan for n in names]
-        bars = ax.bar(range(len(names)), vals, color=[f'C{i}' for i in range(len(names))])
+        err = [float(rows[n][f'{key}_std']) if _is_number(rows[n].get(f'{key}_std')) else 0.0 for n in names]
+        bars = ax.bar(range(len(names)), vals, yerr=err if any(err) else None, capsize=3, color=[f'C{i}' for i in range(len(names))])
         ax.bar_label(bars, fmt='%.3g', fontsize=8)
         ax.set_xticks(range(len(names)), names, rotation=20, fontsize=8); ax.set_title(key, fontsize=10)
         ax.margins(y=0.15)
@@ -160,9 +166,41 @@ def _clip_list(x, body, titles, fps, max_samples):
     titles = [str(titles[i]) if titles is not None else f'sample {i}' for i in idx]
     return joints, titles, float(fps)
 
+def follow_box(joints, fps: float = 20.0, smooth_s: float = 0.5, max_lag: float = 0.25, margin: float = 0.1,
+               max_floor_r: float = 1.3) -> tuple[np.ndarray, float, np.ndarray]:
+    """The viewer's camera box for one clip (T, 22, 3): a cube of half side r (m) that follows the body, sized to the
+    body and not to the ground it covers. Per frame t its floor centre c_t (x, z) is the root averaged over `smooth_s`
+    seconds but kept within `max_lag` of the root (the box glides, and a jumping root still stays in the middle), and
+    its bottom y0_t is 5 cm below the floor (or the lowest joint), raised only for a body too far above the floor.
+    r = max(max_t,j |(x, z)_tj − c_t|∞, f, max_t (top_t − bottom_t) / 2 + 5 cm, 1 m) + `margin`, where
+    f = max_t (top_t − min(bottom_t, 0)) / 2 + 5 cm keeps the floor in view when f ≤ `max_floor_r` (else f = 0), so the
+    cube [c_t ± r] × [y0_t, y0_t + 2r] × [c_t ± r] holds every joint of frame t.
+    Returns (c (T, 2), r, y0 (T,))."""
+    j = _check_joints(joints)
+    root = j[:, 0, [0, 2]]
+    c = root + np.clip(centred_moving_average(root, max(1, round(smooth_s * fps))) - root, -max_lag, max_lag)
+    lo, hi = j[..., 1].min(1), j[..., 1].max(1)                       # lowest and highest joint per frame
+    f = (hi - np.minimum(lo, 0.0)).max() / 2 + 0.05                  # half the height from the floor to the top
+    r = max(np.abs(j[:, :, [0, 2]] - c[:, None]).max(), f if f <= max_floor_r else 0.0, (hi - lo).max() / 2 + 0.05, 1.0) + margin
+    y0 = np.minimum(lo, 0.0) - 0.05                                   # the floor in view
+    return c, float(r), np.where(hi > y0 + 2 * r, hi + 0.05 - 2 * r, y0)   # unless the body is too far above it
+
+def _floor_grid(joints: list, pad: float = 2.0, step: float = 0.5, max_lines: int = 100) -> tuple[list, list]:
+    "x, z polylines (None-separated) of a floor grid at y = 0 under every root path (± `pad`), `step` m apart (coarser past `max_lines`)."
+    roots = np.concatenate([j[:, 0, [0, 2]] for j in joints])
+    lo, hi = roots.min(0) - pad, roots.max(0) + pad
+    step = max(step, float((hi - lo).max()) / max_lines)
+    (x0, z0), (x1, z1) = np.floor(lo / step) * step, np.ceil(hi / step) * step
+    fx, fz = [], []
+    for v in np.arange(x0, x1 + step / 2, step): fx += [v, v, None]; fz += [z0, z1, None]
+    for v in np.arange(z0, z1 + step / 2, step): fx += [x0, x1, None]; fz += [v, v, None]
+    return fx, fz
+
 def viewer_figure(motions_or_joints, titles=None, fps: float | None = None, body=None, max_samples: int = 16,
-                  decimals: int = 4):
-    "The plotly figure of `write_viewer` (traces: floor, then skeleton and trajectory per sample; one frame per time step)."
+                  decimals: int = 4, smooth_s: float = 0.5):
+    """The plotly figure of `write_viewer`. Traces: the floor, then per sample its skeleton and root path. Frames
+    `'{i}/{t}'` hold sample i's skeleton at frame t and the camera box that follows it (`follow_box`); the slider and the
+    play button cover the shown sample's own frames, and the dropdown swaps them with the sample."""
     import plotly.graph_objects as go
     joints, titles, fps = _clip_list(motions_or_joints, body, titles, fps, max_samples)
     chains = skeleton_chains()
@@ -170,20 +208,13 @@ def viewer_figure(motions_or_joints, titles=None, fps: float | None = None, body
         pts = [j[c].round(decimals).tolist() + [[None] * 3] for c in chains]
         xyz = [p for c in pts for p in c][:-1]
         return [list(v) for v in zip(*xyz)]
-    T = max(len(j) for j in joints)
-    lo = [j.reshape(-1, 3).min(0) for j in joints]; hi = [j.reshape(-1, 3).max(0) for j in joints]
-    ranges = []                                                 # per sample: a cube of side 2r around the clip, floor included
-    for a, b in zip(lo, hi):
-        y0 = min(a[1], 0.0) - 0.05
-        r = max((b - a)[[0, 2]].max() / 2, (b[1] - y0) / 2, 1.0) + 0.1
-        cx, cz = (a[0] + b[0]) / 2, (a[2] + b[2]) / 2
-        ranges.append({'scene.xaxis.range': [cx - r, cx + r], 'scene.yaxis.range': [y0, y0 + 2 * r],
-                       'scene.zaxis.range': [cz - r, cz + r]})
-    span = lambda k: (min(l[k] for l in lo) - 0.5, max(h[k] for h in hi) + 0.5)
-    (x0, x1), (z0, z1) = span(0), span(2)
-    fx, fz = [], []
-    for v in np.linspace(x0, x1, 9): fx += [v, v, None]; fz += [z0, z1, None]
-    for v in np.linspace(z0, z1, 9): fx += [x0, x1, None]; fz += [v, v, None]
+    boxes = [follow_box(j, fps, smooth_s) for j in joints]
+    def box(i, t):                                              # scene axis ranges of sample i at frame t
+        (cx, cz), r, y0 = boxes[i][0][t], boxes[i][1], boxes[i][2][t]
+        rnd = lambda a, b: [round(float(a), 3), round(float(b), 3)]
+        return dict(xaxis=dict(range=rnd(cx - r, cx + r)), yaxis=dict(range=rnd(y0, y0 + 2 * r)), zaxis=dict(range=rnd(cz - r, cz + r)))
+    flat = lambda b: {f'scene.{a}.range': v['range'] for a, v in b.items()}
+    fx, fz = _floor_grid(joints)
     data = [go.Scatter3d(x=fx, y=[0.0 if v is not None else None for v in fx], z=fz, mode='lines',
                          line=dict(color='#cccccc', width=1), hoverinfo='skip', showlegend=False, name='floor')]
     for i, (j, title) in enumerate(zip(joints, titles)):
@@ -192,26 +223,30 @@ def viewer_figure(motions_or_joints, titles=None, fps: float | None = None, body
                                  marker=dict(size=2.5, color='#1f77b4'), name=title, visible=i == 0, showlegend=False))
         data.append(go.Scatter3d(x=j[:, 0, 0].round(decimals), y=np.zeros(len(j)), z=j[:, 0, 2].round(decimals), mode='lines',
                                  line=dict(color='#ff7f0e', width=2), name=f'{title} root path', visible=i == 0, showlegend=False))
-    skel_idx = [1 + 2 * i for i in range(len(joints))]
-    frames = [go.Frame(name=str(t), traces=skel_idx,
-                       data=[go.Scatter3d(**dict(zip('xyz', skel(j[min(t, len(j) - 1)])))) for j in joints]) for t in range(T)]
+    frames = [go.Frame(name=f'{i}/{t}', traces=[1 + 2 * i], data=[go.Scatter3d(**dict(zip('xyz', skel(j[t]))))],
+                       layout=dict(scene=box(i, t))) for i, j in enumerate(joints) for t in range(len(j))]
     anim = lambda names, dur: [names, dict(mode='immediate', frame=dict(duration=dur, redraw=True), transition=dict(duration=0))]
-    steps = [dict(method='animate', label=f'{t / fps:.2f}', args=anim([str(t)], 0)) for t in range(T)]
+    def slider(i):                                              # one step per frame of sample i
+        return dict(steps=[dict(method='animate', label=f'{t / fps:.2f}', args=anim([f'{i}/{t}'], 0)) for t in range(len(joints[i]))],
+                    active=0, x=0.12, y=0.0, len=0.88, currentvalue=dict(prefix='t = ', suffix=' s'))
+    def play(i):                                                # play / pause over the frames of sample i
+        names = [f'{i}/{t}' for t in range(len(joints[i]))]
+        return dict(type='buttons', direction='left', x=0.0, y=0.0, xanchor='left', yanchor='top', showactive=False,
+                    buttons=[dict(label='▶ play', method='animate', args=[names, dict(mode='immediate', fromcurrent=True,
+                                  frame=dict(duration=1000 / fps, redraw=True), transition=dict(duration=0))]),
+                             dict(label='❚❚ pause', method='animate', args=anim([None], 0))])
     choose = [dict(method='update', label=title,
-                   args=[{'visible': [True] + [k // 2 == i for k in range(2 * len(joints))]}, {'title.text': title, **ranges[i]}])
+                   args=[{'visible': [True] + [k // 2 == i for k in range(2 * len(joints))]},
+                         {'title.text': title, 'sliders': [slider(i)], 'updatemenus[0].buttons[0].args[0]': play(i)['buttons'][0]['args'][0],
+                          **flat(box(i, 0))}])
               for i, title in enumerate(titles)]
     fig = go.Figure(data=data, frames=frames)
     fig.update_layout(
         template='plotly_white', title=dict(text=titles[0]), height=640, margin=dict(l=0, r=0, t=40, b=0),
         scene=dict(aspectmode='cube', camera=dict(up=dict(x=0, y=1, z=0), eye=dict(x=1.6, y=0.8, z=1.6)),
-                   xaxis_title='x (m)', yaxis_title='y up (m)', zaxis_title='z (m)'),
-        updatemenus=[dict(type='buttons', direction='left', x=0.0, y=0.0, xanchor='left', yanchor='top', showactive=False,
-                          buttons=[dict(label='▶ play', method='animate', args=[None, dict(mode='immediate', fromcurrent=True,
-                                        frame=dict(duration=1000 / fps, redraw=True), transition=dict(duration=0))]),
-                                   dict(label='❚❚ pause', method='animate', args=anim([None], 0))]),
-                     dict(type='dropdown', x=0.0, y=1.0, xanchor='left', yanchor='top', buttons=choose, active=0)],
-        sliders=[dict(steps=steps, active=0, x=0.12, y=0.0, len=0.88, currentvalue=dict(prefix='t = ', suffix=' s'))])
-    fig.update_layout(ranges[0])
+                   xaxis_title='x (m)', yaxis_title='y up (m)', zaxis_title='z (m)', **box(0, 0)),
+        updatemenus=[play(0), dict(type='dropdown', x=0.0, y=1.0, xanchor='left', yanchor='top', buttons=choose, active=0)],
+        sliders=[slider(0)])
     return fig
 
 def write_viewer(motions_or_joints, path, titles=None, fps: float | None = None, body=None, max_samples: int = 16,
