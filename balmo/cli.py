@@ -16,7 +16,8 @@ from pathlib import Path
 
 # %% auto #0
 __all__ = ['MIN_SAMPLES', 'MIN_CLIPS', 'LENGTH_MULTIPLE', 'PRESETS', 'SPLITS', 'SEED', 'COUNT', 'N_SAMPLES', 'N_CLIPS', 'LENGTH',
-           'MINUTES', 'QUALITY_TARGETS', 'COMMANDS', 'CLIError', 'read_samples', 'evaluate_samples', 'quality_checks',
+           'MINUTES', 'TRAIN_SAMPLES', 'MARGIN', 'QUICKSTART_SAMPLES', 'QUICKSTART_RATE', 'QUICKSTART_MARGIN',
+           'QUALITY_TARGETS', 'COMMANDS', 'CLIError', 'read_samples', 'evaluate_samples', 'quality_checks',
            'quickstart', 'main']
 
 # %% ../nbs/13_cli.ipynb #8cd5ec4a
@@ -55,6 +56,8 @@ N_SAMPLES = _Num(int, lo=MIN_SAMPLES, why='precision/recall compare each clip wi
 N_CLIPS = _Num(int, lo=MIN_CLIPS, why='3 clips of each of the 10 motion families')
 LENGTH = _Num(int, lo=LENGTH_MULTIPLE, multiple=LENGTH_MULTIPLE, why="the U-Net's length multiple")
 MINUTES = _Num(float, gt=0)
+TRAIN_SAMPLES = _Num(int, lo=1)
+MARGIN = _Num(int, lo=0, multiple=LENGTH_MULTIPLE // 2, why="2·margin extra frames: a multiple of the U-Net's length multiple")
 
 def _existing(path, what: str, kind: str = 'any') -> Path:
     "`path` as a Path, or a CLIError saying which `what` is missing."
@@ -131,19 +134,30 @@ def evaluate_samples(generated: list[Motion], data_dir, split: str = 'test', out
     return result
 
 # %% ../nbs/13_cli.ipynb #a1c4e7d0
+QUICKSTART_SAMPLES = 40_000   # the quickstart's training budget in samples (the `tiny` preset's learning rate decays from 8 000)
+QUICKSTART_RATE = 45.0        # tiny preset, 2 idle cores, OMP_WAIT_POLICY=PASSIVE: measured 42 - 49 samples/s (table below)
+QUICKSTART_MARGIN = 16        # frames sampled beyond each end of a quickstart sample and dropped (Snapshot.sample's margin)
+
+def _budget(train_samples) -> dict:
+    "Config overrides for a training budget in samples (None: the preset's total_samples, a cap behind `minutes`)."
+    return {} if train_samples is None else {'total_samples': int(train_samples)}
+
 def _embedded_root(data_root, n_clips: int, seed: int) -> Path:
     "The embedded dataset's folder: `data_root/n{n_clips}_seed{seed}`, or `procedural.embedded_dir` (the data home) by default."
     from balmo.procedural import embedded_dir
     d = embedded_dir(n_clips, seed)
     return d if data_root is None else Path(data_root).expanduser().resolve() / d.name
 
-def _check_quickstart(out, minutes, seed, n_samples, n_clips, length, overrides) -> Path:
+def _check_quickstart(out, train_samples, minutes, seed, n_samples, n_clips, length, overrides, margin=0) -> Path:
     "Every quickstart argument, before any work: values, then the training config, then the output folder (created)."
-    for name, v, check in [('minutes', minutes, MINUTES), ('seed', seed, SEED), ('n_samples', n_samples, N_SAMPLES),
-                           ('n_clips', n_clips, N_CLIPS), ('length', length, LENGTH)]:
+    for name, v, check in [('train_samples', train_samples, TRAIN_SAMPLES), ('minutes', minutes, MINUTES), ('seed', seed, SEED),
+                           ('n_samples', n_samples, N_SAMPLES), ('n_clips', n_clips, N_CLIPS), ('length', length, LENGTH),
+                           ('margin', margin, MARGIN)]:
         if v is not None: _checked(name, v, check)
+    if train_samples is None and minutes is None: raise CLIError('quickstart: give a training budget (train_samples, minutes or both)')
     from balmo.train import resolve_config, length_multiple
-    cfg = resolve_config('tiny', seed=seed, minutes=minutes, **(overrides or {}))   # unknown keys, bad values: ValueError
+    cfg = resolve_config('tiny', seed=seed, minutes=minutes, **_budget(train_samples), **(overrides or {}))   # unknown keys, bad values: ValueError
+    if (2 * margin) % length_multiple(cfg): raise CLIError(f'margin: 2·margin must be a multiple of {length_multiple(cfg)}, got {margin}')
     if length % (m := length_multiple(cfg)): raise CLIError(f'length: must be a multiple of {m} (the U-Net of this config), got {length}')
     return _writable_dir(out, 'output folder')
 
@@ -185,38 +199,54 @@ def _figures(generated, real, result, out: Path, body, n_show: int = 8, seed: in
     import matplotlib.pyplot as plt; plt.close('all')
     return paths
 
-def quickstart(out='runs/quickstart', minutes: float = 6.0, seed: int = 0, n_samples: int = 256, n_clips: int = 2000,
-               length: int = 128, data_root=None, overrides: dict | None = None, progress: bool = True) -> dict:
-    """The main job on the embedded data (see the table above). Returns the evaluate() result plus timings and checks.
-    The dataset is cached in `data_root/n{n_clips}_seed{seed}` (default: `procedural.embedded_dir(n_clips, seed)`)."""
+def quickstart(out='runs/quickstart', train_samples: int | None = QUICKSTART_SAMPLES, minutes: float | None = None, seed: int = 0,
+               n_samples: int = 256, n_clips: int = 2000, length: int = 128, data_root=None, overrides: dict | None = None,
+               progress: bool = True, margin: int = QUICKSTART_MARGIN) -> dict:
+    """The main job on the embedded data (see the table above). Returns the evaluate() result plus timings, checks and the
+    held-out denoising error per noise level ('denoising'). Training stops after `train_samples` samples or `minutes`
+    of training, whichever comes first (None: that budget is off). The dataset is cached in
+    `data_root/n{n_clips}_seed{seed}` (default: `procedural.embedded_dir(n_clips, seed)`)."""
     from balmo.body import ProxyBody, torch_threads
     from balmo.procedural import embedded_dataset
-    from balmo.train import resolve_config, train, Snapshot
+    from balmo.train import resolve_config, train, Snapshot, denoising_errors, format_denoising_errors
     from balmo.export import save_samples_npz
     t0, times = time.time(), {}
-    out = _check_quickstart(out, minutes, seed, n_samples, n_clips, length, overrides)   # every argument, before any work
+    out = _check_quickstart(out, train_samples, minutes, seed, n_samples, n_clips, length, overrides, margin)   # before any work
     data_dir = embedded_dataset(root=_embedded_root(data_root, n_clips, seed), n_clips=n_clips, seed=seed)
     times['data_s'] = time.time() - t0
-    cfg = resolve_config('tiny', seed=seed, minutes=minutes, data_dir=str(Path(data_dir).resolve()), **(overrides or {}))
+    cfg = resolve_config('tiny', seed=seed, minutes=minutes, data_dir=str(Path(data_dir).resolve()), **_budget(train_samples),
+                         **(overrides or {}))
+    if progress and train_samples is not None:
+        cap = f" (capped at {minutes:g} min)" if minutes is not None else ''
+        print(f"training {cfg['total_samples']:,} samples: about {cfg['total_samples'] / QUICKSTART_RATE / 60:.0f} min on 2 idle "
+              f"cores{cap}; the progress bar shows this machine's pace", flush=True)
     t = time.time(); snap_path = train(cfg, out / 'run', progress=progress); times['train_s'] = time.time() - t
     t = time.time()
     snap = Snapshot.load(snap_path)
     with torch_threads(cfg['threads']):                 # the preset's CPU thread count (tiny: 2; None: keep the current)
-        generated = snap.sample(n_samples, seed=seed, length=length, n_levels=16, progress=progress)
+        generated = snap.sample(n_samples, seed=seed, length=length, n_levels=16, progress=progress, margin=margin)
     times['sample_s'] = time.time() - t
+    t = time.time()
+    test = _load_split(data_dir, 'test')
+    with torch_threads(cfg['threads']):
+        den = denoising_errors(snap.denoiser, snap.transform, test, length=min(64, cfg['max_length']), seed=seed)
+    times['denoising_s'] = time.time() - t
     save_samples_npz(out / 'samples.npz', generated)
     t = time.time()
     result = evaluate_samples(generated, data_dir, 'test', out=out, seed=seed, progress=progress)
     times['evaluate_s'] = time.time() - t
     t = time.time()
     body = ProxyBody()
-    result['figures'] = [str(p) for p in _figures(generated, _load_split(data_dir, 'test'), result, out, body, seed=seed)]
+    result['figures'] = [str(p) for p in _figures(generated, test, result, out, body, seed=seed)]
     times['figures_s'] = time.time() - t
     times['total_s'] = time.time() - t0
     checks = quality_checks(result)
     result.update(times=times, checks={k: list(v) for k, v in checks.items()}, snapshot=str(snap_path), data_dir=str(data_dir),
-                  samples=str(out / 'samples.npz'), nfe=snap.last_nfe)
+                  samples=str(out / 'samples.npz'), nfe=snap.last_nfe, margin=margin, denoising=den,
+                  training={'samples': snap.samples, 'budget_samples': train_samples, 'budget_minutes': minutes,
+                            'threads': cfg['threads'], 'omp_wait_policy': os.environ.get('OMP_WAIT_POLICY', 'default')})
     (out / 'metrics.json').write_text(json.dumps(result, indent=1, default=float))
+    with open(out / 'metrics.md', 'a') as f: f.write('\n\n' + format_denoising_errors(den) + '\n')
     return result
 
 # %% ../nbs/13_cli.ipynb #89346c0d
@@ -240,9 +270,13 @@ def _args_quickstart(p: argparse.ArgumentParser) -> None:
     p.add_argument('--out', default='runs/quickstart', metavar='DIR',
                    help='output folder: metrics.json/.md, samples.npz, figures/, viewer.html and the training run run/ '
                         '(re-running the same command resumes that run)')
-    p.add_argument('--minutes', type=MINUTES, default=6.0, metavar='M',
-                   help='training budget in minutes of wall-clock time; it bounds the training only: generating the data '
-                        '(first run), sampling, evaluating and drawing the figures come on top')
+    p.add_argument('--train-samples', type=TRAIN_SAMPLES, default=QUICKSTART_SAMPLES, metavar='N',
+                   help='training budget in samples (crops seen): the result depends only on the seed, not on the machine; '
+                        f'about N / {QUICKSTART_RATE:g} seconds on 2 idle cores')
+    p.add_argument('--minutes', type=MINUTES, default=None, metavar='M',
+                   help='also stop the training after M minutes of wall-clock time (whichever budget runs out first); '
+                        'it bounds the training only: generating the data (first run), sampling, evaluating and drawing '
+                        'the figures come on top')
     p.add_argument('--seed', type=SEED, default=0, help='seed of the embedded data, the training and the samples')
     p.add_argument('--n-samples', type=N_SAMPLES, default=256, metavar='N',
                    help=f'motions to sample and evaluate (at least {MIN_SAMPLES})')
@@ -250,6 +284,8 @@ def _args_quickstart(p: argparse.ArgumentParser) -> None:
                    help=f'size of the embedded dataset (at least {MIN_CLIPS}: 3 per motion family), split 80/10/10')
     p.add_argument('--length', type=LENGTH, default=128, metavar='FRAMES',
                    help=f'frames per sampled motion at 20 fps (a positive multiple of {LENGTH_MULTIPLE})')
+    p.add_argument('--margin', type=MARGIN, default=QUICKSTART_MARGIN, metavar='FRAMES',
+                   help='frames sampled beyond each end of a motion and dropped (the U-Net\'s clip edges are its worst frames)')
     p.add_argument('--data-root', metavar='DIR',
                    help='folder for the embedded dataset cache (default: $BALMO_DATA/embedded if BALMO_DATA is set, '
                         'else ~/.cache/balmo/embedded)')
@@ -315,9 +351,11 @@ def _check_device(device: str) -> None:
 def _run_quickstart(a) -> int:
     from balmo.metrics import metrics_table
     print(f'embedded data: {_embedded_root(a.data_root, a.n_clips, a.seed)}', flush=True)
-    res = quickstart(out=a.out, minutes=a.minutes, seed=a.seed, n_samples=a.n_samples, n_clips=a.n_clips, length=a.length,
-                     data_root=a.data_root)
+    res = quickstart(out=a.out, train_samples=a.train_samples, minutes=a.minutes, seed=a.seed, n_samples=a.n_samples,
+                     n_clips=a.n_clips, length=a.length, data_root=a.data_root, margin=a.margin)
+    from balmo.train import format_denoising_errors
     print(metrics_table(res))
+    print(format_denoising_errors(res['denoising']))
     print('quality checks:', '; '.join(f"{k} {v[0]:.4g} (limit {v[1]:.4g}) {'ok' if v[2] else 'FAILED'}" for k, v in res['checks'].items()))
     print(f"wrote {Path(res['samples']).parent} in {res['times']['total_s'] / 60:.1f} min (data: {res['data_dir']})")
     return 0
@@ -413,6 +451,7 @@ def _parser(argv=()) -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     "Entry point of the `balmo` console script. Plain `balmo` runs the quickstart with its defaults."
     argv = sys.argv[1:] if argv is None else list(argv)
+    os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')   # before torch starts: no spinning threads on a shared CPU (see the quickstart)
     a = _parser(argv or ['quickstart']).parse_args(argv or ['quickstart'])
     try: return _load(COMMANDS[a.cmd][2])(a) or 0
     except KeyboardInterrupt:
