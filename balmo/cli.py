@@ -18,7 +18,7 @@ from pathlib import Path
 __all__ = ['MIN_SAMPLES', 'MIN_CLIPS', 'LENGTH_MULTIPLE', 'PRESETS', 'SPLITS', 'SEED', 'COUNT', 'N_SAMPLES', 'N_CLIPS', 'LENGTH',
            'MINUTES', 'TRAIN_SAMPLES', 'MARGIN', 'QUICKSTART_SAMPLES', 'QUICKSTART_RATE', 'QUICKSTART_MARGIN',
            'QUALITY_TARGETS', 'COMMANDS', 'CLIError', 'read_samples', 'evaluate_samples', 'quality_checks',
-           'quickstart', 'main']
+           'quickstart', 'bench', 'main']
 
 # %% ../nbs/13_cli.ipynb #8cd5ec4a
 class CLIError(Exception):
@@ -250,7 +250,10 @@ def quickstart(out='runs/quickstart', train_samples: int | None = QUICKSTART_SAM
     return result
 
 # %% ../nbs/13_cli.ipynb #89346c0d
-from .bench import bench   # `balmo bench` is written and tested in nbs/23_bench.ipynb (balmo.bench)
+def bench(*args, **kw) -> list[dict]:
+    "`balmo.bench.bench` (written and tested in nbs/23_bench.ipynb), imported when called so that `balmo --help` stays light."
+    from balmo.bench import bench as _bench
+    return _bench(*args, **kw)
 
 # %% ../nbs/13_cli.ipynb #6ac0656b
 class _Parser(argparse.ArgumentParser):
@@ -315,15 +318,23 @@ def _args_sample(p: argparse.ArgumentParser) -> None:
                    help='noise levels of the Heun sampler: 2N - 1 network evaluations per motion')
     p.add_argument('--batch-size', type=COUNT, default=64, metavar='B', help='motions per network call (memory only; samples do not change)')
     p.add_argument('--up', choices=['y', 'z'], default='y', help="up axis of the written file: y (balmo's) or z (AMASS's)")
+    from balmo.conditional import add_cli_args as conditional_args     # --betas, --prefix, --inbetween, --path (15_conditional)
+    from balmo.repro.figures import add_cli_args as render_args         # --render (22_figures)
+    conditional_args(p); render_args(p)
 
 def _args_evaluate(p: argparse.ArgumentParser) -> None:
-    p.add_argument('--samples', required=True, metavar='FILE.npz', help='samples file written by balmo sample or balmo quickstart')
+    p.add_argument('--samples', required=True, metavar='FILE',
+                   help='samples to score: a .npz written by balmo sample or balmo quickstart (SMPL parameters), or joint '
+                        'positions as .npy: HumanML3D-style (N, T, 22, 3), y-up, metres, 20 fps, or MDM\'s results.npy '
+                        '(needs --allow-pickle); metrics that need SMPL parameters are then reported as n/a')
     p.add_argument('--data', required=True, metavar='DIR',
                    help='dataset folder with train.npz and the reference split: the one balmo prepare wrote, or the embedded '
                         "dataset (the quickstart's is ~/.cache/balmo/embedded/n2000_seed0 unless BALMO_DATA is set; balmo quickstart prints it)")
     p.add_argument('--split', choices=SPLITS, default='test', help='reference split the samples are compared with')
     p.add_argument('--out', metavar='DIR', help='folder for metrics.json and metrics.md (default: print the table only)')
     p.add_argument('--seed', type=SEED, default=0, help="seed of the evaluator's training and of the Real row's draws")
+    from balmo.humanml3d import add_cli_args as joints_args             # --allow-pickle (16_humanml3d)
+    joints_args(p)
 
 def _args_prepare(p: argparse.ArgumentParser) -> None:
     p.add_argument('--amass', required=True, metavar='DIR', help='AMASS root folder (with dataset folders such as CMU/, KIT/)')
@@ -334,10 +345,12 @@ def _args_prepare(p: argparse.ArgumentParser) -> None:
                         "$BALMO_HUMANML3D, else the copies shipped in balmo's data/humanml3d/)")
 
 def _args_bench(p: argparse.ArgumentParser) -> None:
-    p.add_argument('--device', default='cpu', help='cpu, cuda, cuda:N or mps')
-    p.add_argument('--presets', default='tiny,small', help=f'comma-separated training presets, of {", ".join(PRESETS)}')
-    p.add_argument('--length', type=LENGTH, default=192, metavar='FRAMES', help=f'frames of the sampling benchmark (a positive multiple of {LENGTH_MULTIPLE})')
-    p.add_argument('--sample-batch', type=COUNT, default=8, metavar='B', help='motions per forward pass in the sampling benchmark')
+    from balmo.bench import add_cli_args                  # the options of balmo.bench (nbs/23_bench.ipynb)
+    add_cli_args(p)
+    for act in p._actions:                                # the CLI's own checks on the values it shares with the other commands
+        if act.dest in ('length', 'sample_length'): act.type, act.metavar = LENGTH, 'FRAMES'
+        if act.dest in ('n_repeat', 'sample_batch', 'nfe_levels', 'sample_chunk'): act.type = COUNT
+        if act.dest == 'presets': act.help += f' (of {", ".join(PRESETS)})'
 
 # %% ../nbs/13_cli.ipynb #c2d9f1a3
 def _check_device(device: str) -> None:
@@ -384,15 +397,30 @@ def _run_sample(a) -> int:
     snap = Snapshot.load(snap_path)                                  # a run folder: its newest snapshot
     if a.length % (m := snap.denoiser.length_multiple):
         raise CLIError(f'--length {a.length}: must be a multiple of {m} for {snap.path} (its U-Net\'s length multiple)')
-    ms = snap.sample(a.n, seed=a.seed, length=a.length, n_levels=a.nfe_levels, batch_size=a.batch_size, progress=True)
-    print(f'wrote {save_samples_npz(out, ms, up_axis=a.up)} ({a.n} motions of {a.length} frames from {snap.path}, {a.up}-up)')
+    from balmo import conditional
+    if conditional.is_conditional(a):                                # --betas / --prefix / --inbetween / --path
+        try: conditional.run_cli(a, snap)
+        except (FileNotFoundError, ValueError) as e: raise CLIError(str(e)) from None
+        if getattr(a, 'render', False):
+            from balmo.export import load_samples_npz
+            ms = load_samples_npz(out)
+    else:
+        ms = snap.sample(a.n, seed=a.seed, length=a.length, n_levels=a.nfe_levels, batch_size=a.batch_size, progress=True)
+        print(f'wrote {save_samples_npz(out, ms, up_axis=a.up)} ({a.n} motions of {a.length} frames from {snap.path}, {a.up}-up)')
+    if getattr(a, 'render', False):
+        from balmo.repro.figures import run_cli as render
+        render(a, ms, out)
     return 0
 
 def _run_evaluate(a) -> int:
     samples = _existing(a.samples, 'samples file', 'file')
     _dataset_dir(a.data, ('train', a.split))
     if a.out is not None: _writable_dir(a.out, 'output folder')
-    generated = read_samples(samples)
+    if samples.suffix == '.npy':                                     # joint positions (16_humanml3d): HumanML3D-style or MDM's
+        from balmo.humanml3d import read_any_samples
+        try: generated = read_any_samples(samples, a.allow_pickle)
+        except (ValueError, OSError) as e: raise CLIError(str(e)) from None
+    else: generated = read_samples(samples)
     if len(generated) < MIN_SAMPLES: raise CLIError(f'{samples}: {len(generated)} motions; evaluation needs at least {MIN_SAMPLES}')
     from balmo.metrics import metrics_table
     print(metrics_table(evaluate_samples(generated, a.data, a.split, out=a.out, seed=a.seed)))
@@ -412,12 +440,13 @@ def _run_prepare(a) -> int:
     return 0
 
 def _run_bench(a) -> int:
-    presets = tuple(p.strip() for p in a.presets.split(',') if p.strip())
-    bad = [p for p in presets if p not in PRESETS]
-    if bad or not presets: raise CLIError(f"--presets {a.presets!r}: unknown {bad or 'empty list'}; choose from {', '.join(PRESETS)}")
+    if a.presets is not None:
+        presets = tuple(p.strip() for p in a.presets.split(',') if p.strip())
+        bad = [p for p in presets if p not in PRESETS]
+        if bad or not presets: raise CLIError(f"--presets {a.presets!r}: unknown {bad or 'empty list'}; choose from {', '.join(PRESETS)}")
     _check_device(a.device)
-    bench(presets, length=a.length, sample_batch=a.sample_batch, device=a.device)
-    return 0
+    from balmo.bench import run_cli
+    return run_cli(a)
 
 COMMANDS: dict[str, tuple] = {   # name: (help, add_arguments(parser) or 'module:function', run(args) -> int or 'module:function')
     'quickstart': ('the whole job on the embedded data, on a laptop CPU (plain `balmo` runs it too)', _args_quickstart, _run_quickstart),
@@ -426,6 +455,8 @@ COMMANDS: dict[str, tuple] = {   # name: (help, add_arguments(parser) or 'module
     'evaluate': ('metrics of samples against a dataset split, with the Real row', _args_evaluate, _run_evaluate),
     'prepare': ('AMASS + HumanML3D -> cached dataset', _args_prepare, _run_prepare),
     'bench': ('training and sampling speed of this machine', _args_bench, _run_bench),
+    'repro': ("reproduce a table or figure of the paper (table1, table2, figures) in a mode: smoke, cpu, gpu or amass",
+              'balmo.repro.core:add_cli_args', 'balmo.repro.core:run_cli'),
 }
 
 def _load(f):
