@@ -623,10 +623,10 @@ def add_cli_args(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     g.add_argument('--prefix', metavar='CLIPS.npz', help='continue each clip of the file from its first --keep frames')
     g.add_argument('--inbetween', metavar='CLIPS.npz', help="fill --length frames between each clip's first and last --keep frames")
     g.add_argument('--path', metavar='CLIPS.npz', help="follow each clip's horizontal root path (its first --length frames)")
-    g.add_argument('--keep', type=int, default=16, help='known frames for --prefix and --inbetween (default 16)')
-    g.add_argument('--method', choices=METHODS, default=DEFAULT_METHOD, help=f'conditional sampler (default {DEFAULT_METHOD})')
-    g.add_argument('--resample', type=int, default=4, help='RePaint passes per noise level (--method repaint; default 4)')
-    g.add_argument('--cg-iters', type=int, default=0, help='conjugate-gradient iterations (--method guidance; default 0 = ΠGDM)')
+    g.add_argument('--keep', type=int, default=16, help='known frames for --prefix and --inbetween')
+    g.add_argument('--method', choices=METHODS, default=DEFAULT_METHOD, help='conditional sampler')
+    g.add_argument('--resample', type=int, default=4, help='RePaint passes per noise level (--method repaint)')
+    g.add_argument('--cg-iters', type=int, default=0, help='conjugate-gradient iterations (--method guidance; 0 = ΠGDM)')
     return parser
 
 def is_conditional(args) -> bool:

@@ -672,10 +672,10 @@ def add_cli_args(parser) -> None:
     "Rendering options for `balmo sample` (see `run_cli`)."
     g = parser.add_argument_group('rendering (balmo.repro.figures)')
     g.add_argument('--render', action='store_true', help='draw the samples as bodies over time: <out stem>_render.png and an animation')
-    g.add_argument('--render-n', type=int, default=4, help='how many samples to draw (default: %(default)s)')
-    g.add_argument('--render-poses', type=int, default=8, help='bodies per sample in the PNG (default: %(default)s)')
+    g.add_argument('--render-n', type=int, default=4, help='how many samples to draw')
+    g.add_argument('--render-poses', type=int, default=8, help='bodies per sample in the PNG')
     g.add_argument('--render-body', default=None, help='SMPL-H model file or folder: draw its mesh (default: the proxy body)')
-    g.add_argument('--animation', choices=('gif', 'mp4', 'none'), default='gif', help='animation format (mp4 needs ffmpeg; default: %(default)s)')
+    g.add_argument('--animation', choices=('gif', 'mp4', 'none'), default='gif', help='animation format (mp4 needs ffmpeg)')
 
 def run_cli(args, motions: Sequence[Motion], out) -> list[Path]:
     """After `balmo sample` wrote its samples to `out`: with `args.render`, draw the first `args.render_n` motions to
