@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 # %% auto #0
-__all__ = ['PROXY_CAPSULES', 'PROXY_EXTENSIONS', 'CLIP_CMAPS', 'QUICKSTART_SAMPLES', 'MODE_SETTINGS', 'LIMITS', 'GAUSS_TOL',
-           'capsule_template', 'capsule_vertices', 'proxy_capsules', 'Camera', 'shade', 'draw_surfaces', 'pose_frames',
-           'body_surfaces', 'render_clip', 'render_grid', 'animation_writers', 'animate_motions', 'feature_logdet',
-           'bits_per_dim', 'GaussianMotionModel', 'exact_divergence', 'hutchinson_vs_exact', 'heldout_clips',
-           'richardson', 'fig3_curves', 'fig3_checks', 'plot_fig3', 'run', 'summary', 'add_cli_args', 'run_cli']
+__all__ = ['PROXY_CAPSULES', 'PROXY_EXTENSIONS', 'CLIP_CMAPS', 'MODE_SETTINGS', 'LIMITS', 'GAUSS_TOL', 'capsule_template',
+           'capsule_vertices', 'proxy_capsules', 'Camera', 'shade', 'draw_surfaces', 'pose_frames', 'body_surfaces',
+           'render_clip', 'render_grid', 'animation_writers', 'animate_motions', 'feature_logdet', 'bits_per_dim',
+           'GaussianMotionModel', 'exact_divergence', 'hutchinson_vs_exact', 'heldout_clips', 'richardson',
+           'fig3_curves', 'fig3_checks', 'plot_fig3', 'run', 'summary', 'add_cli_args', 'run_cli']
 
 # %% ../../nbs/22_figures.ipynb #2828d97c
 import numpy as np
@@ -449,8 +449,6 @@ def fig3_curves(denoiser: Callable, xs: Sequence[torch.Tensor], logdets: Sequenc
     return out
 
 # %% ../../nbs/22_figures.ipynb #17d101eb
-QUICKSTART_SAMPLES = 34_400      # what `balmo quickstart` trains in its 6 minutes on an idle 2-core CPU (figures/quickstart_metrics.json)
-
 MODE_SETTINGS = {
     'smoke': dict(n_clips=2, levels=(3, 6), n_probes=2, max_length=64, gauss_levels=(4, 8, 16, 32, 64), gauss_clips=None,
                   gauss_length=16, exact_sigmas=(), exact_probes=64, fig1_n=2, fig1_length=64, n_poses=5, batch_size=None),
@@ -493,6 +491,7 @@ def _find_snapshot(mode: str, snapshot, seed: int, progress: bool):
     if mode == 'cpu':
         for d in [Path('runs/quickstart/run'), (repo_root() or Path('.')) / 'runs' / 'quickstart' / 'run']:
             if d.is_dir() and list_files(d, 'snapshot'): return d
+        from balmo.cli import QUICKSTART_SAMPLES              # the quickstart's training budget
         cfg = resolve_config('tiny', seed=seed, minutes=None, total_samples=QUICKSTART_SAMPLES,
                              data_dir=str(Path(experiment_data('cpu', seed)).resolve()))
         return _train_once(cfg, runs_dir('figures', 'cpu'), progress)
