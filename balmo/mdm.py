@@ -478,16 +478,16 @@ class MDMSnapshot:
         return cls(net, FeatureNorm.from_state_dict(d['norm']), d['config'], std, int(d['samples']), path)
 
     @torch.no_grad()
-    def sample(self, n: int, length: int = 196, seed: int = 0, sampler: str = 'ddim', steps: int | None = 50,
+    def sample(self, n: int, length: int = 196, seed: int = 0, sampler: str = 'ddim', steps: int | None = None,
                batch_size: int = 64, progress: bool = False) -> np.ndarray:
         """Raw features (n, length, 263), float32. `sampler='ddpm'`: full ancestral chain (`steps` None or T);
-        `'ddim'`: η = 0 with `steps` steps. NFE per sample = steps (T for ddpm), stored in `.last_nfe`."""
+        `'ddim'`: η = 0 with `steps` steps (None: 50). NFE per sample = steps (T for ddpm), stored in `.last_nfe`."""
         if int(n) != n or n < 1: raise ValueError(f'sample: n must be a positive integer, got {n}')
         if int(length) != length or length < 2: raise ValueError(f'sample: length must be an integer >= 2, got {length}')
         if sampler not in ('ddpm', 'ddim'): raise ValueError(f"sample: sampler must be 'ddpm' or 'ddim', got {sampler!r}")
         if sampler == 'ddpm' and steps not in (None, self.sched.T):
             raise ValueError(f"sample: 'ddpm' runs all {self.sched.T} steps (got steps={steps}); use sampler='ddim' for fewer")
-        steps = self.sched.T if sampler == 'ddpm' or steps is None else steps
+        steps = self.sched.T if sampler == 'ddpm' else (50 if steps is None else steps)
         self.sched.ddim_steps(steps)                                                   # validates `steps`
         dev = next(self.net.parameters()).device
         seeds = [int(np.random.SeedSequence([int(seed), i]).generate_state(1)[0]) for i in range(int(n))]
