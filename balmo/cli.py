@@ -318,6 +318,9 @@ def _args_sample(p: argparse.ArgumentParser) -> None:
                    help='noise levels of the Heun sampler: 2N - 1 network evaluations per motion')
     p.add_argument('--batch-size', type=COUNT, default=64, metavar='B', help='motions per network call (memory only; samples do not change)')
     p.add_argument('--up', choices=['y', 'z'], default='y', help="up axis of the written file: y (balmo's) or z (AMASS's)")
+    p.add_argument('--margin', type=MARGIN, default=QUICKSTART_MARGIN, metavar='FRAMES',
+                   help="frames sampled beyond each end of a motion and dropped, as the quickstart does (the U-Net's clip "
+                        "edges are its worst frames; unconditional sampling only)")
     from balmo.conditional import add_cli_args as conditional_args     # --betas, --prefix, --inbetween, --path (15_conditional)
     from balmo.repro.figures import add_cli_args as render_args         # --render (22_figures)
     conditional_args(p); render_args(p)
@@ -405,8 +408,11 @@ def _run_sample(a) -> int:
             from balmo.export import load_samples_npz
             ms = load_samples_npz(out)
     else:
-        ms = snap.sample(a.n, seed=a.seed, length=a.length, n_levels=a.nfe_levels, batch_size=a.batch_size, progress=True)
-        print(f'wrote {save_samples_npz(out, ms, up_axis=a.up)} ({a.n} motions of {a.length} frames from {snap.path}, {a.up}-up)')
+        if (2 * a.margin) % m: raise CLIError(f'--margin {a.margin}: 2·margin must be a multiple of {m} for {snap.path}')
+        ms = snap.sample(a.n, seed=a.seed, length=a.length, n_levels=a.nfe_levels, batch_size=a.batch_size, progress=True,
+                         margin=a.margin)
+        print(f'wrote {save_samples_npz(out, ms, up_axis=a.up)} ({a.n} motions of {a.length} frames from {snap.path}, '
+              f'{a.up}-up, margin {a.margin})')
     if getattr(a, 'render', False):
         from balmo.repro.figures import run_cli as render
         render(a, ms, out)
