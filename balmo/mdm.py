@@ -13,7 +13,7 @@ from torch import nn
 from tqdm.auto import tqdm
 from .body import Motion, torch_threads
 from .humanml3d import HML_SLICES, HML_DIM, T2M_FEET, humanml3d_features, recover_joints
-from .train import (PowerEMA, learning_rate, config_diff, list_files, load_training_motions, _check_value,
+from .train import (PowerEMA, restore_state, learning_rate, config_diff, list_files, load_training_motions, _check_value,
                          _atomic_save, _atomic_write_text, _link_latest, _truncate_log, _pick_device)
 
 # %% auto #0
@@ -370,15 +370,8 @@ def _train(cfg: dict, run_dir: Path, data, progress: bool) -> Path:
     sched = CosineSchedule(cfg['diffusion_steps'])
     net, opt = build_model(cfg)
     ema = PowerEMA(net, cfg['ema_std'])
-    step, elapsed = 0, 0.0
-    if ck is not None:
-        net.load_state_dict(ck['net']); opt.load_state_dict(ck['opt']); ema.load_state_dict(ck['ema'])
-        step, elapsed = int(ck['step']), float(ck['elapsed_s'])
-        del ck
-    net.to(device).train(); ema.to(device)
-    for st in opt.state.values():
-        for key, v in st.items():
-            if torch.is_tensor(v) and key != 'step': st[key] = v.to(device)
+    step, elapsed = restore_state(net, opt, ema, ck, device)
+    del ck
     lambdas = {n: cfg[f'lambda_{n}'] for n in ('pos', 'vel', 'foot')}
     use_bf16 = cfg['bf16'] and device.type == 'cuda'
     B = cfg['batch']

@@ -23,7 +23,7 @@ except ImportError: fcntl = None
 __all__ = ['TRAIN_PRESETS', 'RESUMABLE_KEYS', 'DATA_CHECKS', 'ROUNDING_KEYS', 'TRAIN_ERRORS', 'length_multiple', 'resolve_config',
            'parse_overrides', 'config_diff', 'learning_rate', 'sigma_rel_to_gamma', 'gamma_to_sigma_rel', 'PowerEMA',
            'CropSampler', 'RunFolderError', 'RunLock', 'list_files', 'newest_checkpoint', 'load_training_motions',
-           'build_model', 'train', 'TrainProgress', 'sample_seeds', 'Snapshot', 'denoising_errors',
+           'build_model', 'train', 'restore_state', 'TrainProgress', 'sample_seeds', 'Snapshot', 'denoising_errors',
            'format_denoising_errors', 'slim_snapshot', 'main']
 
 # %% ../nbs/09_train.ipynb #d1f9ab78
@@ -490,6 +490,19 @@ def _check_resume(ck: dict, cfg: dict, data_info: dict, device, run_dir: Path, a
         warnings.warn(f'{run_dir}: resuming with {changed} (checkpoint, now): the run goes on, but no longer bit-identically to an '
                       'uninterrupted one (these change float rounding)', stacklevel=3)
 
+def restore_state(net, opt, ema, ck: dict | None, device) -> tuple[int, float]:
+    """Load a checkpoint's network, optimiser and EMA states (when `ck` is not None), move all three to `device` and
+    put the network in training mode. Returns (step, elapsed training seconds): (0, 0.0) for a fresh run."""
+    step, elapsed = 0, 0.0
+    if ck is not None:
+        net.load_state_dict(ck['net']); opt.load_state_dict(ck['opt']); ema.load_state_dict(ck['ema'])
+        step, elapsed = int(ck['step']), float(ck['elapsed_s'])
+    net.to(device).train(); ema.to(device)
+    for st in opt.state.values():
+        for k, v in st.items():
+            if torch.is_tensor(v) and k != 'step': st[k] = v.to(device)
+    return step, elapsed
+
 def _train(cfg, run_dir, data, progress, rank, world, local_rank, allow_data_change=False) -> Path:
     B = cfg['batch']
     if B % world: raise ValueError(f"batch {B} must be divisible by the number of processes {world}")
@@ -546,15 +559,8 @@ def _train(cfg, run_dir, data, progress, rank, world, local_rank, allow_data_cha
         warnings.warn(f'{sampler.n_skipped} of {len(clips)} training clips have fewer than {net.length_multiple} frames '
                       f'(the U-Net\'s length multiple) and are not used', stacklevel=3)
     ema = PowerEMA(net, cfg['ema_std'])
-    step, elapsed = 0, 0.0
-    if ck is not None:
-        net.load_state_dict(ck['net']); opt.load_state_dict(ck['opt']); ema.load_state_dict(ck['ema'])
-        step, elapsed = int(ck['step']), float(ck['elapsed_s'])
-        del ck
-    net.to(device).train(); ema.to(device)
-    for st in opt.state.values():
-        for k, v in st.items():
-            if torch.is_tensor(v) and k != 'step': st[k] = v.to(device)
+    step, elapsed = restore_state(net, opt, ema, ck, device)
+    del ck
     model = net
     if world > 1:
         model = torch.nn.parallel.DistributedDataParallel(net, device_ids=[device.index] if device.type == 'cuda' else None)
