@@ -93,13 +93,13 @@ def _dataset_dir(path, splits=('train',)) -> Path:
         raise CLIError(f'{d}: not a dataset folder for this command, missing {", ".join(missing)} (found: {", ".join(have) or "no .npz files"})')
     return d
 
-def _load_split(data_dir, split: str) -> list[Motion]:
+def _load_split(data_dir, split: str) -> list['Motion']:
     "Motions of `split` from a cached dataset folder (`{split}.npz`, the format of `body.save_motions`)."
     from balmo.body import load_motions
     return load_motions(_dataset_dir(data_dir, (split,)) / f'{split}.npz')[0]
 
 # %% ../nbs/13_cli.ipynb #5add85d9
-def read_samples(path) -> list[Motion]:
+def read_samples(path) -> list['Motion']:
     "Motions from a samples `.npz` written by `balmo sample` / `quickstart` (y-up or z-up, see `balmo.export`)."
     from balmo.export import load_samples_npz
     p = _existing(path, 'samples file', 'file')
@@ -108,7 +108,7 @@ def read_samples(path) -> list[Motion]:
     except KeyError as e: raise CLIError(f'{p}: not a balmo samples file ({e})') from e
 
 # %% ../nbs/13_cli.ipynb #86c69fd0
-def evaluate_samples(generated: list[Motion], data_dir, split: str = 'test', out=None, evaluator=None, seed: int = 0,
+def evaluate_samples(generated: list['Motion'], data_dir, split: str = 'test', out=None, evaluator=None, seed: int = 0,
                      body=None, progress: bool = True, real_draws: int = 10) -> dict:
     """Metrics of `generated` against `data_dir/{split}.npz`, with the Real row (training clips, same count); writes JSON + markdown to `out`.
     The Real row's FID is the mean over `real_draws` random training subsets (`metrics.subset_fids`), with `FID_std`
