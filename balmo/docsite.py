@@ -118,7 +118,7 @@ html_extra_path = ['_extra']               # figures/ and the viewer, copied as 
 html_copy_source = False
 html_show_sourcelink = False
 mathjax_path = 'mathjax/tex-chtml-full.js' # {mathjax} from the npm registry, in _static (no CDN)
-exclude_patterns = ['_build']
+exclude_patterns = ['_build', 'figures', '_extra']   # copied files, not pages (figures/gpu/README.md)
 suppress_warnings = ['myst.header']        # an API entry (H3) right under a page title (H1) is fine
 """
 
