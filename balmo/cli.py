@@ -408,7 +408,6 @@ def _run_sample(a) -> int:
             from balmo.export import load_samples_npz
             ms = load_samples_npz(out)
     else:
-        if (2 * a.margin) % m: raise CLIError(f'--margin {a.margin}: 2·margin must be a multiple of {m} for {snap.path}')
         ms = snap.sample(a.n, seed=a.seed, length=a.length, n_levels=a.nfe_levels, batch_size=a.batch_size, progress=True,
                          margin=a.margin)
         print(f'wrote {save_samples_npz(out, ms, up_axis=a.up)} ({a.n} motions of {a.length} frames from {snap.path}, '
