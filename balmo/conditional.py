@@ -17,30 +17,34 @@ from tqdm.auto import tqdm
 from .body import Motion, load_motions
 from .normalize import FeatureTransform, HORIZONTAL
 from .rotations import axis_angle_to_quaternion, quaternion_slerp, quaternion_to_axis_angle
-from .sampler import heun_sample, pf_ode_integrate, seeded_noise, nfe_for, _chunks
+from .sampler import edm_sigmas, heun_sample, pf_ode_integrate, seeded_noise, nfe_for, _chunks
 
 # %% auto #0
-__all__ = ['METHODS', 'DEFAULT_METHOD', 'EXPERIMENT_SCALES', 'GAIT_FAMILIES', 'INBETWEEN_METHODS', 'conditional_nfe',
-           'fresh_seeds', 'RowNoise', 'replacement_hook', 'GuidedDenoiser', 'conditional_sample', 'Condition',
-           'shape_condition', 'clip_condition', 'prefix_condition', 'inbetween_condition', 'path_condition',
-           'sample_conditional', 'generate', 'linear_inbetween', 'joint_accel', 'seam_accel', 'mpjpe', 'cycle_stride',
-           'heldout_clips', 'shape_experiment', 'inbetween_experiment', 'continuation_experiment', 'path_experiment',
-           'conditional_experiments', 'add_cli_args', 'is_conditional', 'read_clips', 'parse_betas', 'cli_condition',
-           'run_cli']
+__all__ = ['METHODS', 'DEFAULT_METHOD', 'EXPERIMENT_SCALES', 'GAIT_FAMILIES', 'GUIDANCE_SIGMAS', 'INBETWEEN_METHODS',
+           'conditional_nfe', 'fresh_seeds', 'RowNoise', 'replacement_hook', 'GuidedDenoiser', 'conditional_sample',
+           'Condition', 'shape_condition', 'clip_condition', 'prefix_condition', 'inbetween_condition',
+           'path_condition', 'sample_conditional', 'generate', 'linear_inbetween', 'joint_accel', 'seam_accel', 'mpjpe',
+           'cycle_stride', 'heldout_clips', 'shape_experiment', 'inbetween_experiment', 'continuation_experiment',
+           'path_experiment', 'guidance_jacobian', 'conditional_experiments', 'add_cli_args', 'is_conditional',
+           'read_clips', 'parse_betas', 'cli_condition', 'run_cli']
 
 # %% ../nbs/15_conditional.ipynb #04198d02
 METHODS = ('replace', 'repaint', 'guidance')
 DEFAULT_METHOD = 'repaint'         # measured below: the least biased on Gaussians is guidance, but with the quickstart's
                                    # trained network it diverges (in-betweening on the embedded data); repaint does not
 
-def conditional_nfe(method: str, n_levels: int = 16, resample: int = 1, cg_iters: int = 0) -> dict:
+def conditional_nfe(method: str, n_levels: int = 16, resample: int = 1, cg_iters: int = 0,
+                    guide_sigma_max: float = math.inf, sigma_min: float = 0.002, sigma_max: float = 80.0, rho: float = 7.0) -> dict:
     """Denoiser evaluations ('nfe') and vector–Jacobian products ('vjps') per sample of `conditional_sample` with
     `n_levels` Heun levels: replace 2N−1; repaint 2N−1 + 2(U−1)(N−1) (U = `resample`); guidance 2N−1 NFE and
-    (1 + cg_iters) VJPs per NFE."""
+    (1 + cg_iters) VJPs per NFE at σ ≤ `guide_sigma_max` (Heun evaluates the first level once, every later one twice)."""
     if method not in METHODS: raise ValueError(f'method must be one of {METHODS}, got {method!r}')
     n = nfe_for(n_levels)
     if method == 'repaint': return {'nfe': n + 2 * (int(resample) - 1) * (int(n_levels) - 1), 'vjps': 0}
-    if method == 'guidance': return {'nfe': n, 'vjps': n * (1 + int(cg_iters))}
+    if method == 'guidance':
+        sig = edm_sigmas(n_levels, sigma_min, sigma_max, rho)[:-1].tolist()
+        guided = sum(1 if i == 0 else 2 for i, s in enumerate(sig) if s <= guide_sigma_max)
+        return {'nfe': n, 'vjps': guided * (1 + int(cg_iters))}
     return {'nfe': n, 'vjps': 0}
 
 # %% ../nbs/15_conditional.ipynb #5f7f55a2
@@ -92,15 +96,18 @@ def replacement_hook(known: torch.Tensor, mask: torch.Tensor, eps: torch.Tensor,
 class GuidedDenoiser:
     """D(x; σ | y) = D + Jᵀ Mᵀ (M J Mᵀ)⁻¹ (y − M D) for known values `known` where `mask` (both broadcast to x).
     `cg_iters=0`: M J Mᵀ ≈ σ_d²/(σ² + σ_d²) I (ΠGDM); `cg_iters=k`: k conjugate-gradient iterations on
-    M Jᵀ Mᵀ v = M(y − D). Call like a denoiser: x (B, ...), sigma (B,) -> (B, ...). `.vjps` counts VJP calls."""
+    M Jᵀ Mᵀ v = M(y − D). Call like a denoiser: x (B, ...), sigma (B,) -> (B, ...). `.vjps` counts VJP calls.
+    Above `sigma_max` it returns the plain D (no guidance there; `conditional_sample` then replaces the known entries)."""
     def __init__(self, denoiser: Callable, known: torch.Tensor, mask: torch.Tensor, sigma_data: float = 1.0,
-                 cg_iters: int = 0):
+                 cg_iters: int = 0, sigma_max: float = math.inf):
         if int(cg_iters) != cg_iters or cg_iters < 0: raise ValueError(f'cg_iters must be an integer >= 0, got {cg_iters}')
         if not sigma_data > 0: raise ValueError(f'sigma_data must be > 0, got {sigma_data}')
+        if not sigma_max >= 0: raise ValueError(f'guide_sigma_max must be >= 0, got {sigma_max}')
         self.denoiser, self.known, self.mask = denoiser, known, mask
-        self.sigma_data, self.cg_iters, self.vjps = float(sigma_data), int(cg_iters), 0
+        self.sigma_data, self.cg_iters, self.vjps, self.sigma_max = float(sigma_data), int(cg_iters), 0, float(sigma_max)
 
     def __call__(self, x: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
+        if float(torch.as_tensor(sigma).max()) > self.sigma_max: return self.denoiser(x, sigma)
         with torch.enable_grad():
             xg = x.detach().requires_grad_(True)
             d = self.denoiser(xg, sigma)
@@ -135,10 +142,11 @@ def conditional_sample(denoiser: Callable, known: torch.Tensor, mask: torch.Tens
                        seeds: Sequence[int] | None = None, generator: torch.Generator | None = None,
                        n_levels: int = 16, sigma_min: float = 0.002, sigma_max: float = 80.0, rho: float = 7.0,
                        resample: int = 4, known_noise: str = 'fixed', cg_iters: int = 0, sigma_data: float = 1.0,
-                       batch_size: int | None = None, dtype: torch.dtype = torch.float32, device=None,
+                       guide_sigma_max: float = math.inf, batch_size: int | None = None, dtype: torch.dtype = torch.float32, device=None,
                        solver: str = 'heun', progress: bool = False, return_info: bool = False):
     """Samples x (B, ...) of p(x | x[mask] = known[mask]) with `method` in `METHODS` ('replace'; 'repaint' with
-    `resample` = U ≥ 2 passes per level; 'guidance' with `cg_iters`), `x[mask] == known[mask]` exactly.
+    `resample` = U ≥ 2 passes per level; 'guidance' with `cg_iters`, guiding at σ ≤ `guide_sigma_max` and replacing
+    the known entries after the steps from higher σ), `x[mask] == known[mask]` exactly.
     Noise: per-sample `seeds` (len B; fresh noise from `fresh_seeds`) or one torch `generator` (None: torch's
     global one). With `return_info` also returns {'nfe', 'vjps' (per sample), 'method', ...}."""
     if method not in METHODS: raise ValueError(f'method must be one of {METHODS}, got {method!r}')
@@ -163,7 +171,11 @@ def conditional_sample(denoiser: Callable, known: torch.Tensor, mask: torch.Tens
     for c in tqdm(_chunks(B, batch_size), desc=f'conditional_sample ({method})', disable=not progress):
         y, m, e = known[c], mask[c], eps[c]
         D, hook = denoiser, None
-        if method == 'guidance': D = GuidedDenoiser(denoiser, y, m, sigma_data, cg_iters)
+        if method == 'guidance':
+            D = GuidedDenoiser(denoiser, y, m, sigma_data, cg_iters, guide_sigma_max)
+            if guide_sigma_max < sigma_max:                             # replacement where the guidance is off
+                rh = replacement_hook(y, m, e, 1, known_noise, fresh.rows(c), solver)
+                hook = lambda x, s_cur, s_next, D_, rh=rh: rh(x, s_cur, s_next, D_) if s_cur > guide_sigma_max else x
         else: hook = replacement_hook(y, m, e, resample if method == 'repaint' else 1, known_noise, fresh.rows(c), solver)
         start = torch.where(m, e + y / sigma_max, e)                    # σ_max·start: known entries at y + σ_max ε
         x, info = heun_sample(D, noise=start, n_levels=n_levels, sigma_min=sigma_min, sigma_max=sigma_max, rho=rho,
@@ -173,7 +185,8 @@ def conditional_sample(denoiser: Callable, known: torch.Tensor, mask: torch.Tens
     x = torch.cat(outs)
     if not return_info: return x
     return x, dict(nfe=nfes[0], vjps=vjps[0], method=method, n_levels=int(n_levels),
-                   resample=int(resample) if method == 'repaint' else 1, cg_iters=int(cg_iters) if method == 'guidance' else 0)
+                   resample=int(resample) if method == 'repaint' else 1, cg_iters=int(cg_iters) if method == 'guidance' else 0,
+                   guide_sigma_max=float(guide_sigma_max) if method == 'guidance' else None)
 
 # %% ../nbs/15_conditional.ipynb #5555bd00
 @dataclass
@@ -383,7 +396,8 @@ def _chance_agreement(pred_uncond, clips) -> float:
 def _timed_generate(snap, cond, seed, method, batch_size, **kw):
     t = time.time()
     ms = generate(snap, cond, seed, method, batch_size=batch_size, **kw)
-    return ms, dict(nfe=ms[0].meta['nfe'], vjps=conditional_nfe(method, 16, kw.get('resample', 1), kw.get('cg_iters', 0))['vjps'],
+    return ms, dict(nfe=ms[0].meta['nfe'], vjps=conditional_nfe(method, 16, kw.get('resample', 1), kw.get('cg_iters', 0),
+                                                                  kw.get('guide_sigma_max', math.inf))['vjps'],
                     seconds=time.time() - t)
 
 # %% ../nbs/15_conditional.ipynb #56bf8125
@@ -392,7 +406,7 @@ def shape_experiment(snap, test: list[Motion], train_gaits: list[Motion], ev, pr
     """(a) β of `n_bodies` test clips at evenly spaced leg-length ranks, `shape_k` samples each: β error, predicted
     families, stride against leg length (gait families, stride normalised by the data's per-family stride/leg ratio)
     and the lowest foot's height above the floor, for generated clips and for `train_gaits` (data). Returns (results, Motions)."""
-    from balmo.procedural import body_dims, clip_joints
+    from balmo.procedural import body_dims, clip_joints, gait_cycle_stats
     legs = np.array([body_dims(m.betas)['leg'] for m in test])
     pick = np.argsort(legs)[np.linspace(0, len(test) - 1, n_bodies).round().astype(int)]
     betas = np.stack([test[i].betas for i in pick])
@@ -495,9 +509,55 @@ def path_experiment(snap, clips: list[Motion], k: int, ev, probe, pred_uncond, s
                 chance_agreement=_chance_agreement(pred_uncond, clips), skating=foot_skating(list(J)),
                 skating_unconditional=skating_uncond, skating_data=foot_skating(clip_joints(clips))), J
 
+# %% ../nbs/15_conditional.ipynb #8cf94723
+GUIDANCE_SIGMAS = (80.0, 9.72, 1.85, 0.47, 0.085, 0.0088)   # levels of the 16-level schedule, high to low
+
+def guidance_jacobian(snap, cond: Condition, data: torch.Tensor | None = None, sigmas: Sequence[float] = GUIDANCE_SIGMAS,
+                      iters: int = 20, seed: int = 0) -> dict:
+    """The known block of the Jacobian of `snap`'s denoiser under `cond` (rows noised from `cond.known`, so use a
+    condition whose known values are a clip's, e.g. `inbetween_condition`) against ΠGDM's isotropic model: per σ,
+    'isotropic' σ_d²/(σ²+σ_d²), 'top' the eigenvalue of largest magnitude of M Jᵀ Mᵀ (`iters` power iterations, mean
+    over rows), 'rayleigh' the mean Rayleigh quotient of random directions on the known entries, and with `data`
+    (clean normalised features (B, N, L), L = cond.length) 'ideal' λ/(λ + σ²) for λ the top eigenvalue of the data's
+    covariance of the known entries (of row 0's mask). Returns {'sigmas', 'rows': [...], 'data_top_eig', 'data_mean_eig'}."""
+    net = snap.denoiser
+    dev = next(net.parameters()).device
+    sd = float(getattr(net, 'sigma_data', 1.0))
+    m, y = cond.mask.to(dev), cond.known.to(dev)
+    g = torch.Generator().manual_seed(seed)
+    rnd = lambda: torch.randn(y.shape, generator=g).to(dev)
+    zero = torch.zeros_like(y)
+    unit = lambda v: v / v.flatten(1).norm(dim=1).clamp_min(1e-30).reshape(-1, *[1] * (v.ndim - 1))
+    out = {'sigmas': [float(s) for s in sigmas], 'rows': []}
+    lam = None
+    if data is not None:
+        if data.shape[1:] != y.shape[1:]: raise ValueError(f'guidance_jacobian: data {tuple(data.shape)} does not match the condition {tuple(y.shape)}')
+        blk = data[:, m[0].cpu()].double()
+        blk = blk - blk.mean(0)
+        ev = torch.linalg.svdvals(blk) ** 2 / len(blk)              # non-zero eigenvalues of Σ_kk
+        lam = float(ev[0]); out['data_top_eig'] = lam; out['data_mean_eig'] = float(blk.square().sum(1).mean() / blk.shape[1])
+    for s in sigmas:
+        with torch.enable_grad():
+            x = torch.where(m, y, zero) + s * rnd()
+            x.requires_grad_(True)
+            d = net(x, torch.full((len(x),), float(s), device=dev))
+            vjp = lambda v: torch.where(m, torch.autograd.grad(d, x, v, retain_graph=True)[0], zero)
+            v = torch.where(m, rnd(), zero)
+            for _ in range(int(iters)):
+                v = unit(v); w = vjp(v)
+                top = (w * v).flatten(1).sum(1)
+                v = w
+            r = unit(torch.where(m, rnd(), zero))
+            ray = (vjp(r) * r).flatten(1).sum(1)
+        row = dict(sigma=float(s), isotropic=sd ** 2 / (s ** 2 + sd ** 2), top=float(top.mean()), rayleigh=float(ray.mean()))
+        if lam is not None: row['ideal'] = lam / (lam + s ** 2)
+        out['rows'].append(row)
+    return out
+
 # %% ../nbs/15_conditional.ipynb #875fb608
 INBETWEEN_METHODS = {'replace': dict(method='replace'), 'repaint U=4': dict(method='repaint', resample=4),
-                     'guidance ΠGDM': dict(method='guidance')}
+                     'repaint U=10': dict(method='repaint', resample=10), 'guidance ΠGDM': dict(method='guidance'),
+                     'guidance ΠGDM σ≤2': dict(method='guidance', guide_sigma_max=2.0)}   # see guidance_jacobian
 
 def _strip_known(ax, joints, known: np.ndarray, n_poses: int = 8, cmap: str = 'Blues'):
     "A strip of poses of one clip (`viz.strip_layout`), known frames in grey and generated ones light → dark."
@@ -531,17 +591,18 @@ def _figures(res: dict, S: dict, out: Path, cfg: dict) -> list[Path]:
     L, keep, k = cfg['length'], cfg['keep'], cfg['k']
     known = np.zeros(L, bool); known[:keep] = known[L - keep:] = True
     rows = ['truth', 'linear'] + [n for n in S['inbetween'] if n not in ('truth', 'linear')]
+    cmaps = ('Greys', 'Purples', 'Blues', 'Greens', 'Reds', 'Oranges', 'YlOrBr', 'PuRd')
     fig, axs = plt.subplots(len(rows), 3, figsize=(12, 1.5 * len(rows)), gridspec_kw={'width_ratios': [1, 1, 1.2]})
     for r, name in enumerate(rows):
         for c, i in enumerate((0, 1)):
             j = S['inbetween'][name][i * k if name not in ('truth', 'linear') else i]
-            _strip_known(axs[r, c], j, known, cmap=('Greys', 'Purples', 'Blues', 'Greens', 'Reds', 'Oranges')[r % 6])
+            _strip_known(axs[r, c], j, known, cmap=cmaps[r % len(cmaps)])
             if c == 0: axs[r, c].set_title(name, fontsize=9, loc='left')
         ax = axs[r, 2]
         ax.plot(S['inbetween']['truth'][0][:, 0, 2], color='0.3', lw=1, label='held-out')
         for s in range(k if name not in ('truth', 'linear') else 1):
             ax.plot(S['inbetween'][name][s if name not in ('truth', 'linear') else 0][:, 0, 2], lw=1,
-                    color=colormaps[('Greys', 'Purples', 'Blues', 'Greens', 'Reds', 'Oranges')[r % 6]](0.8))
+                    color=colormaps[cmaps[r % len(cmaps)]](0.8))
         ax.axvspan(0, keep - 1, color='0.9'); ax.axvspan(L - keep, L - 1, color='0.9'); ax.set_ylabel('root z (m)', fontsize=7)
     axs[-1, 2].set_xlabel('frame')
     fig.tight_layout(); paths.append(out / 'inbetween.png'); fig.savefig(paths[-1], dpi=70); plt.close(fig)
@@ -606,6 +667,8 @@ def conditional_experiments(snapshot, data_dir, out_dir='figures/conditional', s
     res['shape'], ms_a = shape_experiment(snap, test_all, gaits, ev, probe, cfg['n_bodies'], cfg['shape_k'], cfg['shape_length'],
                                           seed, default, bs, **dkw)
     res['inbetween'], S_b = inbetween_experiment(snap, clips, keep, k, methods or INBETWEEN_METHODS, seed, bs)
+    crops = snap.transform.encode_motions([m.crop(0, L) for m in train if m.n_frames >= L][:300])
+    res['guidance_jacobian'] = guidance_jacobian(snap, inbetween_condition(snap.transform, clips[:8], keep, L), crops, seed=seed)
     res['continuation'], J_c = continuation_experiment(snap, clips, keep, k, ev, probe, pred_u, seed, default, bs, **dkw)
     res['path'], J_d = path_experiment(snap, clips, k, ev, probe, pred_u, res['unconditional']['skating'], seed, default, bs, **dkw)
     res['total_seconds'] = time.time() - t0
@@ -628,6 +691,8 @@ def add_cli_args(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     g.add_argument('--method', choices=METHODS, default=DEFAULT_METHOD, help='conditional sampler')
     g.add_argument('--resample', type=int, default=4, help='RePaint passes per noise level (--method repaint)')
     g.add_argument('--cg-iters', type=int, default=0, help='conjugate-gradient iterations (--method guidance; 0 = ΠGDM)')
+    g.add_argument('--guide-sigma-max', type=float, default=math.inf,
+                   help='--method guidance: guide only at noise levels <= this, replace the known entries above (default: everywhere)')
     return parser
 
 def is_conditional(args) -> bool:
@@ -688,7 +753,8 @@ def run_cli(args, snapshot=None) -> int:
     snap = snapshot if snapshot is not None else Snapshot.load(args.snapshot)
     cond = cli_condition(args, snap.transform)
     ms = generate(snap, cond, seed=args.seed, method=args.method, n_levels=args.nfe_levels, batch_size=args.batch_size,
-                  progress=True, resample=args.resample, cg_iters=args.cg_iters)
+                  progress=True, resample=args.resample, cg_iters=args.cg_iters,
+                  guide_sigma_max=getattr(args, 'guide_sigma_max', math.inf))
     print(f'wrote {save_samples_npz(args.out, ms, up_axis=args.up)} ({len(ms)} clips: {cond.n // args.n} conditions x {args.n}, '
           f'{args.method}, {ms[0].meta["nfe"]} NFE)')
     return 0
