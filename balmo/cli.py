@@ -17,8 +17,8 @@ from pathlib import Path
 # %% auto #0
 __all__ = ['MIN_SAMPLES', 'MIN_CLIPS', 'LENGTH_MULTIPLE', 'PRESETS', 'SPLITS', 'SEED', 'COUNT', 'N_SAMPLES', 'N_CLIPS', 'LENGTH',
            'MINUTES', 'TRAIN_SAMPLES', 'MARGIN', 'QUICKSTART_SAMPLES', 'QUICKSTART_RATE', 'QUICKSTART_MARGIN',
-           'QUALITY_TARGETS', 'COMMANDS', 'CLIError', 'read_samples', 'evaluate_samples', 'quality_checks',
-           'quickstart', 'bench', 'main']
+           'QUALITY_TARGETS', 'COMMANDS', 'CLIError', 'denoising_table', 'read_samples', 'evaluate_samples',
+           'quality_checks', 'quickstart', 'bench', 'main']
 
 # %% ../nbs/13_cli.ipynb #8cd5ec4a
 class CLIError(Exception):
@@ -97,6 +97,11 @@ def _load_split(data_dir, split: str) -> list['Motion']:
     "Motions of `split` from a cached dataset folder (`{split}.npz`, the format of `body.save_motions`)."
     from balmo.body import load_motions
     return load_motions(_dataset_dir(data_dir, (split,)) / f'{split}.npz')[0]
+
+def denoising_table(snap, clips, seed: int = 0) -> dict:
+    "`train.denoising_errors` of a `Snapshot` on held-out `clips`: the sampler's 16 levels, 64-frame crops (its training crop if shorter)."
+    from balmo.train import denoising_errors
+    return denoising_errors(snap.denoiser, snap.transform, clips, length=min(64, snap.config.get('max_length', 64)), seed=seed)
 
 # %% ../nbs/13_cli.ipynb #5add85d9
 def read_samples(path) -> list['Motion']:
@@ -208,7 +213,7 @@ def quickstart(out='runs/quickstart', train_samples: int | None = QUICKSTART_SAM
     `data_root/n{n_clips}_seed{seed}` (default: `procedural.embedded_dir(n_clips, seed)`)."""
     from balmo.body import ProxyBody, torch_threads
     from balmo.procedural import embedded_dataset
-    from balmo.train import resolve_config, train, Snapshot, denoising_errors, format_denoising_errors
+    from balmo.train import resolve_config, train, Snapshot, format_denoising_errors
     from balmo.export import save_samples_npz
     t0, times = time.time(), {}
     out = _check_quickstart(out, train_samples, minutes, seed, n_samples, n_clips, length, overrides, margin)   # before any work
@@ -228,8 +233,7 @@ def quickstart(out='runs/quickstart', train_samples: int | None = QUICKSTART_SAM
     times['sample_s'] = time.time() - t
     t = time.time()
     test = _load_split(data_dir, 'test')
-    with torch_threads(cfg['threads']):
-        den = denoising_errors(snap.denoiser, snap.transform, test, length=min(64, cfg['max_length']), seed=seed)
+    with torch_threads(cfg['threads']): den = denoising_table(snap, test, seed)
     times['denoising_s'] = time.time() - t
     save_samples_npz(out / 'samples.npz', generated)
     t = time.time()
@@ -336,6 +340,9 @@ def _args_evaluate(p: argparse.ArgumentParser) -> None:
     p.add_argument('--split', choices=SPLITS, default='test', help='reference split the samples are compared with')
     p.add_argument('--out', metavar='DIR', help='folder for metrics.json and metrics.md (default: print the table only)')
     p.add_argument('--seed', type=SEED, default=0, help="seed of the evaluator's training and of the Real row's draws")
+    p.add_argument('--snapshot', metavar='RUN_OR_FILE',
+                   help="also the snapshot's held-out denoising error per noise level and feature group on --split "
+                        '(err/σ² at the sampler\'s levels, the table balmo quickstart prints; into metrics.json/.md with --out)')
     from balmo.humanml3d import add_cli_args as joints_args             # --allow-pickle (16_humanml3d)
     joints_args(p)
 
@@ -427,8 +434,18 @@ def _run_evaluate(a) -> int:
         except (ValueError, OSError) as e: raise CLIError(str(e)) from None
     else: generated = read_samples(samples)
     if len(generated) < MIN_SAMPLES: raise CLIError(f'{samples}: {len(generated)} motions; evaluation needs at least {MIN_SAMPLES}')
+    snap_path = _existing(a.snapshot, 'snapshot') if a.snapshot is not None else None
     from balmo.metrics import metrics_table
     print(metrics_table(evaluate_samples(generated, a.data, a.split, out=a.out, seed=a.seed)))
+    if snap_path is not None:
+        from balmo.train import Snapshot, format_denoising_errors
+        snap = Snapshot.load(snap_path)
+        den = denoising_table(snap, _load_split(a.data, a.split), a.seed)
+        print(f'\nsnapshot {snap.path}:'); print(format_denoising_errors(den))
+        if a.out is not None:
+            mj = Path(a.out) / 'metrics.json'
+            mj.write_text(json.dumps({**json.loads(mj.read_text()), 'denoising': den, 'snapshot': str(snap.path)}, indent=1, default=float))
+            with open(Path(a.out) / 'metrics.md', 'a') as f: f.write('\n\n' + format_denoising_errors(den) + '\n')
     if a.out is not None: print(f'wrote {Path(a.out) / "metrics.json"} and metrics.md')
     return 0
 
