@@ -17,8 +17,8 @@ from pathlib import Path
 # %% auto #0
 __all__ = ['MIN_SAMPLES', 'MIN_CLIPS', 'LENGTH_MULTIPLE', 'PRESETS', 'SPLITS', 'SEED', 'COUNT', 'N_SAMPLES', 'N_CLIPS', 'LENGTH',
            'MINUTES', 'TRAIN_SAMPLES', 'MARGIN', 'QUICKSTART_SAMPLES', 'QUICKSTART_RATE', 'QUICKSTART_MARGIN',
-           'QUALITY_TARGETS', 'COMMANDS', 'CLIError', 'denoising_table', 'read_samples', 'evaluate_samples',
-           'quality_checks', 'quickstart', 'bench', 'main']
+           'PRETRAINED', 'QUALITY_TARGETS', 'COMMANDS', 'CLIError', 'denoising_table', 'read_samples',
+           'evaluate_samples', 'quality_checks', 'quickstart', 'bench', 'main']
 
 # %% ../nbs/13_cli.ipynb #8cd5ec4a
 class CLIError(Exception):
@@ -142,6 +142,7 @@ def evaluate_samples(generated: list['Motion'], data_dir, split: str = 'test', o
 QUICKSTART_SAMPLES = 40_000   # the quickstart's training budget in samples (the `tiny` preset's learning rate decays from 8 000)
 QUICKSTART_RATE = 45.0        # tiny preset, 2 idle cores, OMP_WAIT_POLICY=PASSIVE: measured 42 - 49 samples/s (table below)
 QUICKSTART_MARGIN = 16        # frames sampled beyond each end of a quickstart sample and dropped (Snapshot.sample's margin)
+PRETRAINED = Path(importlib.import_module('balmo').__file__).resolve().parents[1] / 'figures' / 'gpu' / 'snapshot.pt'   # the GPU kit's embedded-data snapshot, once committed
 
 def _budget(train_samples) -> dict:
     "Config overrides for a training budget in samples (None: the preset's total_samples, a cap behind `minutes`)."
@@ -188,7 +189,7 @@ def quality_checks(result: dict, targets: dict = QUALITY_TARGETS) -> dict:
         out['families covered'] = (n_hit, len(h), n_hit == len(h))
     return out
 
-def _figures(generated, real, result, out: Path, body, n_show: int = 8, seed: int = 0) -> list[Path]:
+def _figures(generated, real, result, out: Path, body, n_show: int = 8, seed: int = 0, extra: dict | None = None) -> list[Path]:
     import numpy as np
     from balmo.viz import plot_strip_grid, plot_metric_bars, write_viewer
     fig_dir = out / 'figures'; fig_dir.mkdir(parents=True, exist_ok=True)
@@ -196,8 +197,8 @@ def _figures(generated, real, result, out: Path, body, n_show: int = 8, seed: in
     pick = lambda ms: [ms[i] for i in rng.choice(len(ms), size=min(n_show, len(ms)), replace=False)]
     gen_s, real_s = pick(generated), pick(real)
     paths = [fig_dir / 'samples_vs_real.png', fig_dir / 'metrics.png', out / 'viewer.html']
-    plot_strip_grid({'Generated': [body.joints(m) for m in gen_s], 'Real (held-out)': [body.joints(m) for m in real_s]},
-                    paths[0])
+    plot_strip_grid({'Generated': [body.joints(m) for m in gen_s], **{k: [body.joints(m) for m in v[:n_show]] for k, v in (extra or {}).items()},
+                     'Real (held-out)': [body.joints(m) for m in real_s]}, paths[0])
     plot_metric_bars(result, paths[1])
     write_viewer(gen_s + real_s, paths[2], titles=[f'generated {i}' for i in range(len(gen_s))] +
                  [f"real {m.meta.get('family', '')}" for m in real_s])
@@ -206,15 +207,18 @@ def _figures(generated, real, result, out: Path, body, n_show: int = 8, seed: in
 
 def quickstart(out='runs/quickstart', train_samples: int | None = QUICKSTART_SAMPLES, minutes: float | None = None, seed: int = 0,
                n_samples: int = 256, n_clips: int = 2000, length: int = 128, data_root=None, overrides: dict | None = None,
-               progress: bool = True, margin: int = QUICKSTART_MARGIN) -> dict:
+               progress: bool = True, margin: int = QUICKSTART_MARGIN, pretrained=PRETRAINED) -> dict:
     """The main job on the embedded data (see the table above). Returns the evaluate() result plus timings, checks and the
     held-out denoising error per noise level ('denoising'). Training stops after `train_samples` samples or `minutes`
     of training, whichever comes first (None: that budget is off). The dataset is cached in
-    `data_root/n{n_clips}_seed{seed}` (default: `procedural.embedded_dir(n_clips, seed)`)."""
+    `data_root/n{n_clips}_seed{seed}` (default: `procedural.embedded_dir(n_clips, seed)`). If the snapshot `pretrained`
+    exists (default `PRETRAINED`, the GPU kit's, once committed), its samples (same seed, length, margin) are evaluated too
+    and shown as one more row, 'Pretrained on one GPU (M samples)', in the tables and figures ('pretrained' in the result)."""
     from balmo.body import ProxyBody, torch_threads
     from balmo.procedural import embedded_dataset
     from balmo.train import resolve_config, train, Snapshot, format_denoising_errors
     from balmo.export import save_samples_npz
+    from balmo.metrics import write_metrics
     t0, times = time.time(), {}
     out = _check_quickstart(out, train_samples, minutes, seed, n_samples, n_clips, length, overrides, margin)   # before any work
     data_dir = embedded_dataset(root=_embedded_root(data_root, n_clips, seed), n_clips=n_clips, seed=seed)
@@ -239,14 +243,24 @@ def quickstart(out='runs/quickstart', train_samples: int | None = QUICKSTART_SAM
     t = time.time()
     result = evaluate_samples(generated, data_dir, 'test', out=out, seed=seed, progress=progress)
     times['evaluate_s'] = time.time() - t
+    pre, extra = None, {}
+    if pretrained is not None and Path(pretrained).exists():           # what the method reaches with a GPU's training
+        t = time.time()
+        psnap = Snapshot.load(pretrained)
+        pgen = psnap.sample(n_samples, seed=seed, length=length, n_levels=16, progress=progress, margin=margin)
+        label = f'Pretrained on one GPU ({psnap.samples:,} samples)'
+        result['rows'][label] = evaluate_samples(pgen, data_dir, 'test', seed=seed, progress=False)['rows']['Generated']
+        pre, extra = {'snapshot': str(psnap.path), 'samples': psnap.samples, 'row': label}, {label: pgen}
+        write_metrics(result, out)
+        times['pretrained_s'] = time.time() - t
     t = time.time()
     body = ProxyBody()
-    result['figures'] = [str(p) for p in _figures(generated, test, result, out, body, seed=seed)]
+    result['figures'] = [str(p) for p in _figures(generated, test, result, out, body, seed=seed, extra=extra)]
     times['figures_s'] = time.time() - t
     times['total_s'] = time.time() - t0
     checks = quality_checks(result)
     result.update(times=times, checks={k: list(v) for k, v in checks.items()}, snapshot=str(snap_path), data_dir=str(data_dir),
-                  samples=str(out / 'samples.npz'), nfe=snap.last_nfe, margin=margin, denoising=den,
+                  samples=str(out / 'samples.npz'), nfe=snap.last_nfe, margin=margin, denoising=den, pretrained=pre,
                   training={'samples': snap.samples, 'budget_samples': train_samples, 'budget_minutes': minutes,
                             'threads': cfg['threads'], 'omp_wait_policy': os.environ.get('OMP_WAIT_POLICY', 'default')})
     (out / 'metrics.json').write_text(json.dumps(result, indent=1, default=float))
