@@ -241,7 +241,7 @@ def quickstart(out='runs/quickstart', train_samples: int | None = QUICKSTART_SAM
     times['denoising_s'] = time.time() - t
     save_samples_npz(out / 'samples.npz', generated)
     t = time.time()
-    result = evaluate_samples(generated, data_dir, 'test', out=out, seed=seed, progress=progress)
+    result = evaluate_samples(generated, data_dir, 'test', seed=seed, progress=progress)
     times['evaluate_s'] = time.time() - t
     pre, extra = None, {}
     if pretrained is not None and Path(pretrained).exists():           # what the method reaches with a GPU's training
@@ -251,8 +251,8 @@ def quickstart(out='runs/quickstart', train_samples: int | None = QUICKSTART_SAM
         label = f'Pretrained on one GPU ({psnap.samples:,} samples)'
         result['rows'][label] = evaluate_samples(pgen, data_dir, 'test', seed=seed, progress=False)['rows']['Generated']
         pre, extra = {'snapshot': str(psnap.path), 'samples': psnap.samples, 'row': label}, {label: pgen}
-        write_metrics(result, out)
         times['pretrained_s'] = time.time() - t
+    write_metrics(result, out)                                          # the table, with the pretrained row if any
     t = time.time()
     body = ProxyBody()
     result['figures'] = [str(p) for p in _figures(generated, test, result, out, body, seed=seed, extra=extra)]
@@ -449,18 +449,20 @@ def _run_evaluate(a) -> int:
     else: generated = read_samples(samples)
     if len(generated) < MIN_SAMPLES: raise CLIError(f'{samples}: {len(generated)} motions; evaluation needs at least {MIN_SAMPLES}')
     snap_path = _existing(a.snapshot, 'snapshot') if a.snapshot is not None else None
-    from balmo.metrics import metrics_table
-    print(metrics_table(evaluate_samples(generated, a.data, a.split, out=a.out, seed=a.seed)))
+    from balmo.metrics import metrics_table, write_metrics
+    from balmo.train import format_denoising_errors
+    res = evaluate_samples(generated, a.data, a.split, seed=a.seed)
+    print(metrics_table(res))
     if snap_path is not None:
-        from balmo.train import Snapshot, format_denoising_errors
+        from balmo.train import Snapshot
         snap = Snapshot.load(snap_path)
-        den = denoising_table(snap, _load_split(a.data, a.split), a.seed)
-        print(f'\nsnapshot {snap.path}:'); print(format_denoising_errors(den))
-        if a.out is not None:
-            mj = Path(a.out) / 'metrics.json'
-            mj.write_text(json.dumps({**json.loads(mj.read_text()), 'denoising': den, 'snapshot': str(snap.path)}, indent=1, default=float))
-            with open(Path(a.out) / 'metrics.md', 'a') as f: f.write('\n\n' + format_denoising_errors(den) + '\n')
-    if a.out is not None: print(f'wrote {Path(a.out) / "metrics.json"} and metrics.md')
+        res.update(denoising=denoising_table(snap, _load_split(a.data, a.split), a.seed), snapshot=str(snap.path))
+        print(f'\nsnapshot {snap.path}:'); print(format_denoising_errors(res['denoising']))
+    if a.out is not None:
+        write_metrics(res, a.out)                                       # once, with the denoising table if any
+        if 'denoising' in res:
+            with open(Path(a.out) / 'metrics.md', 'a') as f: f.write('\n\n' + format_denoising_errors(res['denoising']) + '\n')
+        print(f'wrote {Path(a.out) / "metrics.json"} and metrics.md')
     return 0
 
 def _run_prepare(a) -> int:
