@@ -16,9 +16,9 @@ from pathlib import Path
 
 # %% auto #0
 __all__ = ['MIN_SAMPLES', 'MIN_CLIPS', 'LENGTH_MULTIPLE', 'PRESETS', 'SPLITS', 'SEED', 'COUNT', 'N_SAMPLES', 'N_CLIPS', 'LENGTH',
-           'MINUTES', 'TRAIN_SAMPLES', 'MARGIN', 'QUICKSTART_SAMPLES', 'QUICKSTART_RATE', 'QUICKSTART_MARGIN',
-           'PRETRAINED', 'QUALITY_TARGETS', 'COMMANDS', 'CLIError', 'denoising_table', 'read_samples',
-           'evaluate_samples', 'quality_checks', 'quickstart', 'bench', 'main']
+           'MINUTES', 'TRAIN_SAMPLES', 'MARGIN', 'QUICKSTART_SAMPLES', 'QUICKSTART_RATE', 'BUSY_LOAD',
+           'QUICKSTART_MARGIN', 'PRETRAINED', 'QUALITY_TARGETS', 'COMMANDS', 'CLIError', 'denoising_table',
+           'read_samples', 'evaluate_samples', 'omp_wait_policy', 'quality_checks', 'quickstart', 'bench', 'main']
 
 # %% ../nbs/13_cli.ipynb #8cd5ec4a
 class CLIError(Exception):
@@ -141,6 +141,15 @@ def evaluate_samples(generated: list['Motion'], data_dir, split: str = 'test', o
 # %% ../nbs/13_cli.ipynb #a1c4e7d0
 QUICKSTART_SAMPLES = 40_000   # the quickstart's training budget in samples (the `tiny` preset's learning rate decays from 8 000)
 QUICKSTART_RATE = 45.0        # tiny preset, 2 idle cores, OMP_WAIT_POLICY=PASSIVE: measured 42 - 49 samples/s (table below)
+BUSY_LOAD = 0.75              # 1-minute load average per core from which the machine counts as busy (omp_wait_policy)
+
+def omp_wait_policy(env=os.environ) -> str:
+    """Set OMP_WAIT_POLICY=PASSIVE when the machine is busy (1-minute load ≥ BUSY_LOAD per core), unless it is set
+    already; returns the policy in force. OpenMP threads that spin while waiting make a 2-core run 2–4× slower beside
+    another busy process; sleeping threads cost ~20–40 % on an idle machine (measured in 23_bench): pay only when busy."""
+    if 'OMP_WAIT_POLICY' not in env and os.getloadavg()[0] >= BUSY_LOAD * (os.cpu_count() or 1):
+        env['OMP_WAIT_POLICY'] = 'PASSIVE'
+    return env.get('OMP_WAIT_POLICY', 'default')
 QUICKSTART_MARGIN = 16        # frames sampled beyond each end of a quickstart sample and dropped (Snapshot.sample's margin)
 PRETRAINED = Path(importlib.import_module('balmo').__file__).resolve().parents[1] / 'figures' / 'gpu' / 'snapshot.pt'   # the GPU kit's embedded-data snapshot, once committed
 
@@ -233,7 +242,8 @@ def quickstart(out='runs/quickstart', train_samples: int | None = QUICKSTART_SAM
     t = time.time()
     snap = Snapshot.load(snap_path)
     with torch_threads(cfg['threads']):                 # the preset's CPU thread count (tiny: 2; None: keep the current)
-        generated = snap.sample(n_samples, seed=seed, length=length, n_levels=16, progress=progress, margin=margin)
+        generated = snap.sample(n_samples, seed=seed, length=length, n_levels=16, progress=progress, margin=margin,
+                                bf16=cfg['bf16'])
     times['sample_s'] = time.time() - t
     t = time.time()
     test = _load_split(data_dir, 'test')
@@ -247,7 +257,8 @@ def quickstart(out='runs/quickstart', train_samples: int | None = QUICKSTART_SAM
     if pretrained is not None and Path(pretrained).exists():           # what the method reaches with a GPU's training
         t = time.time()
         psnap = Snapshot.load(pretrained)
-        pgen = psnap.sample(n_samples, seed=seed, length=length, n_levels=16, progress=progress, margin=margin)
+        pgen = psnap.sample(n_samples, seed=seed, length=length, n_levels=16, progress=progress, margin=margin,
+                            bf16=cfg['bf16'])
         label = f'Pretrained on one GPU ({psnap.samples:,} samples)'
         result['rows'][label] = evaluate_samples(pgen, data_dir, 'test', seed=seed, progress=False)['rows']['Generated']
         pre, extra = {'snapshot': str(psnap.path), 'samples': psnap.samples, 'row': label}, {label: pgen}
@@ -430,6 +441,7 @@ def _run_sample(a) -> int:
             ms = load_samples_npz(out)
     else:
         ms = snap.sample(a.n, seed=a.seed, length=a.length, n_levels=a.nfe_levels, batch_size=a.batch_size, progress=True,
+                         bf16=bool(snap.config.get('bf16')),
                          margin=a.margin)
         print(f'wrote {save_samples_npz(out, ms, up_axis=a.up)} ({a.n} motions of {a.length} frames from {snap.path}, '
               f'{a.up}-up, margin {a.margin})')
@@ -520,7 +532,7 @@ def _parser(argv=()) -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     "Entry point of the `balmo` console script. Plain `balmo` runs the quickstart with its defaults."
     argv = sys.argv[1:] if argv is None else list(argv)
-    os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')   # before torch starts: no spinning threads on a shared CPU (see the quickstart)
+    omp_wait_policy()                                     # before torch starts (see the quickstart)
     a = _parser(argv or ['quickstart']).parse_args(argv or ['quickstart'])
     try: return _load(COMMANDS[a.cmd][2])(a) or 0
     except KeyboardInterrupt:

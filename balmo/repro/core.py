@@ -170,7 +170,7 @@ def train_row(run_dir, data_dir, samples: int, preset: str = 'tiny', overrides: 
     snap = Snapshot.load(snap_path)
     t = time.perf_counter()
     with torch_threads(cfg['threads']):
-        generated = snap.sample(n_samples, seed=seed, length=length, n_levels=16, margin=margin)
+        generated = snap.sample(n_samples, seed=seed, length=length, n_levels=16, margin=margin, bf16=cfg['bf16'])
     sample_s = time.perf_counter() - t
     res = evaluate_samples(generated, data_dir, split, evaluator=evaluator, seed=seed, progress=False, real_draws=real_draws)
     return {'config': cfg, 'samples': int(snap.samples), 'train_s': float(log[-1]['time_s']) if log else None,
