@@ -114,18 +114,28 @@ def read_samples(path) -> list['Motion']:
 
 # %% ../nbs/13_cli.ipynb #86c69fd0
 def evaluate_samples(generated: list['Motion'], data_dir, split: str = 'test', out=None, evaluator=None, seed: int = 0,
-                     body=None, progress: bool = True, real_draws: int = 10) -> dict:
-    """Metrics of `generated` against `data_dir/{split}.npz`, with the Real row (training clips, same count); writes JSON + markdown to `out`.
-    The Real row's FID is the mean over `real_draws` random training subsets (`metrics.subset_fids`), with `FID_std`
-    and the Real row's own draw as `FID_one_draw`."""
+                     body=None, progress: bool = True, real_draws: int = 10, real_all: bool = False) -> dict:
+    """Metrics of `generated` against `data_dir/{split}.npz`, with the Real row; writes JSON + markdown to `out`.
+    The Real row is a training subset of the generated count whose FID is the mean over `real_draws` random subsets
+    (`metrics.subset_fids`), with `FID_std` and the row's own draw as `FID_one_draw`; with `real_all`, the whole training
+    split (the paper's protocol). An evaluator with `loader_keep` (the T2M evaluator) first keeps the real clips its
+    official loader keeps (40 <= feature rows < 200); the result says how many."""
     import numpy as np
     from balmo import metrics as M
     from balmo.body import ProxyBody
     train, ref = _load_split(data_dir, 'train'), _load_split(data_dir, split)
     body = body or ProxyBody()
     if evaluator is None: evaluator = M.dataset_evaluator(data_dir, seed=seed, progress=progress)
+    note = ''
+    if hasattr(evaluator, 'loader_keep'):                                    # the official loader's clip selection
+        n_train, n_ref = len(train), len(ref)
+        train, ref = [train[i] for i in evaluator.loader_keep(train)], [ref[i] for i in evaluator.loader_keep(ref)]
+        if min(len(train), len(ref)) < MIN_SAMPLES:
+            raise ValueError(f'{data_dir}: the T2M loader keeps clips of 40 to 199 feature rows; only {len(train)} training '
+                             f'and {len(ref)} {split} clips qualify (at least {MIN_SAMPLES} each needed)')
+        note = f'; the T2M loader\'s 40 <= rows < 200 kept {len(ref)} of {n_ref} {split} and {len(train)} of {n_train} training clips'
     rng = np.random.default_rng(seed)
-    real = [train[i] for i in rng.choice(len(train), size=min(len(generated), len(train)), replace=False)]
+    real = train if real_all else [train[i] for i in rng.choice(len(train), size=min(len(generated), len(train)), replace=False)]
     labelled, draws = all('family' in m.meta for m in train), real_draws > 1 and len(real) < len(train)
     f_train = evaluator.features(train, body) if labelled or draws else None     # one pass: the probe and the draws
     probe = M.FamilyProbe.fit(f_train, [m.meta['family'] for m in train]) if labelled else None
@@ -134,7 +144,8 @@ def evaluate_samples(generated: list['Motion'], data_dir, split: str = 'test', o
         fids = M.subset_fids(f_train, evaluator.features(ref, body), len(real), real_draws, seed)
         row = result['rows']['Real']
         row.update(FID_one_draw=row['FID'], FID=float(fids.mean()), FID_std=float(fids.std(ddof=1)), FID_draws=int(real_draws))
-    result['reference_split'] = f'{Path(data_dir).name}/{split} ({len(ref)} clips)'
+    result['reference_split'] = f'{Path(data_dir).name}/{split} ({len(ref)} clips{note})'
+    result['real_row'] = 'the whole training split' if len(real) == len(train) else f'{len(real)} training clips'
     if out is not None: M.write_metrics(result, out)
     return result
 
@@ -368,6 +379,14 @@ def _args_evaluate(p: argparse.ArgumentParser) -> None:
     p.add_argument('--snapshot', metavar='RUN_OR_FILE',
                    help="also the snapshot's held-out denoising error per noise level and feature group on --split "
                         '(err/σ² at the sampler\'s levels, the table balmo quickstart prints; into metrics.json/.md with --out)')
+    p.add_argument('--evaluator', choices=['balmo', 't2m'], default=None,
+                   help="what scores FID and Diversity: balmo (its own evaluator, trained on the data's training split; "
+                        "FIDs not comparable with published ones) or t2m (the T2M evaluator of the HumanML3D protocol, "
+                        'needs --t2m) (default: t2m when --t2m is given, else balmo)')
+    p.add_argument('--t2m', metavar='DIR',
+                   help='the T2M evaluator download: a folder holding t2m/text_mot_match/model/finest.tar and the '
+                        "evaluator's meta/mean.npy and std.npy (the T2M/MDM repository root with checkpoints/t2m/, the "
+                        't2m/ folder, or text_mot_match/)')
     from balmo.humanml3d import add_cli_args as joints_args             # --allow-pickle (16_humanml3d)
     joints_args(p)
 
@@ -450,10 +469,22 @@ def _run_sample(a) -> int:
         render(a, ms, out)
     return 0
 
+def _evaluator(kind: str | None, t2m) -> 'T2MEvaluator | None':
+    "The T2M evaluator of `--t2m DIR` (None: balmo's own, fitted by `evaluate_samples`); a CLIError for a wrong pairing."
+    kind = kind or ('t2m' if t2m is not None else 'balmo')
+    if kind == 'balmo':
+        if t2m is not None: raise CLIError('--t2m is used only with --evaluator t2m')
+        return None
+    if t2m is None: raise CLIError('--evaluator t2m needs --t2m DIR (the T2M download holding t2m/text_mot_match/model/finest.tar)')
+    from balmo.metrics import T2MEvaluator
+    try: return T2MEvaluator.from_dir(t2m)
+    except (FileNotFoundError, ValueError) as e: raise CLIError(f'--t2m: {e}') from None
+
 def _run_evaluate(a) -> int:
     samples = _existing(a.samples, 'samples file', 'file')
     _dataset_dir(a.data, ('train', a.split))
     if a.out is not None: _writable_dir(a.out, 'output folder')
+    evaluator = _evaluator(a.evaluator, a.t2m)
     if samples.suffix == '.npy':                                     # joint positions (16_humanml3d): HumanML3D-style or MDM's
         from balmo.humanml3d import read_any_samples
         try: generated = read_any_samples(samples, a.allow_pickle)
@@ -463,7 +494,7 @@ def _run_evaluate(a) -> int:
     snap_path = _existing(a.snapshot, 'snapshot') if a.snapshot is not None else None
     from balmo.metrics import metrics_table, write_metrics
     from balmo.train import format_denoising_errors
-    res = evaluate_samples(generated, a.data, a.split, seed=a.seed)
+    res = evaluate_samples(generated, a.data, a.split, seed=a.seed, evaluator=evaluator)
     print(metrics_table(res))
     if snap_path is not None:
         from balmo.train import Snapshot
