@@ -548,7 +548,7 @@ def load_motions(path) -> tuple[list[Motion], dict]:
 
 # %% ../nbs/01_body.ipynb #67a50e47
 PLAUSIBILITY = {'max_trans_m': 1000.0, 'max_rot_rad': 4 * math.pi, 'max_abs_beta': 10.0,
-                'max_root_speed_mps': 50.0}      # frame-to-frame root speed: 4 x a sprinter's; a teleport is thousands
+                'max_root_speed_mps': 1000.0}    # frame-to-frame root speed: 50 m a frame at 20 fps; a teleport is ~20 000
 
 class ImplausibleDataError(ValueError):
     "Clips beyond the plausibility bounds (`PLAUSIBILITY`); `.problems` lists them."
