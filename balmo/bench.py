@@ -15,10 +15,11 @@ from .body import torch_threads
 # %% auto #0
 __all__ = ['PRECISIONS', 'CHECK_TOLERANCES', 'CHECK_NET', 'KIT_TRAIN', 'PHASES', 'KIT_MODES', 'GPU_IMAGE_LACKS', 'REPRO_TASKS',
            'MAX_FILES', 'MAX_FILE_BYTES', 'source_digest', 'provenance', 'sync', 'time_calls', 'count_flops',
-           'matmul_peak', 'Budget', 'bench_train', 'bench_sampling', 'format_table', 'bench', 'add_cli_args', 'run_cli',
-           'rel_err', 'fp32_matmuls', 'check_net', 'check_unet', 'check_bf16_step', 'check_compile', 'check_sampling',
-           'check_resume', 'kit_train_config', 'size_training', 'read_train_log', 'plot_train_loss', 'KitError',
-           'KitRecord', 'ImportBlocker', 'performance_goals', 'run_kit', 'run_repro', 'main']
+           'matmul_peak', 'Budget', 'bench_train', 'bench_sampling', 'format_table', 'bench_loop', 'bench',
+           'add_cli_args', 'run_cli', 'rel_err', 'fp32_matmuls', 'check_net', 'check_unet', 'check_bf16_step',
+           'check_compile', 'check_sampling', 'check_resume', 'kit_train_config', 'size_training', 'read_train_log',
+           'plot_train_loss', 'KitError', 'KitRecord', 'ImportBlocker', 'performance_goals', 'run_kit', 'run_repro',
+           'main']
 
 # %% ../nbs/23_bench.ipynb #b0000007
 def _run_quiet(cmd: list[str], cwd=None) -> str | None:
@@ -120,7 +121,7 @@ class Budget:
 PRECISIONS = ('fp32', 'bf16')
 
 def _autocast(device, precision: str):
-    "bf16 autocast (what `train` uses on CUDA) or plain float32."
+    "bf16 autocast (what `train` uses where `bf16_available`) or plain float32."
     if precision not in PRECISIONS: raise ValueError(f'precision must be one of {PRECISIONS}, got {precision!r}')
     return torch.autocast(torch.device(device).type, dtype=torch.bfloat16, enabled=precision == 'bf16')
 
@@ -246,9 +247,36 @@ def format_table(rows: list[dict]) -> str:
             out.append(f"{r['preset']:12} {r['precision']:4} {'yes' if r['compile'] else 'no':4} {str(r['n']) + ' x ' + str(r['length']):>12} "
                        f"{r['nfe']:4d} {r['chunk']:6d} {r['noise_s']:8.2f} {r['sample_s']:9.2f} {r['total_s']:8.2f} {r['tflops']:8.4g} "
                        f"{_fmt(r['peak_mem_GiB'], '7.2f'):>7} {r['warmup_s']:9.1f}")
+    lp = [r for r in rows if r.get('kind') == 'loop']
+    if lp:
+        out.append(f"{'loop':12} {'prec':4} {'batch x crop':>12} {'samples':>8} {'samples/s':>10} {'% of step':>9}")
+        for r in lp:
+            out.append(f"{r['preset']:12} {r['precision']:4} {str(r['train_batch']) + ' x ' + str(r['crop']):>12} "
+                       f"{r['samples']:8d} {r['train_samples_per_s']:10.1f} {_fmt(r['of_step'] and 100 * r['of_step'], '9.0f'):>9}")
     for r in sk:
         out.append(f"skipped: {r['kind']} {r['preset']} {r['precision']} {'compiled' if r['compile'] else 'eager'}: {r['skipped']}")
     return '\n'.join(out)
+
+def bench_loop(cfg: dict, name: str | None = None, precision: str = 'fp32', samples: int = 3200, batch: int | None = None,
+               crop: int | None = None, threads: int | None = None) -> dict:
+    """The training loop itself: `train.train` (crops, noise, loss, step, EMA, log) on the embedded data for `samples`
+    samples in a temporary run folder, `precision` as `train` runs it; samples/s from its log over the last 80 %."""
+    from balmo.train import resolve_config, train
+    over = dict(bf16=precision == 'bf16', total_samples=int(samples), checkpoint_every_samples=10 ** 12,
+                snapshot_every=10 ** 12, log_every=1)
+    over.update({k: v for k, v in dict(batch=batch, max_length=crop, threads=threads).items() if v})
+    c = resolve_config(cfg, **over)
+    with tempfile.TemporaryDirectory() as d:
+        t0 = time.perf_counter()
+        with torch_threads(c['threads']):
+            train(c, d, progress=False)
+            n_threads = torch.get_num_threads()
+        wall = time.perf_counter() - t0
+        log = read_train_log(d)
+    a, b = log[len(log) // 5], log[-1]
+    return dict(kind='loop', preset=name or c['preset'], precision=precision, compile=bool(c['compile']),
+                threads=n_threads, train_batch=c['batch'], crop=c['max_length'], samples=int(b['samples']),
+                train_samples_per_s=(b['samples'] - a['samples']) / (b['time_s'] - a['time_s']), wall_s=wall)
 
 def _default_presets(dev) -> tuple:
     return ('tiny', 'small', 'paper') if dev.type == 'cuda' else ('tiny', 'small')
@@ -257,27 +285,34 @@ def bench(presets=None, length: int = 192, sample_batch: int = 8, train_batch: i
           device: str = 'cpu', precisions=None, compile=None, sample_n: int | None = None, sample_length: int = 192,
           nfe_levels: int = 16, sample_chunk: int = 1000, configs: dict | None = None, crop: int | None = None,
           peak: dict | None = None, budget: Budget | None = None, compile_guess_s: float = 60.0, threads: int | None = None,
-          log=print) -> list[dict]:
+          loop_samples: int = 0, log=print) -> list[dict]:
     """Speed of this machine for each training preset's network (and each named, resolved config in `configs`):
     a `bench_train` row per (config, precision, compile) and, if `sample_n`, a `bench_sampling` row per (config,
-    precision, compile). Defaults on the CPU: `tiny` and `small`, float32, eager, no sampling run (the forward time
-    gives the implied sampling time). On CUDA: `tiny`, `small`, `paper`, fp32 and bf16, eager and compiled, 5000
+    precision, compile). Defaults on the CPU: `tiny` and `small`, eager, 64 motions sampled. On CUDA: `tiny`, `small`, `paper`, fp32 and bf16, eager and compiled, 5000
     motions × 192 frames at 31 NFE, against the bf16 matmul peak measured first (`matmul_peak`, or `peak`). CPU threads:
-    each config's (`threads` overrides).
+    each config's (`threads` overrides). On a CPU with native bf16 (`train.bf16_available`) both precisions are measured,
+    and each row's fraction of the peak is against the matmul peak of its own dtype (2048³ products). With
+    `loop_samples`, a `bench_loop` row per (config, precision) times the training loop itself beside its bare step.
     Cheap rows run first; a row that does not fit `budget` is listed with 'skipped' and the reason. Prints the table
     (`format_table`) through `log`; returns the rows."""
-    from balmo.train import resolve_config
+    from balmo.train import resolve_config, bf16_available
     from balmo.sampler import nfe_for
     dev = torch.device(device)
     cuda = dev.type == 'cuda'
     names = list(_default_presets(dev) if presets is None else presets)
     cfgs = {**(configs or {}), **{p: resolve_config(p) for p in names}}
-    precisions = tuple(precisions or (PRECISIONS if cuda else ('fp32',)))
+    precisions = tuple(precisions or (PRECISIONS if cuda or bf16_available(dev) else ('fp32',)))
     compiles = tuple((False, True) if cuda else (False,)) if compile is None else tuple(compile)
-    sample_n = (5000 if cuda else 0) if sample_n is None else sample_n
+    sample_n = (5000 if cuda else 64) if sample_n is None else sample_n
     if peak is None and cuda: peak = matmul_peak(dev)
     peak_tf = peak['tflops'] if peak else None
     if peak: log(f"bf16 matmul peak on {dev}: {peak_tf:.3g} TFLOP/s ({peak['n']}³)")
+    peaks = {p: peak_tf for p in precisions}                                # CUDA: every row against the bf16 peak
+    if peak is None and not cuda:
+        for p in precisions:
+            pk = matmul_peak(dev, torch.bfloat16 if p == 'bf16' else torch.float32, n=2048)
+            peaks[p] = pk['tflops']
+            log(f"{p} matmul peak on {dev}: {pk['tflops']:.3g} TFLOP/s ({pk['n']}³)")
     order = sorted(precisions, key=lambda p: p != 'bf16')                 # bf16 first where an order matters
     jobs = [('train', c, p, False) for c in cfgs for p in precisions if False in compiles]
     jobs += [('sample', c, p, False) for c in cfgs for p in order if False in compiles and sample_n]
@@ -302,7 +337,7 @@ def bench(presets=None, length: int = 192, sample_batch: int = 8, train_batch: i
         t0 = time.perf_counter()
         try:
             if kind == 'train':
-                r = bench_train(cfgs[c], c, dev, p, comp, train_batch, crop, n_repeat, sample_batch, length, peak_tf, threads)
+                r = bench_train(cfgs[c], c, dev, p, comp, train_batch, crop, n_repeat, sample_batch, length, peaks[p], threads)
             else:
                 r = bench_sampling(cfgs[c], c, dev, p, comp, sample_n, sample_length, nfe_levels, sample_chunk, threads)
         except Exception as e:                                          # e.g. out of memory: record it, go on
@@ -314,6 +349,15 @@ def bench(presets=None, length: int = 192, sample_batch: int = 8, train_batch: i
             compile_per_layer = max(compile_per_layer or 0, r['compile_s'] / layers[c])
         log(f"bench: {kind} {c} {p} {'compiled' if comp else 'eager'}: " + (r['skipped'] if 'skipped' in r else
             f"{r['train_samples_per_s']:.1f} samples/s" if kind == 'train' else f"{r['total_s']:.2f} s") + f" ({r['wall_s']:.1f} s)")
+    for c in cfgs:
+        for p in precisions if loop_samples and not cuda else ():
+            r = bench_loop(cfgs[c], c, p, loop_samples, train_batch, crop, threads)
+            step = next((x for x in rows if x['kind'] == 'train' and x['preset'] == c and x['precision'] == p
+                         and not x['compile'] and 'skipped' not in x), None)
+            r['of_step'] = r['train_samples_per_s'] / step['train_samples_per_s'] if step else None
+            rows.append(r)
+            log(f"bench: loop {c} {p}: {r['train_samples_per_s']:.1f} samples/s" +
+                (f" ({100 * r['of_step']:.0f} % of the bare step)" if step else ''))
     log(f'({dev}; training at each preset\'s batch and crop' + (f', bf16 peak {peak_tf:.3g} TFLOP/s' if peak_tf else '') + ')')
     log(format_table(rows))
     return rows
@@ -327,18 +371,19 @@ def add_cli_args(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     a = parser.add_argument
     a('--device', default='cpu', help="'cpu', 'cuda' or 'cuda:i'")
     a('--presets', help='comma-separated training presets (default: tiny,small on the CPU; tiny,small,paper on CUDA)')
-    a('--precision', help='comma-separated: fp32,bf16 (default: fp32 on the CPU, both on CUDA)')
+    a('--precision', help='comma-separated: fp32,bf16 (default: both on CUDA and on CPUs with native bf16, else fp32)')
     a('--compile', choices=['off', 'on', 'both'], help='torch.compile the network (default: off on the CPU, both on CUDA)')
     a('--train-batch', type=int, help="training batch (default: each preset's)")
     a('--crop', type=int, help="training crop length (default: each preset's)")
     a('--n-repeat', type=int, default=3, help='timed steps per row (median)')
     a('--length', type=int, default=192, help='frames of the forward-time measurement')
     a('--sample-batch', type=int, default=8, help='batch of the forward-time measurement')
-    a('--sample-n', type=int, help='motions of the sampling run (default: 0 on the CPU, 5000 on CUDA)')
+    a('--sample-n', type=int, help='motions of the sampling run (default: 64 on the CPU, 5000 on CUDA)')
     a('--sample-length', type=int, default=192, help='frames per motion of the sampling run')
     a('--nfe-levels', type=int, default=16, help='noise levels of the Heun sampler (2N - 1 network evaluations)')
     a('--sample-chunk', type=int, default=1000, help='motions per denoiser call while sampling')
     a('--threads', type=int, help="CPU threads (default: each preset's)")
+    a('--loop-samples', type=int, default=3200, help='CPU: samples of the training-loop row per precision (0: none)')
     a('--budget', type=float, help='seconds: rows that would not fit are skipped and listed')
     a('--json', help='write the rows to this JSON file')
     return parser
@@ -349,7 +394,7 @@ def run_cli(args: argparse.Namespace) -> int:
     rows = bench(_csv(args.presets), length=args.length, sample_batch=args.sample_batch, train_batch=args.train_batch,
                  n_repeat=args.n_repeat, device=args.device, precisions=_csv(args.precision), compile=comp,
                  sample_n=args.sample_n, sample_length=args.sample_length, nfe_levels=args.nfe_levels,
-                 sample_chunk=args.sample_chunk, crop=args.crop, threads=args.threads,
+                 sample_chunk=args.sample_chunk, crop=args.crop, threads=args.threads, loop_samples=args.loop_samples,
                  budget=None if args.budget is None else Budget(args.budget))
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)

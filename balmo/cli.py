@@ -16,9 +16,9 @@ from pathlib import Path
 
 # %% auto #0
 __all__ = ['MIN_SAMPLES', 'MIN_CLIPS', 'LENGTH_MULTIPLE', 'PRESETS', 'SPLITS', 'SEED', 'COUNT', 'N_SAMPLES', 'N_CLIPS', 'LENGTH',
-           'MINUTES', 'TRAIN_SAMPLES', 'MARGIN', 'QUICKSTART_SAMPLES', 'QUICKSTART_RATE', 'QUICKSTART_MARGIN',
-           'PRETRAINED', 'QUALITY_TARGETS', 'COMMANDS', 'CLIError', 'denoising_table', 'read_samples',
-           'evaluate_samples', 'quality_checks', 'quickstart', 'bench', 'main']
+           'MINUTES', 'TRAIN_SAMPLES', 'MARGIN', 'QUICKSTART_SAMPLES', 'QUICKSTART_RATE', 'BUSY_LOAD',
+           'QUICKSTART_MARGIN', 'PRETRAINED', 'QUALITY_TARGETS', 'COMMANDS', 'CLIError', 'denoising_table',
+           'read_samples', 'evaluate_samples', 'omp_wait_policy', 'quality_checks', 'quickstart', 'bench', 'main']
 
 # %% ../nbs/13_cli.ipynb #8cd5ec4a
 class CLIError(Exception):
@@ -126,18 +126,29 @@ def read_samples(path) -> list['Motion']:
 
 # %% ../nbs/13_cli.ipynb #86c69fd0
 def evaluate_samples(generated: list['Motion'], data_dir, split: str = 'test', out=None, evaluator=None, seed: int = 0,
-                     body=None, progress: bool = True, real_draws: int = 10, plausibility=None) -> dict:
-    """Metrics of `generated` against `data_dir/{split}.npz`, with the Real row (training clips, same count); writes JSON + markdown to `out`.
-    The Real row's FID is the mean over `real_draws` random training subsets (`metrics.subset_fids`), with `FID_std`
-    and the Real row's own draw as `FID_one_draw`. `plausibility`: `metrics.evaluate`'s screen (False: skip it)."""
+                     body=None, progress: bool = True, real_draws: int = 10, real_all: bool = False, plausibility=None) -> dict:
+    """Metrics of `generated` against `data_dir/{split}.npz`, with the Real row; writes JSON + markdown to `out`.
+    The Real row is a training subset of the generated count whose FID is the mean over `real_draws` random subsets
+    (`metrics.subset_fids`), with `FID_std` and the row's own draw as `FID_one_draw`; with `real_all`, the whole training
+    split (the paper's protocol). An evaluator with `loader_keep` (the T2M evaluator) first keeps the real clips its
+    official loader keeps (40 <= feature rows < 200); the result says how many. `plausibility`: `metrics.evaluate`'s
+    screen (False: skip it)."""
     import numpy as np
     from balmo import metrics as M
     from balmo.body import ProxyBody
     train, ref = _load_split(data_dir, 'train'), _load_split(data_dir, split)
     body = body or ProxyBody()
     if evaluator is None: evaluator = M.dataset_evaluator(data_dir, seed=seed, progress=progress)
+    note = ''
+    if hasattr(evaluator, 'loader_keep'):                                    # the official loader's clip selection
+        n_train, n_ref = len(train), len(ref)
+        train, ref = [train[i] for i in evaluator.loader_keep(train)], [ref[i] for i in evaluator.loader_keep(ref)]
+        if min(len(train), len(ref)) < MIN_SAMPLES:
+            raise ValueError(f'{data_dir}: the T2M loader keeps clips of 40 to 199 feature rows; only {len(train)} training '
+                             f'and {len(ref)} {split} clips qualify (at least {MIN_SAMPLES} each needed)')
+        note = f'; the T2M loader\'s 40 <= rows < 200 kept {len(ref)} of {n_ref} {split} and {len(train)} of {n_train} training clips'
     rng = np.random.default_rng(seed)
-    real = [train[i] for i in rng.choice(len(train), size=min(len(generated), len(train)), replace=False)]
+    real = train if real_all else [train[i] for i in rng.choice(len(train), size=min(len(generated), len(train)), replace=False)]
     labelled, draws = all('family' in m.meta for m in train), real_draws > 1 and len(real) < len(train)
     f_train = evaluator.features(train, body) if labelled or draws else None     # one pass: the probe and the draws
     probe = M.FamilyProbe.fit(f_train, [m.meta['family'] for m in train]) if labelled else None
@@ -146,13 +157,23 @@ def evaluate_samples(generated: list['Motion'], data_dir, split: str = 'test', o
         fids = M.subset_fids(f_train, evaluator.features(ref, body), len(real), real_draws, seed)
         row = result['rows']['Real']
         row.update(FID_one_draw=row['FID'], FID=float(fids.mean()), FID_std=float(fids.std(ddof=1)), FID_draws=int(real_draws))
-    result['reference_split'] = f'{Path(data_dir).name}/{split} ({len(ref)} clips)'
+    result['reference_split'] = f'{Path(data_dir).name}/{split} ({len(ref)} clips{note})'
+    result['real_row'] = 'the whole training split' if len(real) == len(train) else f'{len(real)} training clips'
     if out is not None: M.write_metrics(result, out)
     return result
 
 # %% ../nbs/13_cli.ipynb #a1c4e7d0
 QUICKSTART_SAMPLES = 40_000   # the quickstart's training budget in samples (the `tiny` preset's learning rate decays from 8 000)
 QUICKSTART_RATE = 45.0        # tiny preset, 2 idle cores, OMP_WAIT_POLICY=PASSIVE: measured 42 - 49 samples/s (table below)
+BUSY_LOAD = 0.75              # 1-minute load average per core from which the machine counts as busy (omp_wait_policy)
+
+def omp_wait_policy(env=os.environ) -> str:
+    """Set OMP_WAIT_POLICY=PASSIVE when the machine is busy (1-minute load ≥ BUSY_LOAD per core), unless it is set
+    already; returns the policy in force. OpenMP threads that spin while waiting make a 2-core run 2–4× slower beside
+    another busy process; sleeping threads cost ~20–40 % on an idle machine (measured in 23_bench): pay only when busy."""
+    if 'OMP_WAIT_POLICY' not in env and os.getloadavg()[0] >= BUSY_LOAD * (os.cpu_count() or 1):
+        env['OMP_WAIT_POLICY'] = 'PASSIVE'
+    return env.get('OMP_WAIT_POLICY', 'default')
 QUICKSTART_MARGIN = 16        # frames sampled beyond each end of a quickstart sample and dropped (Snapshot.sample's margin)
 PRETRAINED = Path(importlib.import_module('balmo').__file__).resolve().parents[1] / 'figures' / 'gpu' / 'snapshot.pt'   # the GPU kit's embedded-data snapshot, once committed
 
@@ -245,7 +266,8 @@ def quickstart(out='runs/quickstart', train_samples: int | None = QUICKSTART_SAM
     t = time.time()
     snap = Snapshot.load(snap_path)
     with torch_threads(cfg['threads']):                 # the preset's CPU thread count (tiny: 2; None: keep the current)
-        generated = snap.sample(n_samples, seed=seed, length=length, n_levels=16, progress=progress, margin=margin)
+        generated = snap.sample(n_samples, seed=seed, length=length, n_levels=16, progress=progress, margin=margin,
+                                bf16=cfg['bf16'])
     times['sample_s'] = time.time() - t
     t = time.time()
     test = _load_split(data_dir, 'test')
@@ -259,7 +281,8 @@ def quickstart(out='runs/quickstart', train_samples: int | None = QUICKSTART_SAM
     if pretrained is not None and Path(pretrained).exists():           # what the method reaches with a GPU's training
         t = time.time()
         psnap = Snapshot.load(pretrained)
-        pgen = psnap.sample(n_samples, seed=seed, length=length, n_levels=16, progress=progress, margin=margin)
+        pgen = psnap.sample(n_samples, seed=seed, length=length, n_levels=16, progress=progress, margin=margin,
+                            bf16=cfg['bf16'])
         label = f'Pretrained on one GPU ({psnap.samples:,} samples)'
         result['rows'][label] = evaluate_samples(pgen, data_dir, 'test', seed=seed, progress=False)['rows']['Generated']
         pre, extra = {'snapshot': str(psnap.path), 'samples': psnap.samples, 'row': label}, {label: pgen}
@@ -372,6 +395,14 @@ def _args_evaluate(p: argparse.ArgumentParser) -> None:
     p.add_argument('--no-plausibility-check', action='store_true',
                    help='score clips beyond the physical bounds (balmo.body.PLAUSIBILITY: sizes, root speed) instead of '
                         'refusing them')
+    p.add_argument('--evaluator', choices=['balmo', 't2m'], default=None,
+                   help="what scores FID and Diversity: balmo (its own evaluator, trained on the data's training split; "
+                        "FIDs not comparable with published ones) or t2m (the T2M evaluator of the HumanML3D protocol, "
+                        'needs --t2m) (default: t2m when --t2m is given, else balmo)')
+    p.add_argument('--t2m', metavar='DIR',
+                   help='the T2M evaluator download: a folder holding t2m/text_mot_match/model/finest.tar and the '
+                        "evaluator's meta/mean.npy and std.npy (the T2M/MDM repository root with checkpoints/t2m/, the "
+                        't2m/ folder, or text_mot_match/)')
     from balmo.humanml3d import add_cli_args as joints_args             # --allow-pickle (16_humanml3d)
     joints_args(p)
 
@@ -447,7 +478,7 @@ def _run_sample(a) -> int:
             ms = load_samples_npz(out)
     else:                                                            # streamed: one batch in memory, space checked first
         ms = snap.iter_samples(a.n, seed=a.seed, length=a.length, n_levels=a.nfe_levels, batch_size=a.batch_size, progress=True,
-                               margin=a.margin)
+                               margin=a.margin, bf16=bool(snap.config.get('bf16')))
         print(f'wrote {write_samples_npz(out, ms, a.n * a.length, up_axis=a.up)} ({a.n} motions of {a.length} frames from '
               f'{snap.path}, {a.up}-up, margin {a.margin})')
         ms = None
@@ -459,10 +490,22 @@ def _run_sample(a) -> int:
         render(a, ms, out)
     return 0
 
+def _evaluator(kind: str | None, t2m) -> 'T2MEvaluator | None':
+    "The T2M evaluator of `--t2m DIR` (None: balmo's own, fitted by `evaluate_samples`); a CLIError for a wrong pairing."
+    kind = kind or ('t2m' if t2m is not None else 'balmo')
+    if kind == 'balmo':
+        if t2m is not None: raise CLIError('--t2m is used only with --evaluator t2m')
+        return None
+    if t2m is None: raise CLIError('--evaluator t2m needs --t2m DIR (the T2M download holding t2m/text_mot_match/model/finest.tar)')
+    from balmo.metrics import T2MEvaluator
+    try: return T2MEvaluator.from_dir(t2m)
+    except (FileNotFoundError, ValueError) as e: raise CLIError(f'--t2m: {e}') from None
+
 def _run_evaluate(a) -> int:
     samples = _existing(a.samples, 'samples file', 'file')
     _dataset_dir(a.data, ('train', a.split))
     if a.out is not None: _creatable_dir(a.out, 'output folder')           # created when the metrics are written
+    evaluator = _evaluator(a.evaluator, a.t2m)
     if samples.suffix == '.npy':                                     # joint positions (16_humanml3d): HumanML3D-style or MDM's
         from balmo.humanml3d import read_any_samples
         try: generated = read_any_samples(samples, a.allow_pickle)
@@ -475,7 +518,8 @@ def _run_evaluate(a) -> int:
     snap_path = _existing(a.snapshot, 'snapshot') if a.snapshot is not None else None
     from balmo.metrics import metrics_table, write_metrics
     from balmo.train import format_denoising_errors
-    res = evaluate_samples(generated, a.data, a.split, seed=a.seed, plausibility=False if a.no_plausibility_check else None)
+    res = evaluate_samples(generated, a.data, a.split, seed=a.seed, evaluator=evaluator,
+                           plausibility=False if a.no_plausibility_check else None)
     print(metrics_table(res))
     if snap_path is not None:
         from balmo.train import Snapshot
@@ -559,7 +603,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     debug = '--debug' in argv or os.environ.get('BALMO_DEBUG', '') not in ('', '0') or bool(os.environ.get('BALMO_TRACEBACK'))
     argv = [s for s in argv if s != '--debug']
-    os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')   # before torch starts: no spinning threads on a shared CPU (see the quickstart)
+    omp_wait_policy()                                     # before torch starts (see the quickstart)
     a = _parser(argv or ['quickstart']).parse_args(argv or ['quickstart'])
     try: return _load(COMMANDS[a.cmd][2])(a) or 0
     except KeyboardInterrupt:

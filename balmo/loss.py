@@ -12,19 +12,24 @@ import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['LOSS_PRESETS', 'SIGMA_RANGE', 'LossConfig', 'loss_preset', 'GroupSpec', 'default_dim_weights', 'resolve_groups',
-           'edm_lambda', 'sample_sigma', 'group_mse', 'loss_terms', 'diffusion_loss', 'grad_norm_by_sigma', 'flatness']
+__all__ = ['BALANCES', 'GROUP_ERRORS', 'LOSS_PRESETS', 'SIGMA_RANGE', 'LossConfig', 'loss_preset', 'GroupSpec',
+           'default_dim_weights', 'resolve_groups', 'edm_lambda', 'sample_sigma', 'group_mse', 'loss_terms',
+           'diffusion_loss', 'grad_norm_by_sigma', 'flatness', 'group_gradient_norms']
 
 # %% ../nbs/07_loss.ipynb #52acdaf3
 _WEIGHTINGS = ('edm2', 'balanced')
 _UNCERTAINTIES = ('single', 'per_group')
+BALANCES = ('denoised', 'output')          # R3: the gradient the balanced weighting flattens: w.r.t. D, or w.r.t. F
+GROUP_ERRORS = ('mean', 'share', 'sum')    # R2: a group's error under per-group u: its mean, (N_k/N)·mean, N_k·mean
 
 @dataclass(frozen=True)
 class LossConfig:
     "Loss configuration. Defaults = the paper's final loss (balanced, per-group uncertainty, dimensionality weights)."
     weighting: str = 'balanced'    # 'edm2': λ e^{-u} mse + u; 'balanced': √λ e^{-sg(u)/2} mse + u-objective
     uncertainty: str = 'per_group' # 'single': one u(σ); 'per_group': one u_k(σ) per feature group
-    dim_weight: bool = True        # multiply group k's θ-term by w_k = sqrt(N/K)/sqrt(N_k)
+    dim_weight: bool = True        # R1: multiply group k's θ-term by w_k = sqrt(N/K)/sqrt(N_k) (w_k is on the features too)
+    balance: str = 'denoised'      # R3 ('balanced' only): 'denoised' √λ e^{-u/2}, flat w.r.t. D; 'output' λ e^{-u/2}, w.r.t. F
+    group_error: str = 'mean'      # R2 ('per_group' only): θ_k on mse_k ('mean'), (N_k/N)·mse_k ('share'), N_k·mse_k ('sum')
     P_mean: float = -0.4           # ln σ ~ N(P_mean, P_std²)   [choice: EDM2 default]
     P_std: float = 1.0
     P_uniform: float = 0.0         # share of σ drawn log-uniformly over the sampler's range [0.002, 80] [choice]
@@ -35,6 +40,10 @@ class LossConfig:
             raise ValueError(f'LossConfig.weighting must be one of {_WEIGHTINGS}, got {self.weighting!r}')
         if self.uncertainty not in _UNCERTAINTIES:
             raise ValueError(f'LossConfig.uncertainty must be one of {_UNCERTAINTIES}, got {self.uncertainty!r}')
+        if self.balance not in BALANCES:
+            raise ValueError(f'LossConfig.balance must be one of {BALANCES}, got {self.balance!r}')
+        if self.group_error not in GROUP_ERRORS:
+            raise ValueError(f'LossConfig.group_error must be one of {GROUP_ERRORS}, got {self.group_error!r}')
         if not isinstance(self.dim_weight, (bool, np.bool_)):
             raise ValueError(f'LossConfig.dim_weight must be a bool, got {self.dim_weight!r}')
         if not (self.P_std > 0 and math.isfinite(self.P_mean)):
@@ -159,21 +168,28 @@ def loss_terms(mse: torch.Tensor, sigma: torch.Tensor, logvar: torch.Tensor, spe
 
     edm2:      θ_k = c_k λ e^{-u} mse_k,             uobj = u              (value and gradients of EDM2's λe^{-u}mse + u)
     balanced:  θ_k = c_k √λ e^{-sg(u)/2} mse_k,      uobj = u + e^{-u} sg(λ m)
-    with c_k = (N_k/N)·w_k^[dim_weight] and m = Σ_k (N_k/N) mse_k for a single u; c_k = w_k^[dim_weight], m = mse_k per group."""
+    with c_k = (N_k/N)·w_k^[dim_weight] and m = Σ_k (N_k/N) mse_k for a single u. Per group (R2, `group_error`):
+    m_k = a_k mse_k and c_k = a_k w_k^[dim_weight], a_k = 1 ('mean'), N_k ('sum'); 'share': c_k = (N_k/N) w_k, m_k = mse_k.
+    `balance='output'` (R3) weights with λ e^{-sg(u)/2} instead of √λ e^{-sg(u)/2}: flat w.r.t. F, D = c_skip x + c_out F."""
     K = len(spec.sizes)
     lam = edm_lambda(sigma, cfg.sigma_data)[:, None]                         # (B, 1)
     w = spec.weights.to(mse.device, mse.dtype) if cfg.dim_weight else torch.ones(K, dtype=mse.dtype, device=mse.device)
+    sizes = torch.tensor(spec.sizes, dtype=mse.dtype, device=mse.device)
+    frac = sizes / spec.n_channels
     if cfg.uncertainty == 'single':
-        frac = torch.tensor(spec.sizes, dtype=mse.dtype, device=mse.device) / spec.n_channels
         c, m = frac * w, (frac * mse).sum(1, keepdim=True)                   # m: mse over all channels (B, 1)
+    elif cfg.group_error == 'share':
+        c, m = frac * w, mse
     else:
-        c, m = w, mse
+        a = sizes if cfg.group_error == 'sum' else torch.ones_like(sizes)
+        c, m = a * w, a * mse
     u = logvar                                                               # (B, 1) broadcasts over K, or (B, K)
     if cfg.weighting == 'edm2':
         theta = c * lam * torch.exp(-u) * mse
         uobj = u
     else:
-        theta = c * lam.sqrt() * torch.exp(-0.5 * u.detach()) * mse
+        f = lam if cfg.balance == 'output' else lam.sqrt()
+        theta = c * f * torch.exp(-0.5 * u.detach()) * mse
         uobj = u + torch.exp(-u) * (lam * m).detach()
     return theta, uobj
 
@@ -273,3 +289,14 @@ def flatness(curve) -> np.ndarray | float:
     c = np.asarray(curve, dtype=np.float64)
     r = c.max(0) / c.min(0)
     return float(r) if np.ndim(r) == 0 else r
+
+# %% ../nbs/07_loss.ipynb #300fbd9b
+def group_gradient_norms(cfg: LossConfig, spec: GroupSpec, sigma: float = 1.0, length: int = 1) -> np.ndarray:
+    """Closed-form norm of each group's θ-gradient w.r.t. the network output F (K,), once e^{u_k} = λ m_k (per-group
+    uncertainty, balanced weighting): 2 c_k / sqrt(a_k N_k L), times c_out(σ) for `balance='denoised'`."""
+    n = np.asarray(spec.sizes, dtype=np.float64)
+    w = spec.weights.numpy() if cfg.dim_weight else np.ones_like(n)
+    c, a = {'mean': (w, 1.0), 'share': (n / n.sum() * w, 1.0), 'sum': (n * w, n)}[cfg.group_error]
+    out = 2 * c / np.sqrt(a * n * length)
+    if cfg.balance == 'denoised': out = out * sigma * cfg.sigma_data / math.sqrt(sigma**2 + cfg.sigma_data**2)
+    return out

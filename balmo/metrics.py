@@ -20,15 +20,16 @@ from .rotations import matrix_to_6d, rot_y
 from .humanml3d import FEATURES_VERSION
 
 # %% auto #0
-__all__ = ['EVALUATOR_FORMAT', 'EVALUATOR_FEATURE_KW', 'CORRUPTIONS', 'MetricConfig', 'sqrtm_psd', 'gaussian_stats',
-           'frechet_from_stats', 'frechet_distance', 'diversity', 'polynomial_kernel', 'mmd2_unbiased', 'kid',
-           'knn_radii', 'in_manifold', 'precision_recall', 'mode_coverage', 'centred_moving_average',
-           'foot_skating_frames', 'foot_skating', 'limb_sigma_mm', 'joint_acceleration', 'MovementConvEncoder',
-           'MotionEncoderBiGRUCo', 'T2MEvaluator', 'nt_xent', 'MotionEvaluator', 'FamilyProbe', 'fit_family_probe',
-           'predict_families', 'corrupt_motion', 'corrupt_motions', 'evaluator_cache_dir', 'dataset_evaluator',
-           'evaluate', 'metrics_table', 'write_metrics', 'subset_fids', 'HML_DIM', 'HML_SLICES', 'T2M_BONE_DIRS',
-           'T2M_CHAINS', 'T2M_FACE_JOINTS', 'T2M_FEET', 'facing_yaw', 'canonicalize_joints', 'from_to_rotation',
-           'humanml3d_features', 'read_target_skeleton']
+__all__ = ['T2M_UNIT_LENGTH', 'T2M_MAX_LENGTH', 'T2M_LOADER_ROWS', 'T2M_CHECKPOINT', 'T2M_META', 'EVALUATOR_FORMAT',
+           'EVALUATOR_FEATURE_KW', 'CORRUPTIONS', 'MetricConfig', 'sqrtm_psd', 'gaussian_stats', 'frechet_from_stats',
+           'frechet_distance', 'diversity', 'polynomial_kernel', 'mmd2_unbiased', 'kid', 'knn_radii', 'in_manifold',
+           'precision_recall', 'mode_coverage', 'centred_moving_average', 'foot_skating_frames', 'foot_skating',
+           'limb_sigma_mm', 'joint_acceleration', 'MovementConvEncoder', 'MotionEncoderBiGRUCo', 't2m_crop',
+           'find_t2m_files', 'write_fake_t2m', 'T2MEvaluator', 'nt_xent', 'MotionEvaluator', 'FamilyProbe',
+           'fit_family_probe', 'predict_families', 'corrupt_motion', 'corrupt_motions', 'evaluator_cache_dir',
+           'dataset_evaluator', 'evaluate', 'comparability', 'metrics_table', 'write_metrics', 'subset_fids', 'HML_DIM',
+           'HML_SLICES', 'T2M_BONE_DIRS', 'T2M_CHAINS', 'T2M_FACE_JOINTS', 'T2M_FEET', 'facing_yaw',
+           'canonicalize_joints', 'from_to_rotation', 'humanml3d_features', 'read_target_skeleton']
 
 # %% ../nbs/10_metrics.ipynb #695b7418
 @dataclass(frozen=True)
@@ -255,7 +256,72 @@ class MotionEncoderBiGRUCo(nn.Module):
         _, h = self.gru(packed, self.hidden.expand(-1, x.shape[0], -1).contiguous())
         return self.output_net(torch.cat([h[0], h[1]], -1))
 
-# %% ../nbs/10_metrics.ipynb #8f739493
+# %% ../nbs/10_metrics.ipynb #7a191810
+T2M_UNIT_LENGTH, T2M_MAX_LENGTH = 4, 196      # the official evaluation: 4 frames per motion-encoder step, clips padded to 196
+T2M_LOADER_ROWS = (40, 200)                   # the official loader keeps clips of 40 <= rows < 200 (HumanML3D, 't2m')
+
+def t2m_crop(n_rows: int, rng: np.random.Generator | None = None) -> tuple[int, int]:
+    """(start, length) of the feature rows the official evaluation reads from a clip of `n_rows` rows: a multiple of 4,
+    at most 196. Without `rng` (balmo's default): `min(n_rows, 196) // 4 * 4` rows from row 0. With `rng`, the official
+    loader's draw: one unit (4 rows) fewer with probability 1/3, and a uniformly drawn start."""
+    units = min(int(n_rows), T2M_MAX_LENGTH) // T2M_UNIT_LENGTH
+    if rng is not None and rng.random() < 1 / 3: units -= 1
+    if units < 1: raise ValueError(f'T2M evaluation: a clip of {n_rows} feature rows is shorter than {2 * T2M_UNIT_LENGTH} rows')
+    length = units * T2M_UNIT_LENGTH
+    return (int(rng.integers(0, n_rows - length + 1)) if rng is not None else 0), length
+
+# %% ../nbs/10_metrics.ipynb #5f168783
+T2M_CHECKPOINT = Path('text_mot_match') / 'model' / 'finest.tar'
+T2M_META = ('text_mot_match/meta', 'Comp_v6_KLD01/meta')    # where the T2M downloads keep the evaluator's mean.npy / std.npy
+
+def find_t2m_files(folder) -> dict:
+    """{'checkpoint', 'mean', 'std'} of the T2M evaluator in a download folder: the repository root holding
+    `checkpoints/t2m/`, the `t2m/` folder itself (or a folder holding it), or `text_mot_match/`. The checkpoint is
+    `text_mot_match/model/finest.tar`; mean/std come from `text_mot_match/meta/` or else `Comp_v6_KLD01/meta/`.
+    A missing folder or file raises a one-line FileNotFoundError naming it."""
+    d = Path(folder).expanduser()
+    if not d.is_dir(): raise FileNotFoundError(f'T2M folder {d} does not exist or is not a folder')
+    roots = [d, d / 't2m', d / 'checkpoints' / 't2m', d / 't2m' / 't2m']
+    tried = [d / 'model' / 'finest.tar'] + [r / T2M_CHECKPOINT for r in roots]
+    ck = next((p for p in tried if p.is_file()), None)
+    if ck is None:
+        raise FileNotFoundError(f'T2M folder {d}: the evaluator checkpoint text_mot_match/model/finest.tar is missing '
+                                f"(looked for {', '.join(str(p.relative_to(d)) for p in tried)})")
+    t2m = ck.parents[2]                                       # the folder holding text_mot_match/
+    metas = [t2m / m for m in T2M_META]
+    for m in metas:
+        if (m / 'mean.npy').is_file() and (m / 'std.npy').is_file():
+            return {'checkpoint': ck, 'mean': m / 'mean.npy', 'std': m / 'std.npy'}
+    half = next((m for m in metas if (m / 'mean.npy').is_file() or (m / 'std.npy').is_file()), None)
+    if half is not None:
+        miss = half / ('std.npy' if (half / 'mean.npy').is_file() else 'mean.npy')
+        raise FileNotFoundError(f"T2M folder {d}: the evaluator's {miss.name} is missing: {miss}")
+    raise FileNotFoundError(f"T2M folder {d}: found {ck} but the evaluator's mean.npy and std.npy are missing "
+                            f"(looked in {' and '.join(str(m) for m in metas)})")
+
+# %% ../nbs/10_metrics.ipynb #7b0bcde7
+def write_fake_t2m(root, layout: str = 'repo', mean=None, std=None, seed: int = 0) -> Path:
+    """A stand-in for the T2M download with random weights in the official layout, for tests: the checkpoint
+    (`text_mot_match/model/finest.tar`, state dicts of both encoders plus an empty text encoder) and the evaluator's
+    `mean.npy` / `std.npy` (default 0 and 1). layout 'repo': `root/checkpoints/t2m/...` with the statistics in
+    `Comp_v6_KLD01/meta/`; 't2m': `root/t2m/...` (same); 'text_mot_match': `root/text_mot_match/` with `meta/` inside.
+    Returns the folder a user would pass to `--t2m`."""
+    layouts = {'repo': ('checkpoints/t2m', 'Comp_v6_KLD01/meta', ''), 't2m': ('t2m', 'Comp_v6_KLD01/meta', 't2m'),
+               'text_mot_match': ('', 'text_mot_match/meta', 'text_mot_match')}
+    if layout not in layouts: raise ValueError(f'write_fake_t2m: unknown layout {layout!r}; choose from {list(layouts)}')
+    base, meta, shown = layouts[layout]
+    t2m = Path(root) / base
+    torch.manual_seed(seed)
+    ck = {'movement_encoder': MovementConvEncoder().state_dict(), 'motion_encoder': MotionEncoderBiGRUCo().state_dict(),
+          'text_encoder': {}, 'epoch': 0, 'iter': 0}
+    (t2m / T2M_CHECKPOINT).parent.mkdir(parents=True, exist_ok=True)
+    torch.save(ck, t2m / T2M_CHECKPOINT)
+    (t2m / meta).mkdir(parents=True, exist_ok=True)
+    np.save(t2m / meta / 'mean.npy', np.zeros(HML_DIM, np.float32) if mean is None else np.asarray(mean, np.float32))
+    np.save(t2m / meta / 'std.npy', np.ones(HML_DIM, np.float32) if std is None else np.asarray(std, np.float32))
+    return Path(root) / shown
+
+# %% ../nbs/10_metrics.ipynb #fa83b8e8
 def _motions_to_joints(motions, body=None) -> list[np.ndarray]:
     "Motions -> list of (T, 22, 3) float64 joints (via `body`, default ProxyBody); joint arrays pass through."
     if isinstance(motions, np.ndarray) or (len(motions) and not isinstance(motions[0], Motion)):
@@ -265,17 +331,20 @@ def _motions_to_joints(motions, body=None) -> list[np.ndarray]:
     with torch_threads(1): return [np.asarray(body.joints(m), dtype=np.float64) for m in motions]
 
 class T2MEvaluator:
-    """The HumanML3D evaluation protocol with the official T2M motion encoder (Guo et al. 2022): joints -> 263-D
-    features -> z-score with the evaluator's mean/std -> drop foot contacts -> MovementConvEncoder ->
-    MotionEncoderBiGRUCo -> (N, 512). Load with `T2MEvaluator.load(checkpoint, mean, std, **feature_kw)`; `feature_kw` go to
+    """The HumanML3D evaluation protocol with the official T2M motion encoder (Guo et al. 2022), step for step as the
+    official evaluation runs it: joints -> 263-D features -> crop (`t2m_crop`) -> z-score with the evaluator's mean/std
+    -> zero padding to 196 rows -> drop the 4 foot-contact channels -> MovementConvEncoder -> sort by length ->
+    MotionEncoderBiGRUCo on `length // 4` packed steps -> (N, 512), returned in input order. Load with
+    `T2MEvaluator.load(checkpoint, mean, std, **feature_kw)` or `T2MEvaluator.from_dir(folder)`; `feature_kw` go to
     `humanml3d_features` (official: `target=read_target_skeleton('HumanML3D/joints/000021.npy')`)."""
-    unit_length, max_length = 4, 196
+    unit_length, max_length, batch_size = T2M_UNIT_LENGTH, T2M_MAX_LENGTH, 32
+    comparable_with_paper = True             # the paper's FID and Diversity are this evaluator's
 
     def __init__(self, movement: MovementConvEncoder, motion: MotionEncoderBiGRUCo, mean: np.ndarray, std: np.ndarray,
-                 feature_kw: dict | None = None):
+                 feature_kw: dict | None = None, source: str | None = None):
         self.movement, self.motion = movement.eval(), motion.eval()
         self.mean, self.std = np.asarray(mean, np.float64), np.asarray(std, np.float64)
-        self.feature_kw = dict(feature_kw or {})
+        self.feature_kw, self.source = dict(feature_kw or {}), source
 
     @classmethod
     def load(cls, checkpoint, mean, std, **feature_kw) -> 'T2MEvaluator':
@@ -307,28 +376,50 @@ class T2MEvaluator:
             if a.shape != (HML_DIM,): raise ValueError(f'T2MEvaluator.load: {what} {paths[what]} has shape {a.shape}, expected ({HML_DIM},)')
             stats[what] = a
         if (stats['std'] <= 0).any(): raise ValueError(f"T2MEvaluator.load: std {paths['std']} has non-positive entries")
-        return cls(movement, motion, stats['mean'], stats['std'], feature_kw)
+        return cls(movement, motion, stats['mean'], stats['std'], feature_kw, str(paths['checkpoint']))
+
+    @classmethod
+    def from_dir(cls, folder, **feature_kw) -> 'T2MEvaluator':
+        "The evaluator of a T2M download folder (any layout `find_t2m_files` accepts)."
+        return cls.load(**find_t2m_files(folder), **feature_kw)
 
     @torch.no_grad()
-    def embed(self, feats: list[np.ndarray]) -> np.ndarray:
-        "Embeddings (N, 512) of HumanML3D feature arrays (T_i, 263): crop to a multiple of 4 frames, at most 196."
-        L = np.array([min(len(f), self.max_length) // self.unit_length * self.unit_length for f in feats])
-        if L.min() < self.unit_length: raise ValueError(f'T2MEvaluator: clips need at least {self.unit_length + 1} frames')
+    def embed(self, feats: list[np.ndarray], rng: np.random.Generator | None = None) -> np.ndarray:
+        """Embeddings (N, 512) of HumanML3D feature arrays (T_i, 263), in input order. Crops by `t2m_crop` (the official
+        loader's random draw when `rng` is given); batches of `batch_size` clips, each padded with zeros to 196 rows."""
+        windows = [t2m_crop(len(f), rng) for f in feats]
+        L = np.array([l for _, l in windows])
+        order = np.argsort(-L, kind='stable')                          # longest first, as pack_padded_sequence wants
         out = np.zeros((len(feats), self.motion.output_net[-1].out_features))
-        for l in np.unique(L):                 # equal lengths per batch: no padding, so a clip's embedding is its own
-            idx = np.flatnonzero(L == l)
-            x = torch.from_numpy(np.stack([((feats[i][:l] - self.mean) / self.std)[:, :-4] for i in idx])).float()
-            out[idx] = self.motion(self.movement(x), torch.full((len(idx),), l // self.unit_length)).double().numpy()
+        for b in range(0, len(order), self.batch_size):
+            idx = order[b:b + self.batch_size]
+            x = np.zeros((len(idx), self.max_length, HML_DIM))          # zero padding in z-scored units
+            for k, i in enumerate(idx):
+                s, l = windows[i]
+                x[k, :l] = (feats[i][s:s + l] - self.mean) / self.std
+            h = self.movement(torch.from_numpy(x[..., :-4]).float())
+            out[idx] = self.motion(h, torch.from_numpy(L[idx] // self.unit_length)).double().numpy()
         return out
 
-    def features_from_joints(self, joints) -> np.ndarray:
-        return self.embed([humanml3d_features(j, **self.feature_kw) for j in _as_joint_list(joints, 'T2MEvaluator')])
+    def features_from_joints(self, joints, rng: np.random.Generator | None = None) -> np.ndarray:
+        return self.embed([humanml3d_features(j, **self.feature_kw) for j in _as_joint_list(joints, 'T2MEvaluator')], rng)
 
-    def features(self, motions, body=None) -> np.ndarray:
+    def features(self, motions, body=None, rng: np.random.Generator | None = None) -> np.ndarray:
         "Embeddings (N, 512) of Motions (joints through `body`, default ProxyBody) or of joint arrays (T, 22, 3)."
-        return self.features_from_joints(_motions_to_joints(motions, body))
+        return self.features_from_joints(_motions_to_joints(motions, body), rng)
 
-    def describe(self) -> str: return 'T2M motion encoder (Guo et al. 2022) on HumanML3D 263-D features'
+    def loader_keep(self, clips) -> list[int]:
+        "Indices of the clips (Motions or joint arrays) the official loader keeps: 40 <= feature rows (frames − 1) < 200."
+        lo, hi = T2M_LOADER_ROWS
+        return [i for i, m in enumerate(clips) if lo <= (m.n_frames if isinstance(m, Motion) else len(m)) - 1 < hi]
+
+    def describe(self) -> str:
+        t = self.feature_kw.get('target', 'proxy')
+        tgt = ("balmo's proxy mean shape (the official target is frame 0 of HumanML3D's joints/000021.npy)" if
+               isinstance(t, str) and t == 'proxy' else 'no retargeting' if t is None else 'a given skeleton')
+        return (f"T2M motion encoder (Guo et al. 2022, {self.source or 'weights in memory'}) on HumanML3D 263-D features "
+                f"retargeted to {tgt}; official procedure: crop to a multiple of 4 rows (at most 196), z-score, zero "
+                f"padding to 196, length-sorted packed GRU")
 
 # %% ../nbs/10_metrics.ipynb #2af0025b
 class _FrameConvEncoder(nn.Module):
@@ -356,6 +447,7 @@ class MotionEvaluator:
     """balmo's own motion evaluator: HumanML3D 263-D features (z-scored with the training set's statistics) ->
     a small 1-D conv encoder trained self-supervised (contrastive, two random crops of a clip are positives) ->
     mean over time -> (N, dim). Works on clips of any length ≥ 9 frames."""
+    comparable_with_paper = False            # its FIDs are on its own scale, not the T2M evaluator's
 
     def __init__(self, encoder: _FrameConvEncoder, mean: np.ndarray, std: np.ndarray, config: dict):
         self.encoder, self.mean, self.std, self.config = encoder.eval(), np.asarray(mean), np.asarray(std), dict(config)
@@ -564,7 +656,7 @@ def evaluate(generated, reference, *, train=None, evaluator, body=None, cfg: Met
     ProxyBody) or joint arrays (T, 22, 3). `evaluator`: a MotionEvaluator or T2MEvaluator (anything with
     `features_from_joints`). With a `probe`, each row gets the mode coverage of its predicted labels over `labels`
     (default: the probe's classes). Returns {'rows': {'Real': {...}, 'Generated': {...}}, 'reference': {...},
-    'config': cfg.to_dict(), 'evaluator': str}. Motions beyond the physical bounds (`balmo.body.screen_motions`, bounds
+    'config': cfg.to_dict(), 'evaluator': str, 'comparable_with_paper': bool} (True for the T2M evaluator only). Motions beyond the physical bounds (`balmo.body.screen_motions`, bounds
     updated with `plausibility`; `False` skips the check) raise ImplausibleDataError: their metrics would be meaningless."""
     if plausibility is not False:
         for name, clips in (('generated', generated), ('reference', reference), ('train', train)):
@@ -592,7 +684,8 @@ def evaluate(generated, reference, *, train=None, evaluator, body=None, cfg: Met
         j = _motions_to_joints(clips, body)
         rows[name] = stats(j, evaluator.features_from_joints(j), True)
     return {'rows': rows, 'reference': stats(ref_j, ref_f, False), 'config': cfg.to_dict(),
-            'evaluator': evaluator.describe() if hasattr(evaluator, 'describe') else type(evaluator).__name__}
+            'evaluator': evaluator.describe() if hasattr(evaluator, 'describe') else type(evaluator).__name__,
+            'comparable_with_paper': bool(getattr(evaluator, 'comparable_with_paper', False))}
 
 _COLUMNS = [('n', 'n', '{:d}'), ('FID', 'FID ↓', '{:.3f}'), ('Diversity', 'Diversity →', '{:.3f}'),
             ('KID', 'KID×10³ ↓', None), ('precision', 'Precision ↑', '{:.3f}'), ('recall', 'Recall ↑', '{:.3f}'),
@@ -609,6 +702,13 @@ def _cell(r: dict, key: str, fmt) -> str:
         return f"{sum(c > 0 for c in h.values())}/{len(h)} ({r[key]['normalized_entropy']:.2f})"
     return fmt.format(r[key])
 
+def comparability(result: dict) -> str:
+    "One sentence: can this result's FID and Diversity be set beside the paper's? (only with the T2M evaluator)"
+    if result.get('comparable_with_paper'):
+        return "FID and Diversity are on the paper's scale (the T2M evaluator of the HumanML3D protocol)."
+    return ("FID and Diversity are NOT comparable with the paper's: they come from balmo's own evaluator, not the T2M "
+            "evaluator of the HumanML3D protocol (pass --t2m DIR for that).")
+
 def metrics_table(result: dict) -> str:
     "Markdown table of an `evaluate` result: one row per entry of result['rows'], then the reference, then the config."
     cols = [c for c in _COLUMNS if any(c[0] in r for r in [*result['rows'].values(), result['reference']])]
@@ -616,7 +716,7 @@ def metrics_table(result: dict) -> str:
     for name, r in [*result['rows'].items(), ('Reference', result['reference'])]:
         lines.append(f'| {name} | ' + ' | '.join(_cell(r, k, f) for k, _, f in cols) + ' |')
     cfg = ', '.join(f'{k}={v}' for k, v in result['config'].items())
-    return '\n'.join(lines) + f"\n\nEvaluator: {result['evaluator']}. Metric config: {cfg}.\n"
+    return '\n'.join(lines) + f"\n\nEvaluator: {result['evaluator']}. {comparability(result)} Metric config: {cfg}.\n"
 
 def write_metrics(result: dict, out_dir) -> dict:
     "Write `metrics.json` (the full result) and `metrics.md` (the table) into out_dir; returns their paths."

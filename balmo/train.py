@@ -12,7 +12,7 @@ from tqdm.auto import tqdm
 from .body import (Motion, load_motions, torch_threads, atomic_write, save_torch, read_torch_file, WriteError, PLAUSIBILITY,
                         screen_motions, motions_fingerprint)
 from .unet import make_denoiser, UNET_PRESETS, LOGVAR_HEADS
-from .loss import LOSS_PRESETS, loss_preset, diffusion_loss, sample_sigma
+from .loss import LOSS_PRESETS, BALANCES, GROUP_ERRORS, loss_preset, diffusion_loss, sample_sigma
 from .sampler import heun_sample, check_fits, edm_sigmas
 from .normalize import FeatureLayout, FeatureTransform, NORMALIZATIONS, TAU_MODES, ScaleOutlierError
 from .rootrel import representation_layout
@@ -20,12 +20,13 @@ try: import fcntl                                   # POSIX file locks (the run 
 except ImportError: fcntl = None
 
 # %% auto #0
-__all__ = ['TRAIN_PRESETS', 'RESUMABLE_KEYS', 'DATA_CHECKS', 'ROUNDING_KEYS', 'TRAIN_ERRORS', 'length_multiple', 'resolve_config',
-           'parse_overrides', 'config_diff', 'learning_rate', 'sigma_rel_to_gamma', 'gamma_to_sigma_rel', 'PowerEMA',
-           'CropSampler', 'RunFolderError', 'RunLock', 'list_files', 'newest_checkpoint', 'load_training_motions',
-           'build_model', 'train', 'restore_state', 'TrainingStopped', 'DivergenceGuard', 'preflight',
-           'one_line_errors', 'verify_snapshot', 'TrainProgress', 'sample_seeds', 'motion_bytes', 'Snapshot',
-           'denoising_errors', 'format_denoising_errors', 'slim_snapshot', 'main']
+__all__ = ['TRAIN_PRESETS', 'LR_SCHEDULES', 'RESUMABLE_KEYS', 'DATA_CHECKS', 'ROUNDING_KEYS', 'TRAIN_ERRORS', 'length_multiple',
+           'resolve_config', 'parse_overrides', 'config_diff', 'learning_rate', 'sigma_rel_to_gamma',
+           'gamma_to_sigma_rel', 'PowerEMA', 'CropSampler', 'bf16_available', 'LogWindow', 'RunFolderError', 'RunLock',
+           'list_files', 'newest_checkpoint', 'load_training_motions', 'build_model', 'train', 'restore_state',
+           'TrainingStopped', 'DivergenceGuard', 'preflight', 'one_line_errors', 'verify_snapshot', 'TrainProgress',
+           'sample_seeds', 'motion_bytes', 'Snapshot', 'denoising_errors', 'format_denoising_errors', 'slim_snapshot',
+           'main']
 
 # %% ../nbs/09_train.ipynb #d1f9ab78
 _COMMON = dict(
@@ -36,10 +37,12 @@ _COMMON = dict(
     P_uniform=0.0,                             # share of training σ drawn log-uniformly over [0.002, 80] (07_loss) [choice]
     normalization='em', dim_weights=None,      # w_k on the features; None: follow the loss preset (True for 'final')
     loss_dim_weights=None,                     # w_k on each group's loss term; None: same as dim_weights (see below)
+    loss_balance=None, loss_group_error=None,  # readings R3, R2 of the loss (07_loss, LossConfig); None: the loss preset's
     tau='absolute',                            # root translation features: 'absolute' [paper] or 'velocity' (04_rotation_normalization)
     representation='smpl',                     # 'smpl' [paper] or 'rootrel': HumanML3D 263-D joint features, Table 2's Ours-RootRel [choice] (17_rootrel)
     batch=32, max_length=192,                  # global batch (split over processes); crop length (multiple of 32)
     lr_ref=1e-2, lr_warmup_samples=0, lr_decay_samples=0,
+    lr_schedule='rsqrt',                       # R4: 'rsqrt' (EDM2: 1/sqrt(t/lr_decay_samples)) or 'cosine' (to 0 at total_samples)
     total_samples=1_000_000, minutes=None,     # stop at total_samples, or after `minutes` of training (if set)
     ema_std=[0.05, 0.10],                      # σ_rel of the power-function EMAs kept (snapshots hold all of them)
     grad_clip=None,                            # clip the global gradient norm (None: no clipping); non-finite → skip
@@ -71,7 +74,9 @@ TRAIN_PRESETS: dict[str, dict] = {
 }
 
 _ALIASES = {'lr': 'lr_ref'}
-_NULLABLE = {'minutes': float, 'grad_clip': float, 'data_dir': str, 'dim_weights': bool, 'loss_dim_weights': bool, 'threads': int}
+_NULLABLE = {'minutes': float, 'grad_clip': float, 'data_dir': str, 'dim_weights': bool, 'loss_dim_weights': bool, 'threads': int,
+             'loss_balance': str, 'loss_group_error': str}
+LR_SCHEDULES = ('rsqrt', 'cosine')
 # keys that may change between a run and its resumption (they do not change what a step computes)
 RESUMABLE_KEYS = ('total_samples', 'minutes', 'checkpoint_every_samples', 'snapshot_every', 'keep_checkpoints',
                   'log_every', 'device', 'compile', 'threads')
@@ -114,6 +119,13 @@ def _validate(cfg: dict) -> dict:
     if c['tau'] not in TAU_MODES: raise ValueError(f"config 'tau' must be one of {TAU_MODES}, got {c['tau']!r}")
     if c['dim_weights'] is None: c['dim_weights'] = bool(LOSS_PRESETS[c['loss']].dim_weight)
     if c['loss_dim_weights'] is None: c['loss_dim_weights'] = c['dim_weights']
+    if c['loss_balance'] is None: c['loss_balance'] = LOSS_PRESETS[c['loss']].balance
+    if c['loss_group_error'] is None: c['loss_group_error'] = LOSS_PRESETS[c['loss']].group_error
+    if c['loss_balance'] not in BALANCES: raise ValueError(f"config 'loss_balance' must be one of {BALANCES}, got {c['loss_balance']!r}")
+    if c['loss_group_error'] not in GROUP_ERRORS:
+        raise ValueError(f"config 'loss_group_error' must be one of {GROUP_ERRORS}, got {c['loss_group_error']!r}")
+    if c['lr_schedule'] not in LR_SCHEDULES:
+        raise ValueError(f"config 'lr_schedule' must be one of {LR_SCHEDULES}, got {c['lr_schedule']!r}")
     if c['logvar_head'] not in LOGVAR_HEADS: raise ValueError(f"config 'logvar_head' must be one of {LOGVAR_HEADS}, got {c['logvar_head']!r}")
     if 'logvar_head' in c['unet_overrides']: raise ValueError("set 'logvar_head' as a config key, not in unet_overrides")
     mult = length_multiple(c)
@@ -218,10 +230,13 @@ def config_diff(a: dict, b: dict, ignore: Sequence[str] = RESUMABLE_KEYS) -> dic
     return {k: (a.get(k), b.get(k)) for k in sorted(keys) if a.get(k) != b.get(k)}
 
 # %% ../nbs/09_train.ipynb #ffad0ed5
-def learning_rate(samples: float, lr_ref: float, warmup_samples: float = 0, decay_samples: float = 0) -> float:
-    "lr_ref · min(t/t_warmup, 1) / sqrt(max(t/t_decay, 1)) at t = `samples` (0 disables warm-up / decay)."
+def learning_rate(samples: float, lr_ref: float, warmup_samples: float = 0, decay_samples: float = 0,
+                  schedule: str = 'rsqrt', total_samples: float = 0) -> float:
+    """lr_ref · min(t/t_warmup, 1) · decay(t) at t = `samples` (0 disables warm-up / decay). decay: 'rsqrt' (EDM2)
+    1/sqrt(max(t/t_decay, 1)); 'cosine' (the paper) (1 + cos(π·min(t/total_samples, 1)))/2, reaching 0 at the end."""
     lr = lr_ref
-    if decay_samples > 0: lr /= math.sqrt(max(samples / decay_samples, 1.0))
+    if schedule == 'cosine': lr *= 0.5 * (1 + math.cos(math.pi * min(samples / total_samples, 1.0)))
+    elif decay_samples > 0: lr /= math.sqrt(max(samples / decay_samples, 1.0))
     if warmup_samples > 0: lr *= min(samples / warmup_samples, 1.0)
     return lr
 
@@ -249,10 +264,10 @@ class PowerEMA:
     def update(self, net: torch.nn.Module, step: int) -> None:
         if step < 1: raise ValueError(f'PowerEMA.update: step must be >= 1, got {step}')
         params = dict(net.named_parameters())
+        src = [params[n].detach().to(torch.float32) for n in self.ema[0]]
         for g, ema in zip(self.gammas, self.ema):
             beta = (1 - 1 / step) ** (g + 1)
-            for n, e in ema.items():
-                e.lerp_(params[n].detach().to(torch.float32), 1 - beta)
+            torch._foreach_lerp_(list(ema.values()), src, 1 - beta)     # one fused call per EMA, same math as lerp_
 
     def to(self, device) -> 'PowerEMA':
         self.ema = [{n: e.to(device) for n, e in ema.items()} for ema in self.ema]
@@ -302,6 +317,36 @@ class CropSampler:
 
     def __repr__(self):
         return f'CropSampler({self.n_used} clips; crop length: clips ' + ', '.join(f'{L}: {len(v)}' for L, v in self.buckets.items()) + ')'
+
+# %% ../nbs/09_train.ipynb #18e02f22
+def _cpu_flags() -> set[str]:
+    "The CPU's feature flags from /proc/cpuinfo (Linux); empty where there is no such file."
+    try: text = Path('/proc/cpuinfo').read_text()
+    except OSError: return set()
+    return {f for line in text.splitlines() if line.startswith('flags') for f in line.split(':', 1)[1].split()}
+
+def bf16_available(device) -> bool:
+    "Whether bf16 autocast is native on `device`: CUDA with bf16 support, or a CPU with AVX512-BF16 or AMX-BF16."
+    device = torch.device(device)
+    if device.type == 'cuda': return torch.cuda.is_bf16_supported()
+    if device.type != 'cpu' or not torch.backends.mkldnn.is_available(): return False
+    return bool(_cpu_flags() & {'avx512_bf16', 'amx_bf16'})
+
+# %% ../nbs/09_train.ipynb #cdbf45b9
+class LogWindow:
+    "Sums of per-step statistics since the last log line: `add` one step's, `pop` their means ('skipped': a count)."
+    def __init__(self): self.clear()
+
+    def clear(self) -> None: self.n, self.sums = 0, {}
+
+    def add(self, stats: dict, **more) -> None:
+        for k, v in {**stats, **more}.items(): self.sums[k] = self.sums.get(k, 0.0) + float(v)
+        self.n += 1
+
+    def pop(self) -> dict:
+        out = {k: int(v) if k == 'skipped' else v / self.n for k, v in self.sums.items()}
+        self.clear()
+        return out
 
 # %% ../nbs/09_train.ipynb #aa4823f0
 _CKPT, _SNAP = 'checkpoint', 'snapshot'
@@ -442,11 +487,11 @@ def build_model(cfg: dict, layout: FeatureLayout | None = None):
     generator with cfg['seed'] before drawing the initial weights (`balmo bench` times this same network)."""
     layout = layout or representation_layout(cfg)
     loss_cfg = loss_preset(cfg['loss'], P_mean=cfg['P_mean'], P_std=cfg['P_std'], P_uniform=cfg['P_uniform'],
-                           dim_weight=cfg['loss_dim_weights'])
+                           dim_weight=cfg['loss_dim_weights'], balance=cfg['loss_balance'], group_error=cfg['loss_group_error'])
     torch.manual_seed(cfg['seed'])
     net = make_denoiser(cfg['unet'], channels=layout.n_features, n_logvar=loss_cfg.n_logvar(len(layout.names)),
                         logvar_head=cfg['logvar_head'], **cfg['unet_overrides'])
-    opt = torch.optim.Adam(net.parameters(), lr=cfg['lr_ref'], betas=(0.9, 0.99), eps=1e-8)
+    opt = torch.optim.Adam(net.parameters(), lr=cfg['lr_ref'], betas=(0.9, 0.99), eps=1e-8, foreach=True)
     return net, loss_cfg, opt
 
 def train(cfg: dict, run_dir, data=None, progress: bool = True, allow_data_change: bool = False) -> Path:
@@ -501,6 +546,8 @@ def _check_resume(ck: dict, cfg: dict, data_info: dict, device, run_dir: Path, a
         warnings.warn(msg + '; continuing on the new data (allow_data_change)', stacklevel=3)
     changed = {k: (ck['config'].get(k), cfg[k]) for k in ROUNDING_KEYS if ck['config'].get(k) != cfg[k]}
     if ck.get('device_type', device.type) != device.type: changed['device type'] = (ck['device_type'], device.type)
+    bf16_then = ck.get('bf16', bool(ck['config'].get('bf16')) and ck.get('device_type') == 'cuda')   # older: CUDA only
+    if bf16_then != (cfg['bf16'] and bf16_available(device)): changed['bf16 autocast'] = (bf16_then, not bf16_then)
     if device.type == 'cpu' and ck.get('num_threads', torch.get_num_threads()) != torch.get_num_threads():
         changed['torch threads'] = (ck['num_threads'], torch.get_num_threads())
     if changed:
@@ -538,8 +585,10 @@ def _train(cfg, run_dir, data, progress, rank, world, local_rank, allow_data_cha
         # runs started before these options: absolute translation, SMPL features, the plain linear uncertainty head, w_k in
         # the loss iff on the features, no log-uniform σ share, no data checks
         old = {**DATA_CHECKS, 'tau': 'absolute', 'representation': 'smpl', 'logvar_head': 'linear',
-               'loss_dim_weights': old.get('dim_weights'), 'P_uniform': 0.0, **old}
-        diff = config_diff(old, cfg)
+               'loss_dim_weights': old.get('dim_weights'), 'P_uniform': 0.0, 'loss_balance': 'denoised',
+               'loss_group_error': 'mean', 'lr_schedule': 'rsqrt', **old}
+        # a cosine schedule ends at total_samples: there it changes what every step computes
+        diff = config_diff(old, cfg, [k for k in RESUMABLE_KEYS if not (k == 'total_samples' and cfg['lr_schedule'] == 'cosine')])
         if diff:
             raise ValueError(f'{run_dir}: this run was started with a different config; differing keys (old, new): {diff}. '
                              f'Only {list(RESUMABLE_KEYS)} may change on resume; use a new run_dir for a new config.')
@@ -582,7 +631,7 @@ def _train(cfg, run_dir, data, progress, rank, world, local_rank, allow_data_cha
     if world > 1:
         model = torch.nn.parallel.DistributedDataParallel(net, device_ids=[device.index] if device.type == 'cuda' else None)
     if cfg['compile']: model = torch.compile(model)
-    use_bf16 = cfg['bf16'] and device.type == 'cuda'
+    use_bf16 = cfg['bf16'] and bf16_available(device)
     log_path = run_dir / 'log.jsonl'
     if rank == 0: _truncate_log(log_path, step)
     # --- loop
@@ -594,14 +643,25 @@ def _train(cfg, run_dir, data, progress, rank, world, local_rank, allow_data_cha
     t0, last_saved = time.perf_counter(), samples
     log_f = open(log_path, 'a') if rank == 0 else None
 
+    acc = LogWindow()
+
+    def write_log():
+        "One log line: the means of the statistics over the steps since the last line (and how many were skipped)."
+        if rank == 0 and acc.n:
+            log_f.write(json.dumps({'step': step, 'samples': samples, 'length': L, 'lr': lr, 'steps': acc.n,
+                                    'time_s': round(elapsed_now(), 3), **acc.pop()}) + '\n')
+            log_f.flush()
+        acc.clear()
+
     def save(final: bool):
         nonlocal last_saved
+        write_log()                                     # a checkpoint closes the log window: resume stays bit-identical
         guard.check(net, ema, step)
         if rank == 0:
             ck = {'net': {k: v.detach().cpu() for k, v in net.state_dict().items()}, 'opt': opt.state_dict(),
                   'ema': ema.state_dict(), 'step': step, 'samples': samples, 'elapsed_s': elapsed_now(),
                   'config': cfg, 'transform': transform.state_dict(), 'data': data_info,
-                  'num_threads': torch.get_num_threads(), 'device_type': device.type}
+                  'num_threads': torch.get_num_threads(), 'device_type': device.type, 'bf16': use_bf16}
             _atomic_save(ck, run_dir / f'{_CKPT}-{samples:012d}.pt')
             for _, p in list_files(run_dir, _CKPT)[:-cfg['keep_checkpoints']]: p.unlink(missing_ok=True)
         last_saved = samples
@@ -627,13 +687,15 @@ def _train(cfg, run_dir, data, progress, rank, world, local_rank, allow_data_cha
                 torch.manual_seed(tseed)                        # dropout and anything else drawing from the global RNG
                 sl = slice(rank * b, (rank + 1) * b)
                 x0 = torch.stack([clips[i][:, s:s + L] for i, s in zip(idx[sl], starts[sl])]).to(device)
-                lr = learning_rate(samples, cfg['lr_ref'], cfg['lr_warmup_samples'], cfg['lr_decay_samples'])
+                lr = learning_rate(samples, cfg['lr_ref'], cfg['lr_warmup_samples'], cfg['lr_decay_samples'],
+                                   cfg['lr_schedule'], cfg['total_samples'])
                 for g in opt.param_groups: g['lr'] = lr
                 with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_bf16):
                     loss, stats = diffusion_loss(model, x0, layout, loss_cfg, sigma=sigma[sl].to(device), noise=noise[sl].to(device))
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
-                gnorm = torch.nn.utils.clip_grad_norm_(params, cfg['grad_clip'] or float('inf'))
+                if cfg['grad_clip']: gnorm = torch.nn.utils.clip_grad_norm_(params, cfg['grad_clip'])
+                else: gnorm = torch.nn.utils.get_total_norm([p.grad for p in params if p.grad is not None])
                 finite = bool(torch.isfinite(gnorm))
                 if finite: opt.step()
                 guard.update(finite, net, step + 1, lr)
@@ -642,11 +704,8 @@ def _train(cfg, run_dir, data, progress, rank, world, local_rank, allow_data_cha
                 if world > 1:
                     v = torch.tensor(list(stats.values()), dtype=torch.float64, device=device)
                     dist.all_reduce(v); stats = dict(zip(stats, (v / world).tolist()))
-                if rank == 0 and (step % cfg['log_every'] == 0 or samples >= cfg['total_samples']):
-                    log_f.write(json.dumps({'step': step, 'samples': samples, 'length': L, 'lr': lr,
-                                            'grad_norm': float(gnorm), 'skipped': not finite,
-                                            'time_s': round(elapsed_now(), 3), **stats}) + '\n')
-                    log_f.flush()
+                acc.add(stats, grad_norm=float(gnorm), skipped=not finite)
+                if step % cfg['log_every'] == 0 or samples >= cfg['total_samples']: write_log()
                 pbar.update(samples, elapsed_now(), loss=f"{stats['loss']:.4f}", lr=f'{lr:.2e}')
                 if samples // cfg['checkpoint_every_samples'] > (samples - B) // cfg['checkpoint_every_samples']: save(False)
                 if samples // cfg['snapshot_every'] > (samples - B) // cfg['snapshot_every']: snapshot()
@@ -880,31 +939,35 @@ class Snapshot:
 
     @torch.no_grad()
     def sample_features(self, n: int, seed: int = 0, length: int = 192, n_levels: int = 16, batch_size: int = 64,
-                        progress: bool = False, sigma_min: float = 0.002, first: int = 0, margin: int = 0) -> torch.Tensor:
+                        progress: bool = False, sigma_min: float = 0.002, first: int = 0, margin: int = 0,
+                        bf16: bool = False) -> torch.Tensor:
         """Normalised features x̂ (n, 145, length) of samples `first .. first+n-1` from the PF-ODE sampler (31 NFE for 16
         levels down to `sigma_min`); the output's size is checked against the free memory first.
-        `margin` > 0 [choice]: sample `length + 2·margin` frames and drop `margin` at each end (the U-Net's clip edges)."""
+        `margin` > 0 [choice]: sample `length + 2·margin` frames and drop `margin` at each end (the U-Net's clip edges).
+        `bf16`: the denoiser under bf16 autocast (where `bf16_available`; the sampler's state stays float32)."""
         self._check_length(n, length, margin)
         length = length + 2 * margin
         dev = next(self.denoiser.parameters()).device
         F = self.transform.layout.n_features
         check_fits(n * F * length * 4, 'cpu', f'sample: {n} samples of {F} x {length} features', 'sample fewer at a time (n)')
-        x, info = heun_sample(self.denoiser, (n, F, length), seeds=sample_seeds(seed, n, first),
-                              n_levels=n_levels, sigma_min=sigma_min, batch_size=batch_size, progress=progress,
-                              device=dev, return_info=True)
+        with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=bf16 and bf16_available(dev)):
+            x, info = heun_sample(self.denoiser, (n, F, length), seeds=sample_seeds(seed, n, first),
+                                  n_levels=n_levels, sigma_min=sigma_min, batch_size=batch_size, progress=progress,
+                                  device=dev, return_info=True)
         self.last_nfe = info['nfe']                       # counted denoiser evaluations per sample (31 for 16 levels)
         return x[..., margin:x.shape[-1] - margin].cpu()
 
     def iter_samples(self, n: int, seed: int = 0, length: int = 192, n_levels: int = 16, batch_size: int = 64,
-                     progress: bool = False, margin: int = 0):
+                     progress: bool = False, margin: int = 0, bf16: bool = False):
         """`sample`'s motions as they are drawn: one list of up to `batch_size` Motions per batch, so memory holds one batch
         whatever `n` (`balmo sample` streams them to disk). A batch's Motions are views into one block per array, copied out
-        of the decoding temporaries, and kept Motions take at most `motion_bytes` each (measured below)."""
+        of the decoding temporaries, and kept Motions take at most `motion_bytes` each (measured below; `bf16`: see
+        `sample_features`)."""
         self._check_length(n, length, margin)
         with tqdm(total=n, unit='sample', desc='sample', disable=not progress, dynamic_ncols=True) as pbar:
             for first in range(0, n, batch_size):
                 k = min(batch_size, n - first)
-                x = self.sample_features(k, seed, length, n_levels, batch_size, first=first, margin=margin)
+                x = self.sample_features(k, seed, length, n_levels, batch_size, first=first, margin=margin, bf16=bf16)
                 ms = self.transform.decode_motions(x.to(torch.float64), fps=20.0)
                 del x
                 ro, pb, tr, be = (np.stack([getattr(m, k) for m in ms]) for k in ('root_orient', 'pose_body', 'trans', 'betas'))
@@ -912,13 +975,13 @@ class Snapshot:
                 pbar.update(k)
 
     def sample(self, n: int, seed: int = 0, length: int = 192, n_levels: int = 16, batch_size: int = 64,
-               progress: bool = False, margin: int = 0) -> list[Motion]:
+               progress: bool = False, margin: int = 0, bf16: bool = False) -> list[Motion]:
         """`n` generated Motions of `length` frames (20 fps), drawn and decoded `batch_size` at a time (`iter_samples`), so
         memory holds the Motions (`n · motion_bytes(length)`, checked against the free memory first) and one batch
-        (`margin`: see `sample_features`)."""
+        (`margin`, `bf16`: see `sample_features`)."""
         self._check_length(n, length, margin)
         check_fits(n * motion_bytes(length), 'cpu', f'sample: {n} motions of {length} frames', 'sample fewer at a time (n)')
-        return [m for ms in self.iter_samples(n, seed, length, n_levels, batch_size, progress, margin) for m in ms]
+        return [m for ms in self.iter_samples(n, seed, length, n_levels, batch_size, progress, margin, bf16) for m in ms]
 
     def __repr__(self):
         return f"Snapshot({self.path}, preset={self.config.get('preset')!r}, samples={self.samples}, ema σ_rel={self.ema_std})"

@@ -210,7 +210,11 @@ class UNet1d(nn.Module):
         x = torch.cat([x, torch.ones_like(x[:, :1])], dim=1)
         skips = []
         for name, block in self.enc.items():
-            x = block(x) if name.endswith('conv') else block(x, emb)
+            if name.endswith('conv'):                  # the first layer reads c_in·x in float32, also under autocast:
+                with torch.autocast(x.device.type, enabled=False):   # bf16 would round away the noise of small σ
+                    x = block(x.to(torch.promote_types(x.dtype, torch.float32))).to(emb.dtype)
+            else:
+                x = block(x, emb)
             skips.append(x)
         for name, block in self.dec.items():
             if 'block' in name:
@@ -286,7 +290,8 @@ class EDMPrecond(nn.Module):
         D_x = c_skip[:, None, None] * x + c_out[:, None, None] * F_x.to(dt)
         if not return_logvar:
             return D_x
-        return D_x, self.logvar_linear(self.logvar_fourier(c_noise))
+        with torch.autocast(x.device.type, enabled=False):    # u(σ) in float32: it scales the loss
+            return D_x, self.logvar_linear(self.logvar_fourier(c_noise))
 
 # %% ../nbs/06_unet.ipynb #a8b13d99
 UNET_PRESETS: dict[str, dict] = {

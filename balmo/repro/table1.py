@@ -17,7 +17,8 @@ import numpy as np
 import torch
 import matplotlib.pyplot as plt
 from .core import (check_mode, experiment_data, provenance, results_dir, runs_dir, save_result, load_results,
-                              train_row, SMOKE_OVERRIDES)
+                              train_row, SMOKE_OVERRIDES, protocol, repro_evaluator)
+from ..metrics import comparability
 
 # %% ../../nbs/20_table1.ipynb #a416196d
 ROWS: tuple[dict, ...] = (
@@ -85,14 +86,16 @@ def fig2_gradients(run_dir, data_dir, n_sigmas: int = 12, n_repeats: int = 4, ba
 
 # %% ../../nbs/20_table1.ipynb #e68ed9dc
 def run(mode: str = 'smoke', out=None, data_dir=None, progress: bool = True, runs=None, seeds: Sequence[int] | None = None,
-        samples: int | None = None, save: bool = True) -> dict:
-    "Train, sample and evaluate the five rows of Table 1 for `mode` (see `BUDGETS`), measure Fig. 2; store and return the result."
+        samples: int | None = None, save: bool = True, t2m=None, budget: dict | None = None) -> dict:
+    """Train, sample and evaluate the five rows of Table 1 for `mode` (see `BUDGETS`; the 'amass' mode with the paper's
+    protocol, `core.protocol`), measure Fig. 2; store and return the result. `t2m`: a T2M download folder, whose
+    evaluator then scores FID and Diversity ('amass' only); `budget`: overrides of the budget's entries (tests)."""
     b = copy.deepcopy(BUDGETS[check_mode(mode)])
     if seeds is not None: b['seeds'] = tuple(seeds)
     if samples is not None: b['samples'] = int(samples)
+    b = {**protocol(mode, b), **copy.deepcopy(budget or {})}
     data = experiment_data(mode, data_dir=data_dir)
-    from balmo.metrics import dataset_evaluator
-    ev = dataset_evaluator(data, progress=progress)
+    ev = repro_evaluator(mode, data, t2m, progress)
     root = runs_dir('table1', mode, runs)
     budget, rows, t0 = b['samples'], [], time.perf_counter()
     for seed in b['seeds']:
@@ -101,7 +104,7 @@ def run(mode: str = 'smoke', out=None, data_dir=None, progress: bool = True, run
             row = train_row(root / f"{r['key']}_seed{seed}", data, 10 ** 12 if auto else budget, b['preset'],
                             {**b['overrides'], **r['overrides']}, seed=seed, split='val', n_samples=b['n_samples'],
                             length=b['length'], evaluator=ev, minutes=b['row_minutes'] if auto else None,
-                            progress=progress, real_draws=b['real_draws'])
+                            progress=progress, real_draws=b['real_draws'], eval_runs=b['eval_runs'], real_all=b['real_all'])
             if auto: budget = row['samples']
             rows.append({'key': r['key'], 'label': r['label'], 'seed': seed, **row})
             if progress:
@@ -111,8 +114,9 @@ def run(mode: str = 'smoke', out=None, data_dir=None, progress: bool = True, run
     fig2 = {k: fig2_gradients(root / f"{k}_seed{b['seeds'][0]}", data, seed=b['seeds'][0], **b['fig2']) for k in ('baseline', 'final')}
     budget_info = {'samples_per_row': budget, 'rule': 'first row trains for row_minutes' if b['samples'] == 'auto' else 'fixed',
                    'preset': b['preset'], 'seeds': list(b['seeds']), 'n_samples': b['n_samples'], 'length': b['length'],
-                   'split': 'val', 'wall_s': time.perf_counter() - t0}
-    result = {'rows': rows, 'fig2': fig2, 'budget': budget_info, 'provenance': provenance(mode, budget=budget_info)}
+                   'split': 'val', 'eval_runs': b['eval_runs'], 'real_all': b['real_all'], 'wall_s': time.perf_counter() - t0}
+    result = {'rows': rows, 'fig2': fig2, 'budget': budget_info, 'provenance': provenance(mode, budget=budget_info),
+              'evaluator': ev.describe(), 'comparable_with_paper': bool(getattr(ev, 'comparable_with_paper', False))}
     if save:
         save_result('table1', mode, result, out)
         plot_table1(result, results_dir(out) / f'table1_{mode}.png')
@@ -132,6 +136,8 @@ def aggregate(result: dict) -> list[dict]:
         for m in METRICS:
             v = np.array([x['generated'][m] for x in got], dtype=np.float64)
             agg[m] = (float(v.mean()), float(v.std(ddof=1)) if len(v) > 1 else float('nan'))
+        spreads = [x['generated']['FID_spread_pct'] for x in got if 'FID_spread_pct' in x['generated']]
+        if spreads: agg['FID_spread_pct'] = max(spreads)       # between the evaluation runs of one seed (best run kept)
         out.append(agg)
     return out
 
@@ -161,6 +167,11 @@ def summary(result: dict) -> str:
     for a in aggregate(result):
         lines.append(f"| {a['label']} | {a['paper_fid']} | {pm(a['FID'], '.4g')} | {pm(a['Diversity'], '.3f')} | "
                      f"{pm(a['foot_skating_pct'], '.1f')} | {pm(a['limb_sigma_mm'], '.2g')} | {a['train_s']:.0f} |")
+    runs, real = b.get('eval_runs', 1), 'the whole training split' if b.get('real_all') else 'training subsets of the same size'
+    spreads = [a['FID_spread_pct'] for a in aggregate(result) if 'FID_spread_pct' in a]
+    lines += ['', f"Evaluator: {result.get('evaluator', 'balmo MotionEvaluator (not recorded in this result)')}. {comparability(result)}",
+              f"FID: {'the best of %d evaluation runs per row and seed, spread between runs up to %.1f %%' % (runs, max(spreads)) if spreads else 'one evaluation run'}; "
+              f"Real row: {real} against the validation split."]
     lines += [''] + [f"- {v['text']}" for v in verdicts(result)]
     return '\n'.join(lines)
 

@@ -10,7 +10,8 @@ from pathlib import Path
 import numpy as np
 import torch
 from .core import (SMOKE_OVERRIDES, check_mode, experiment_data, load_results, provenance, runs_dir,
-                              save_result, train_row)
+                              save_result, train_row, evaluate_runs, protocol, repro_evaluator)
+from ..metrics import comparability
 
 # %% auto #0
 __all__ = ['PAPER_TABLE2', 'QUOTED', 'TRAINED_ROWS', 'ROW_OVERRIDES', 'METRICS', 'BUDGETS', 'MDM_PRESETS_BY_MODE',
@@ -60,17 +61,22 @@ def _slim(r: dict) -> dict:
     keep['real'] = {k: v for k, v in r['real'].items() if k != 'mode_coverage'}
     return keep
 
-def balmo_row(name: str, mode: str, data, seed: int, evaluator, runs=None, progress: bool = False) -> dict:
-    "Ours-SMPL / Ours-RootRel for one seed: `train_row` with the mode's budget and the row's representation."
-    b = BUDGETS[check_mode(mode)]
+def _protocol_key(b: dict) -> dict:
+    "The evaluation protocol's part of a cached row's key (empty for one run and a same-size Real row, as rows stored before it)."
+    return {'eval_runs': b['eval_runs'], 'real_all': b['real_all']} if b['eval_runs'] > 1 or b['real_all'] else {}
+
+def balmo_row(name: str, mode: str, data, seed: int, evaluator, runs=None, progress: bool = False, budget: dict | None = None) -> dict:
+    "Ours-SMPL / Ours-RootRel for one seed: `train_row` with the mode's budget (or `budget`) and the row's representation."
+    b = budget or protocol(mode, BUDGETS[check_mode(mode)])
     run_dir = runs_dir('table2', mode, runs) / f'{name}_seed{seed}'
     ov = {**b['overrides'], **ROW_OVERRIDES[name]}
     key = {'preset': b['preset'], 'overrides': ov, 'samples': b['samples'], 'n_samples': b['n_samples'], 'length': b['length'],
-           'seed': seed, 'data': str(Path(data).resolve()), 'evaluator': evaluator.describe()}
+           'seed': seed, 'data': str(Path(data).resolve()), 'evaluator': evaluator.describe(), **_protocol_key(b)}
     def make():
         t = time.process_time()
         r = train_row(run_dir, data, b['samples'], b['preset'], ov, seed=seed, split='test', n_samples=b['n_samples'],
-                      length=b['length'], evaluator=evaluator, progress=progress, real_draws=b['real_draws'])
+                      length=b['length'], evaluator=evaluator, progress=progress, real_draws=b['real_draws'],
+                      eval_runs=b['eval_runs'], real_all=b['real_all'])
         return _slim({**r, 'cpu_s': time.process_time() - t})
     return _cached(run_dir, key, make)
 
@@ -78,7 +84,7 @@ MDM_PRESETS_BY_MODE = {'smoke': 'smoke', 'cpu': 'cpu', 'gpu': 'gpu', 'amass': 'p
 MDM_OVERRIDES = {'smoke': {}, 'cpu': {'threads': 1}, 'gpu': {}, 'amass': {}}
 MDM_SAMPLER = {'sampler': 'ddim', 'steps': 50}     # [choice]: DDIM, 50 NFE (MDM itself runs 1000 ancestral steps)
 
-def mdm_row(mode: str, data, seed: int, evaluator, runs=None, progress: bool = False) -> dict:
+def mdm_row(mode: str, data, seed: int, evaluator, runs=None, progress: bool = False, budget: dict | None = None) -> dict:
     """The MDM-style row for one seed: `balmo.mdm` trained for the mode's sample budget on the same 263-D features as
     Ours-RootRel (`balmo.rootrel.RootRelLayout`), sampled with `MDM_SAMPLER`, its joints scored by `evaluate_samples`.
     Without `balmo.mdm` in this balmo: {'available': False, 'reason': ...}."""
@@ -87,26 +93,23 @@ def mdm_row(mode: str, data, seed: int, evaluator, runs=None, progress: bool = F
         if e.name != 'balmo.mdm': raise
         return {'available': False, 'reason': 'balmo.mdm (the MDM-style baseline, nbs/18_mdm) is not part of this balmo version'}
     from balmo.body import load_motions, torch_threads
-    from balmo.cli import evaluate_samples
     from balmo.repro.core import read_log
     from balmo.rootrel import RootRelLayout, ROOTREL_FEATURE_KW
-    b = BUDGETS[check_mode(mode)]
+    b = budget or protocol(mode, BUDGETS[check_mode(mode)])
     run_dir = runs_dir('table2', mode, runs) / f'MDM-style_seed{seed}'
     cfg = mdm.resolve_config(MDM_PRESETS_BY_MODE[mode], **MDM_OVERRIDES[mode], seed=seed, total_samples=b['samples'])
     key = {'preset': cfg['preset'], 'overrides': MDM_OVERRIDES[mode], 'features': ROOTREL_FEATURE_KW, 'sampler': MDM_SAMPLER,
            'samples': b['samples'], 'n_samples': b['n_samples'], 'length': b['length'], 'seed': seed,
-           'data': str(Path(data).resolve()), 'evaluator': evaluator.describe()}
+           'data': str(Path(data).resolve()), 'evaluator': evaluator.describe(), **_protocol_key(b)}
     def make():
         t = time.process_time()
         lay = RootRelLayout()
         clips = [lay.motion_features(m).T.double().numpy() for m in load_motions(Path(data) / 'train.npz')[0]]
         snap = mdm.MDMSnapshot.load(mdm.train(cfg, run_dir, data=clips, progress=progress))
-        t1 = time.perf_counter()
-        with torch_threads(cfg['threads']):
-            feats = snap.sample(b['n_samples'], length=b['length'], seed=seed, **MDM_SAMPLER)
-        sample_s = time.perf_counter() - t1
-        res = evaluate_samples(list(snap.to_joints(feats)), data, 'test', evaluator=evaluator, seed=seed, progress=False,
-                               real_draws=b['real_draws'])
+        def sample(run_seed):
+            with torch_threads(cfg['threads']):
+                return list(snap.to_joints(snap.sample(b['n_samples'], length=b['length'], seed=run_seed, **MDM_SAMPLER)))
+        res, _, sample_s = evaluate_runs(sample, data, 'test', evaluator, seed, b['eval_runs'], b['real_all'], b['real_draws'])
         log = read_log(run_dir)
         return _slim({'samples': int(snap.samples), 'train_s': float(log[-1]['time_s']) if log else None, 'sample_s': sample_s,
                       'nfe': snap.last_nfe, 'n_samples': b['n_samples'], 'length': b['length'], 'split': 'test',
@@ -163,24 +166,26 @@ def judge_claims(table: dict, fid_limit: float | None = None) -> list[dict]:
     return out
 
 # %% ../../nbs/21_table2.ipynb #b6e922bb
-def run(mode: str, out=None, data_dir=None, progress: bool = True, evaluator=None, runs=None, rows=TRAINED_ROWS) -> dict:
-    "Table 2 in `mode` (see `BUDGETS`): every trained row for every seed, aggregated, the claims judged; stored and returned."
-    from balmo.metrics import dataset_evaluator
+def run(mode: str, out=None, data_dir=None, progress: bool = True, evaluator=None, runs=None, rows=TRAINED_ROWS,
+        t2m=None, budget: dict | None = None) -> dict:
+    """Table 2 in `mode` (see `BUDGETS`; the 'amass' mode with the paper's protocol, `core.protocol`): every trained row
+    for every seed, aggregated, the claims judged; stored and returned. The evaluator: `evaluator`, else the T2M evaluator
+    of the download folder `t2m` ('amass' only), else balmo's own; `budget`: overrides of the budget's entries (tests)."""
     from balmo.body import load_motions
-    b = BUDGETS[check_mode(mode)]
-    budget = {k: b[k] for k in ('preset', 'samples', 'seeds', 'n_samples', 'length')}
+    b = {**protocol(mode, BUDGETS[check_mode(mode)]), **(budget or {})}
+    budget = {k: b[k] for k in ('preset', 'samples', 'seeds', 'n_samples', 'length', 'eval_runs', 'real_all')}
     prov = provenance(mode, budget=budget)                  # the code that runs: taken before the (long) run
     t0, c0 = time.time(), time.process_time()
     data = experiment_data(mode, data_dir=data_dir)
-    ev = evaluator if evaluator is not None else dataset_evaluator(data, progress=progress)
+    ev = evaluator if evaluator is not None else repro_evaluator(mode, data, t2m, progress)
     f_test = ev.features(load_motions(Path(data) / 'test.npz')[0])
     fid_point = float(np.trace(np.cov(f_test, rowvar=False)))      # FID of all samples at the test mean: tr Σ_test
     per_seed, unavailable = {}, {}
     for name in rows:
         for seed in b['seeds']:
             if progress: print(f'table2 {mode}: {name}, seed {seed}', flush=True)
-            r = (mdm_row(mode, data, seed, ev, runs, progress) if name == 'MDM-style'
-                 else balmo_row(name, mode, data, seed, ev, runs, progress))
+            r = (mdm_row(mode, data, seed, ev, runs, progress, b) if name == 'MDM-style'
+                 else balmo_row(name, mode, data, seed, ev, runs, progress, b))
             if r.get('available') is False: unavailable[name] = r['reason']; break
             per_seed.setdefault(name, []).append(r)
     table = {'Real': aggregate(next(iter(per_seed.values())), 'real')} if per_seed else {}
@@ -188,6 +193,7 @@ def run(mode: str, out=None, data_dir=None, progress: bool = True, evaluator=Non
     result = {'table': table, 'per_seed': per_seed, 'unavailable': unavailable, 'quoted': QUOTED, 'paper': PAPER_TABLE2,
               'claims': judge_claims(table, fid_point), 'fid_point_mass': fid_point, 'budget': budget, 'overrides': b['overrides'], 'data': str(data),
               'evaluator': ev.describe() if hasattr(ev, 'describe') else type(ev).__name__,
+              'comparable_with_paper': bool(getattr(ev, 'comparable_with_paper', False)),
               'total_s': time.time() - t0, 'total_cpu_s': time.process_time() - c0,
               'provenance': prov}
     save_result('table2', mode, result, out)
@@ -197,12 +203,21 @@ def _fmt(cell: dict | None, digits: int = 2) -> str:
     if cell is None: return 'n/a'
     return f"{cell['mean']:.{digits}f} ± {cell['std']:.{digits}f}" if cell.get('std') else f"{cell['mean']:.{digits}f}"
 
+def _protocol_line(result: dict) -> str:
+    "How FID was taken: one evaluation run or the best of several (with the spread between them), and what the Real row is."
+    b = result['budget']
+    spreads = [r['generated']['FID_spread_pct'] for rs in result['per_seed'].values() for r in rs if 'FID_spread_pct' in r['generated']]
+    fid = (f"the best of {b['eval_runs']} evaluation runs per row and seed (spread between runs up to {max(spreads):.1f} %)"
+           if spreads else 'one evaluation run per row and seed')
+    real = 'the whole training split' if b.get('real_all') else 'training subsets of the generated count'
+    return f'FID: {fid}; Real row: {real} against the test split.'
+
 def summary(result: dict) -> str:
     "Markdown: the measured table (mean ± std over seeds), the paper's beside it, and the claims with their verdicts."
     t, b = result['table'], result['budget']
     lines = [f"Table 2, mode {result['provenance']['mode']}: {b['samples']:,} training samples per trained row, seeds "
              f"{b['seeds']}, {b['n_samples']} samples of {b['length']} frames per row and seed, test split; evaluator: "
-             f"{result['evaluator']}.", '',
+             f"{result['evaluator']}.", '', comparability(result), _protocol_line(result), '',
              '| row | FID ↓ | Diversity → | Foot skating % | Limb σ mm | NFE | sampling s/motion | train wall s | row CPU s | paper FID | paper skating % | paper limb σ |',
              '|---|' + '---|' * 12]
     paper_name = {'MDM-style': 'MDM'}
