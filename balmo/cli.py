@@ -164,7 +164,7 @@ def evaluate_samples(generated: list['Motion'], data_dir, split: str = 'test', o
 
 # %% ../nbs/13_cli.ipynb #a1c4e7d0
 QUICKSTART_SAMPLES = 40_000   # the quickstart's training budget in samples (the `tiny` preset's learning rate decays from 8 000)
-QUICKSTART_RATE = 45.0        # tiny preset, 2 idle cores, OMP_WAIT_POLICY=PASSIVE: measured 42 - 49 samples/s (table below)
+QUICKSTART_RATE = 125.0       # tiny preset, 2 idle cores, bf16 (AVX512-BF16): the training loop measured at 125 samples/s (23_bench)
 BUSY_LOAD = 0.75              # 1-minute load average per core from which the machine counts as busy (omp_wait_policy)
 
 def omp_wait_policy(env=os.environ) -> str:

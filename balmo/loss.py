@@ -28,8 +28,8 @@ class LossConfig:
     weighting: str = 'balanced'    # 'edm2': λ e^{-u} mse + u; 'balanced': √λ e^{-sg(u)/2} mse + u-objective
     uncertainty: str = 'per_group' # 'single': one u(σ); 'per_group': one u_k(σ) per feature group
     dim_weight: bool = True        # R1: multiply group k's θ-term by w_k = sqrt(N/K)/sqrt(N_k) (w_k is on the features too)
-    balance: str = 'denoised'      # R3 ('balanced' only): 'denoised' √λ e^{-u/2}, flat w.r.t. D; 'output' λ e^{-u/2}, w.r.t. F
-    group_error: str = 'mean'      # R2 ('per_group' only): θ_k on mse_k ('mean'), (N_k/N)·mse_k ('share'), N_k·mse_k ('sum')
+    balance: str = 'output'        # R3 ('balanced' only): 'output' λ e^{-u/2}, flat w.r.t. F; 'denoised' √λ e^{-u/2}, w.r.t. D
+    group_error: str = 'share'       # R2 ('per_group' only): θ_k on mse_k ('mean'), (N_k/N)·mse_k ('share'), N_k·mse_k ('sum')
     P_mean: float = -0.4           # ln σ ~ N(P_mean, P_std²)   [choice: EDM2 default]
     P_std: float = 1.0
     P_uniform: float = 0.0         # share of σ drawn log-uniformly over the sampler's range [0.002, 80] [choice]

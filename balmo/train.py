@@ -49,7 +49,7 @@ _COMMON = dict(
     checkpoint_every_samples=100_000, snapshot_every=500_000, keep_checkpoints=2, log_every=1,
     data_dir=None,                             # folder with train.npz (body.save_motions); None: embedded dataset
     dataset={'n_clips': 2000, 'seed': 0},      # embedded dataset (balmo.procedural.embedded_dataset)
-    device='auto', compile=False, bf16=True,   # bf16 autocast on CUDA only
+    device='auto', compile=False, bf16=True,   # bf16 autocast where bf16_available (CUDA, CPUs with AVX512-BF16 or AMX)
     threads=None,                              # CPU: torch.set_num_threads during training (None: leave as is)
 )
 
