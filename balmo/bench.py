@@ -262,6 +262,7 @@ def bench_loop(cfg: dict, name: str | None = None, precision: str = 'fp32', samp
     """The training loop itself: `train.train` (crops, noise, loss, step, EMA, log) on the embedded data for `samples`
     samples in a temporary run folder, `precision` as `train` runs it; samples/s from its log over the last 80 %."""
     from balmo.train import resolve_config, train
+    from balmo.repro.core import read_log
     over = dict(bf16=precision == 'bf16', total_samples=int(samples), checkpoint_every_samples=10 ** 12,
                 snapshot_every=10 ** 12, log_every=1)
     over.update({k: v for k, v in dict(batch=batch, max_length=crop, threads=threads).items() if v})
@@ -272,7 +273,7 @@ def bench_loop(cfg: dict, name: str | None = None, precision: str = 'fp32', samp
             train(c, d, progress=False)
             n_threads = torch.get_num_threads()
         wall = time.perf_counter() - t0
-        log = read_train_log(d)
+        log = read_log(d)
     a, b = log[len(log) // 5], log[-1]
     return dict(kind='loop', preset=name or c['preset'], precision=precision, compile=bool(c['compile']),
                 threads=n_threads, train_batch=c['batch'], crop=c['max_length'], samples=int(b['samples']),

@@ -260,7 +260,9 @@ def quickstart(out='runs/quickstart', train_samples: int | None = QUICKSTART_SAM
                          **(overrides or {}))
     if progress and train_samples is not None:
         cap = f" (capped at {minutes:g} min)" if minutes is not None else ''
-        print(f"training {cfg['total_samples']:,} samples: about {cfg['total_samples'] / QUICKSTART_RATE / 60:.0f} min on 2 idle "
+        t_exp = cfg['total_samples'] / QUICKSTART_RATE
+        when = f'{t_exp:.0f} s' if t_exp < 90 else f'{t_exp / 60:.0f} min'
+        print(f"training {cfg['total_samples']:,} samples: about {when} on 2 idle "
               f"cores{cap}; the progress bar shows this machine's pace", flush=True)
     t = time.time(); snap_path = train(cfg, out / 'run', progress=progress); times['train_s'] = time.time() - t
     t = time.time()

@@ -27,9 +27,9 @@ class LossConfig:
     "Loss configuration. Defaults = the paper's final loss (balanced, per-group uncertainty, dimensionality weights)."
     weighting: str = 'balanced'    # 'edm2': λ e^{-u} mse + u; 'balanced': √λ e^{-sg(u)/2} mse + u-objective
     uncertainty: str = 'per_group' # 'single': one u(σ); 'per_group': one u_k(σ) per feature group
-    dim_weight: bool = True        # R1: multiply group k's θ-term by w_k = sqrt(N/K)/sqrt(N_k) (w_k is on the features too)
-    balance: str = 'output'        # R3 ('balanced' only): 'output' λ e^{-u/2}, flat w.r.t. F; 'denoised' √λ e^{-u/2}, w.r.t. D
-    group_error: str = 'share'       # R2 ('per_group' only): θ_k on mse_k ('mean'), (N_k/N)·mse_k ('share'), N_k·mse_k ('sum')
+    dim_weight: bool = True        # R1: group k's θ-term times w_k = sqrt(N/K)/sqrt(N_k) (w_k is on the features too)
+    balance: str = 'output'        # R3 ('balanced'): 'output' λ e^{-u/2}, flat w.r.t. F; 'denoised' √λ e^{-u/2}, w.r.t. D
+    group_error: str = 'share'     # R2 ('per_group'): θ_k on mse_k ('mean'), (N_k/N)·mse_k ('share'), N_k·mse_k ('sum')
     P_mean: float = -0.4           # ln σ ~ N(P_mean, P_std²)   [choice: EDM2 default]
     P_std: float = 1.0
     P_uniform: float = 0.0         # share of σ drawn log-uniformly over the sampler's range [0.002, 80] [choice]
@@ -169,8 +169,9 @@ def loss_terms(mse: torch.Tensor, sigma: torch.Tensor, logvar: torch.Tensor, spe
     edm2:      θ_k = c_k λ e^{-u} mse_k,             uobj = u              (value and gradients of EDM2's λe^{-u}mse + u)
     balanced:  θ_k = c_k √λ e^{-sg(u)/2} mse_k,      uobj = u + e^{-u} sg(λ m)
     with c_k = (N_k/N)·w_k^[dim_weight] and m = Σ_k (N_k/N) mse_k for a single u. Per group (R2, `group_error`):
-    m_k = a_k mse_k and c_k = a_k w_k^[dim_weight], a_k = 1 ('mean'), N_k ('sum'); 'share': c_k = (N_k/N) w_k, m_k = mse_k.
-    `balance='output'` (R3) weights with λ e^{-sg(u)/2} instead of √λ e^{-sg(u)/2}: flat w.r.t. F, D = c_skip x + c_out F."""
+    m_k = a_k mse_k and c_k = a_k w_k^[dim_weight], a_k = 1 ('mean'), N_k ('sum');
+    'share': c_k = (N_k/N) w_k, m_k = mse_k. `balance='output'` (R3) weights with λ e^{-sg(u)/2} instead of
+    √λ e^{-sg(u)/2}: flat w.r.t. F, where D = c_skip x + c_out F."""
     K = len(spec.sizes)
     lam = edm_lambda(sigma, cfg.sigma_data)[:, None]                         # (B, 1)
     w = spec.weights.to(mse.device, mse.dtype) if cfg.dim_weight else torch.ones(K, dtype=mse.dtype, device=mse.device)
