@@ -4,7 +4,7 @@
 
 # %% ../nbs/01_body.ipynb #e84f9d28
 from __future__ import annotations
-import errno, hashlib, json, math, os, pickle, shutil, zipfile
+import errno, glob, hashlib, json, math, os, pickle, shutil, zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -17,9 +17,9 @@ from .rotations import axis_angle_to_matrix
 __all__ = ['SMPL22_NAMES', 'SMPL22_PARENTS', 'LR_PERM', 'FOOT_JOINTS', 'N_BETAS', 'PROXY_STATURE', 'SMPLH_REQUIRED_KEYS',
            'PLAUSIBILITY', 'Motion', 'forward_kinematics', 'pose_to_rotmats', 'bone_lengths', 'torch_threads',
            'ProxyBody', 'plot_skeleton', 'mirror_motion', 'SafeUnpickler', 'find_smplh_file', 'load_smplh_arrays',
-           'SMPLHBody', 'load_body', 'write_fake_smplh', 'WriteError', 'atomic_write', 'tensor_bytes', 'save_torch',
-           'read_torch_file', 'save_motions', 'load_motions', 'ImplausibleDataError', 'plausibility_bounds',
-           'implausibility', 'screen_motions', 'motions_fingerprint']
+           'SMPLHBody', 'load_body', 'write_fake_smplh', 'WriteError', 'remove_debris', 'atomic_write', 'tensor_bytes',
+           'torch_file_bytes', 'save_torch', 'read_torch_file', 'save_motions', 'load_motions', 'ImplausibleDataError',
+           'plausibility_bounds', 'implausibility', 'screen_motions', 'motions_fingerprint']
 
 # %% ../nbs/01_body.ipynb #3e26090f
 SMPL22_NAMES = ('pelvis', 'left_hip', 'right_hip', 'spine1', 'left_knee', 'right_knee', 'spine2', 'left_ankle',
@@ -381,14 +381,25 @@ def _fsync_dir(folder) -> None:
     except OSError: pass
     finally: os.close(fd)
 
-def _write_error(path: Path, err: BaseException | None, need: int | None, written: int = 0) -> WriteError | None:
-    "The WriteError for a failed write of `path` if it is a storage problem, else None (the caller re-raises `err`)."
+_TORCH_WRITE_FAILURES = ('unexpected pos', 'PytorchStreamWriter failed', 'file write failed')   # torch's short-write messages
+
+def _write_error(path: Path, err: BaseException | None, need: int | None, written: int = 0,
+                 free_at_failure: int | None = None) -> WriteError | None:
+    """The WriteError for a failed write of `path` if it is a storage problem, else None (the caller re-raises `err`).
+    `free_at_failure`: the free space measured when the write failed (before its temporary file was removed)."""
     code, free, limit = getattr(err, 'errno', None), _free_bytes(path.parent), _fsize_limit()
+    torch_short = not isinstance(err, OSError) and any(s in str(err) for s in _TORCH_WRITE_FAILURES)
     if code in (errno.EACCES, errno.EPERM, errno.EROFS):
         e = WriteError(f'{path.parent}: cannot write {path.name} in this folder ({os.strerror(code)})'); e.errno = code
         return e
     full = (code in (errno.ENOSPC, errno.EFBIG, getattr(errno, 'EDQUOT', -1)) or (limit is not None and written >= limit)
-            or (free is not None and need is not None and free < need) or (free is not None and free < 4096))
+            or (free is not None and need is not None and free < need) or (free is not None and free < 4096)
+            or (torch_short and free_at_failure is not None and free_at_failure < max(1 << 20, written // 100)))
+    if not full and torch_short:                       # a short write with space left: still one line naming the file
+        first = (str(err).strip().splitlines() or [''])[0][:160]
+        e = WriteError(f'{path.parent}: cannot write {path.name} (the write stopped short: {first}); check the disk and re-run. '
+                       'Nothing partial was left; existing files are untouched.'); e.errno = errno.EIO
+        return e
     if not full: return None
     needed = f'about {_fmt_bytes(need)} needed' if need else f'more than {_fmt_bytes(written)} needed'
     why = f'the file-size limit (ulimit -f) is {_fmt_bytes(limit)}' if limit is not None and written >= limit else 'no space left'
@@ -397,12 +408,32 @@ def _write_error(path: Path, err: BaseException | None, need: int | None, writte
     e.errno = errno.EFBIG if why.startswith('the file-size') else errno.ENOSPC
     return e
 
+def _pid_alive(pid: int) -> bool:
+    "Whether process `pid` exists on this machine (a process of another user counts as alive)."
+    try: os.kill(pid, 0)
+    except ProcessLookupError: return False
+    except (PermissionError, OSError, OverflowError): return True
+    return True
+
+def remove_debris(folder, name: str = '*') -> list[Path]:
+    """Remove `<name>.tmp<pid>` files in `folder` left by writers that were killed (their pid no longer runs here):
+    the debris of `atomic_write`. A file of a live process is kept. Returns the paths removed."""
+    gone = []
+    for p in Path(folder).glob(f'{glob.escape(name) if name != "*" else "*"}.tmp*'):
+        pid = p.name.rpartition('.tmp')[2]
+        if pid.isdigit() and int(pid) != os.getpid() and not _pid_alive(int(pid)):
+            try: p.unlink(); gone.append(p)
+            except OSError: pass
+    return gone
+
 def atomic_write(path, write: Callable, need: int | None = None) -> Path:
     """Write `path` with `write(f)` (f: a binary file) through a temporary file that is fsync'ed and renamed over `path`
-    (then the folder is fsync'ed): after a crash `path` holds the old or the new content. A failure removes the
+    (then the folder is fsync'ed): after a crash `path` holds the old or the new content; the temporary files of killed
+    writers of `path` are removed first (`remove_debris`). A failure removes the
     temporary file; a storage problem raises `WriteError`. `need`: estimated size in bytes, checked against the free
     space first. Returns `path`."""
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    remove_debris(path.parent, path.name)
     if need is not None and (free := _free_bytes(path.parent)) is not None and free < need:
         raise _write_error(path, None, need)
     tmp = path.with_name(f'{path.name}.tmp{os.getpid()}')
@@ -411,10 +442,10 @@ def atomic_write(path, write: Callable, need: int | None = None) -> Path:
             write(f); f.flush(); os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException as e:                        # KeyboardInterrupt too: never leave a partial file behind
-        written = tmp.stat().st_size if tmp.exists() else 0
+        written, free_fail = tmp.stat().st_size if tmp.exists() else 0, _free_bytes(path.parent)
         try: tmp.unlink(missing_ok=True)
         except OSError: pass
-        err = _write_error(path, e, need, written) if isinstance(e, Exception) else None
+        err = _write_error(path, e, need, written, free_fail) if isinstance(e, Exception) else None
         if err is not None: raise err from None
         raise
     _fsync_dir(path.parent)
@@ -428,9 +459,42 @@ def tensor_bytes(obj) -> int:
     if isinstance(obj, (list, tuple)): return sum(tensor_bytes(v) for v in obj)
     return 0
 
+def _tensor_storages(obj, out: dict) -> int:
+    "Collect the distinct storages of the tensors in `obj` into `out` {data_ptr: nbytes}; returns the number of tensors."
+    if isinstance(obj, torch.Tensor):
+        s = obj.untyped_storage(); out[s.data_ptr() or id(s)] = s.nbytes(); return 1
+    if isinstance(obj, dict): return sum(_tensor_storages(v, out) for v in obj.values())
+    if isinstance(obj, (list, tuple)): return sum(_tensor_storages(v, out) for v in obj)
+    return 0
+
+def _skeleton(obj):
+    "`obj` with tensors and arrays replaced by None: what torch.save pickles around them."
+    if isinstance(obj, (torch.Tensor, np.ndarray)): return None
+    if isinstance(obj, dict): return {k: _skeleton(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)): return [_skeleton(v) for v in obj]
+    return obj
+
+def torch_file_bytes(obj) -> int:
+    """An upper estimate of the size of `torch.save(obj)`: the tensors' storages (torch writes whole storages), arrays,
+    512 bytes per tensor (zip headers, 64-byte alignment and its pickled reference: 275 measured), the pickled
+    structure around them, plus 1 % and 64 kB (measured against real files below)."""
+    storages = {}
+    n = _tensor_storages(obj, storages)
+    try: meta = len(pickle.dumps(_skeleton(obj), protocol=2))
+    except Exception: meta = 65536
+    raw = sum(storages.values()) + tensor_bytes(_skeleton_arrays(obj)) + 512 * n + meta
+    return int(raw * 1.01) + 65536
+
+def _skeleton_arrays(obj):
+    "The numpy arrays of `obj` (pickled inline by torch.save)."
+    if isinstance(obj, np.ndarray): return obj
+    if isinstance(obj, dict): return [_skeleton_arrays(v) for v in obj.values()]
+    if isinstance(obj, (list, tuple)): return [_skeleton_arrays(v) for v in obj]
+    return None
+
 def save_torch(obj, path) -> Path:
-    "`torch.save(obj)` to `path` through `atomic_write` (size estimated from the tensors, plus 64 kB for the rest)."
-    return atomic_write(path, lambda f: torch.save(obj, f), need=tensor_bytes(obj) + 65536)
+    "`torch.save(obj)` to `path` through `atomic_write`, the free space checked first against `torch_file_bytes(obj)`."
+    return atomic_write(path, lambda f: torch.save(obj, f), need=torch_file_bytes(obj))
 
 def read_torch_file(path):
     """`torch.load(path, weights_only=True)` on CPU after checking the CRC-32 of every record (torch does not). A missing
@@ -483,7 +547,8 @@ def load_motions(path) -> tuple[list[Motion], dict]:
     return ms, js['info']
 
 # %% ../nbs/01_body.ipynb #67a50e47
-PLAUSIBILITY = {'max_trans_m': 1000.0, 'max_rot_rad': 4 * math.pi, 'max_abs_beta': 10.0}
+PLAUSIBILITY = {'max_trans_m': 1000.0, 'max_rot_rad': 4 * math.pi, 'max_abs_beta': 10.0,
+                'max_root_speed_mps': 1000.0}    # frame-to-frame root speed: 50 m a frame at 20 fps; a teleport is ~20 000
 
 class ImplausibleDataError(ValueError):
     "Clips beyond the plausibility bounds (`PLAUSIBILITY`); `.problems` lists them."
@@ -511,6 +576,11 @@ def implausibility(m: Motion, bounds: dict | None = None) -> str | None:
         t, j = (int(v) for v in np.argwhere(rot > b['max_rot_rad'])[0])
         name = 'root_orient' if j == 0 else f'pose_body joint {SMPL22_NAMES[j]}'
         return f"frame {t}: {name} angle = {rot[t, j]:.4g} rad > max_rot_rad = {b['max_rot_rad']:.4g}"
+    speed = np.linalg.norm(np.diff(f64(m.trans), axis=0), axis=-1) * m.fps            # (T-1,) m/s at the clip's own rate
+    if (speed > b['max_root_speed_mps']).any():
+        t = int(np.argmax(speed > b['max_root_speed_mps']))
+        return (f"frames {t}-{t + 1}: root speed = {speed[t]:.4g} m/s (a jump of {speed[t] / m.fps:.4g} m at {m.fps:g} fps) "
+                f"> max_root_speed_mps = {b['max_root_speed_mps']:.4g}")
     if (ab := np.abs(f64(m.betas))).max() > b['max_abs_beta']:
         k = int(np.argmax(ab)); return f"betas[{k}] = {m.betas[k]:.4g}, beyond max_abs_beta = {b['max_abs_beta']:.4g}"
     return None

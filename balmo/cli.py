@@ -77,6 +77,18 @@ def _writable_dir(path, what: str) -> Path:
     except OSError as e: raise CLIError(f'{what} {p} cannot be written ({e.strerror or e})') from None
     return p
 
+def _creatable_dir(path, what: str) -> Path:
+    "`path` as a folder that exists and takes files, or whose nearest existing parent does (nothing is created here)."
+    p = Path(path).expanduser()
+    if p.exists(): return _writable_dir(p, what)
+    q = p.absolute().parent
+    while not q.exists(): q = q.parent
+    if not q.is_dir(): raise CLIError(f'{what} {p}: {q} is a file, not a folder')
+    try:
+        with tempfile.TemporaryFile(dir=q): pass
+    except OSError as e: raise CLIError(f'{what} {p} cannot be created in {q} ({e.strerror or e})') from None
+    return p
+
 def _output_file(path, what: str, suffix: str) -> Path:
     "`path` as a file name ending in `suffix` in a folder that takes files (checked before any work)."
     p = Path(path).expanduser()
@@ -114,12 +126,13 @@ def read_samples(path) -> list['Motion']:
 
 # %% ../nbs/13_cli.ipynb #86c69fd0
 def evaluate_samples(generated: list['Motion'], data_dir, split: str = 'test', out=None, evaluator=None, seed: int = 0,
-                     body=None, progress: bool = True, real_draws: int = 10, real_all: bool = False) -> dict:
+                     body=None, progress: bool = True, real_draws: int = 10, real_all: bool = False, plausibility=None) -> dict:
     """Metrics of `generated` against `data_dir/{split}.npz`, with the Real row; writes JSON + markdown to `out`.
     The Real row is a training subset of the generated count whose FID is the mean over `real_draws` random subsets
     (`metrics.subset_fids`), with `FID_std` and the row's own draw as `FID_one_draw`; with `real_all`, the whole training
     split (the paper's protocol). An evaluator with `loader_keep` (the T2M evaluator) first keeps the real clips its
-    official loader keeps (40 <= feature rows < 200); the result says how many."""
+    official loader keeps (40 <= feature rows < 200); the result says how many. `plausibility`: `metrics.evaluate`'s
+    screen (False: skip it)."""
     import numpy as np
     from balmo import metrics as M
     from balmo.body import ProxyBody
@@ -139,7 +152,7 @@ def evaluate_samples(generated: list['Motion'], data_dir, split: str = 'test', o
     labelled, draws = all('family' in m.meta for m in train), real_draws > 1 and len(real) < len(train)
     f_train = evaluator.features(train, body) if labelled or draws else None     # one pass: the probe and the draws
     probe = M.FamilyProbe.fit(f_train, [m.meta['family'] for m in train]) if labelled else None
-    result = M.evaluate(generated, ref, train=real, evaluator=evaluator, body=body, probe=probe)
+    result = M.evaluate(generated, ref, train=real, evaluator=evaluator, body=body, probe=probe, plausibility=plausibility)
     if draws:
         fids = M.subset_fids(f_train, evaluator.features(ref, body), len(real), real_draws, seed)
         row = result['rows']['Real']
@@ -381,6 +394,9 @@ def _args_evaluate(p: argparse.ArgumentParser) -> None:
     p.add_argument('--snapshot', metavar='RUN_OR_FILE',
                    help="also the snapshot's held-out denoising error per noise level and feature group on --split "
                         '(err/σ² at the sampler\'s levels, the table balmo quickstart prints; into metrics.json/.md with --out)')
+    p.add_argument('--no-plausibility-check', action='store_true',
+                   help='score clips beyond the physical bounds (balmo.body.PLAUSIBILITY: sizes, root speed) instead of '
+                        'refusing them')
     p.add_argument('--evaluator', choices=['balmo', 't2m'], default=None,
                    help="what scores FID and Diversity: balmo (its own evaluator, trained on the data's training split; "
                         "FIDs not comparable with published ones) or t2m (the T2M evaluator of the HumanML3D protocol, "
@@ -438,7 +454,9 @@ def _run_train(a) -> int:
     if data is not None: ov['data_dir'] = str(data)
     cfg = resolve_config(a.preset, **ov)
     _check_device(cfg['device'])
-    _writable_dir(run, 'run folder')
+    from balmo.train import preflight
+    preflight(cfg, run)                                                 # network, memory, free space: before any file
+    _creatable_dir(run, 'run folder')
     from balmo.procedural import embedded_dir
     shown = cfg['data_dir'] or embedded_dir(cfg['dataset']['n_clips'], cfg['dataset']['seed'])
     print(f'training data: {shown}', flush=True)
@@ -449,7 +467,7 @@ def _run_sample(a) -> int:
     out = _output_file(a.out, 'samples file', '.npz')
     snap_path = _existing(a.snapshot, 'snapshot')
     from balmo.train import Snapshot
-    from balmo.export import save_samples_npz
+    from balmo.export import write_samples_npz
     snap = Snapshot.load(snap_path)                                  # a run folder: its newest snapshot
     if a.length % (m := snap.denoiser.length_multiple):
         raise CLIError(f'--length {a.length}: must be a multiple of {m} for {snap.path} (its U-Net\'s length multiple)')
@@ -460,13 +478,16 @@ def _run_sample(a) -> int:
         if getattr(a, 'render', False):
             from balmo.export import load_samples_npz
             ms = load_samples_npz(out)
-    else:
-        ms = snap.sample(a.n, seed=a.seed, length=a.length, n_levels=a.nfe_levels, batch_size=a.batch_size, progress=True,
-                         bf16=bool(snap.config.get('bf16')),
-                         margin=a.margin)
-        print(f'wrote {save_samples_npz(out, ms, up_axis=a.up)} ({a.n} motions of {a.length} frames from {snap.path}, '
-              f'{a.up}-up, margin {a.margin})')
+    else:                                                            # streamed: one batch in memory, space checked first
+        ms = snap.iter_samples(a.n, seed=a.seed, length=a.length, n_levels=a.nfe_levels, batch_size=a.batch_size, progress=True,
+                               margin=a.margin, bf16=bool(snap.config.get('bf16')))
+        print(f'wrote {write_samples_npz(out, ms, a.n * a.length, up_axis=a.up)} ({a.n} motions of {a.length} frames from '
+              f'{snap.path}, {a.up}-up, margin {a.margin})')
+        ms = None
     if getattr(a, 'render', False):
+        if ms is None:
+            from balmo.export import load_samples_npz
+            ms = load_samples_npz(out)
         from balmo.repro.figures import run_cli as render
         render(a, ms, out)
     return 0
@@ -485,18 +506,22 @@ def _evaluator(kind: str | None, t2m) -> 'T2MEvaluator | None':
 def _run_evaluate(a) -> int:
     samples = _existing(a.samples, 'samples file', 'file')
     _dataset_dir(a.data, ('train', a.split))
-    if a.out is not None: _writable_dir(a.out, 'output folder')
+    if a.out is not None: _creatable_dir(a.out, 'output folder')           # created when the metrics are written
     evaluator = _evaluator(a.evaluator, a.t2m)
     if samples.suffix == '.npy':                                     # joint positions (16_humanml3d): HumanML3D-style or MDM's
         from balmo.humanml3d import read_any_samples
         try: generated = read_any_samples(samples, a.allow_pickle)
         except (ValueError, OSError) as e: raise CLIError(str(e)) from None
-    else: generated = read_samples(samples)
+    else:
+        from balmo.export import resample_motion                    # to 20 fps from each clip's mocap_framerate
+        generated = [resample_motion(m, 20.0, f"{samples}: clip #{i}" + (f' ({m.source!r})' if m.source else ''))
+                     for i, m in enumerate(read_samples(samples))]
     if len(generated) < MIN_SAMPLES: raise CLIError(f'{samples}: {len(generated)} motions; evaluation needs at least {MIN_SAMPLES}')
     snap_path = _existing(a.snapshot, 'snapshot') if a.snapshot is not None else None
     from balmo.metrics import metrics_table, write_metrics
     from balmo.train import format_denoising_errors
-    res = evaluate_samples(generated, a.data, a.split, seed=a.seed, evaluator=evaluator)
+    res = evaluate_samples(generated, a.data, a.split, seed=a.seed, evaluator=evaluator,
+                           plausibility=False if a.no_plausibility_check else None)
     print(metrics_table(res))
     if snap_path is not None:
         from balmo.train import Snapshot
@@ -520,6 +545,12 @@ def _run_prepare(a) -> int:
     if out.resolve() == HUMANML3D_DIR.resolve(): raise CLIError(f'--out {out}: that folder holds the shipped HumanML3D files; choose another')
     rep = prepare(amass, hml, body_model, _writable_dir(out, 'output folder'))
     print(format_report(rep))
+    if not rep['clips']['kept'].get('train'):                           # nothing to train on: a failure, with the reasons
+        from collections import Counter
+        why = Counter(p['reason'] for p in rep['problems'] if p['reason'] != 'empty_split')
+        first = next((p['message'] for p in rep['problems'] if p['reason'] != 'empty_split'), 'no problem recorded')
+        raise CLIError(f"{out}: no usable training clips ({sum(rep['clips']['kept'].values())} clips kept in all; problems: "
+                       f"{dict(why) or 'none'}; the first: {first}); the details are in {out / 'report.json'}")
     return 0
 
 def _run_bench(a) -> int:
@@ -555,6 +586,7 @@ def _parser(argv=()) -> argparse.ArgumentParser:
                 description='Unconditional human motion and shape generation with balanced score-based diffusion.',
                 epilog='`balmo COMMAND --help` lists the options of a command. Plain `balmo` runs the quickstart.')
     p.add_argument('--version', action='version', version=f'balmo {__version__}')
+    p.add_argument('--debug', action='store_true', help='show the traceback of an error (also BALMO_DEBUG=1; anywhere on the line)')
     sub = p.add_subparsers(dest='cmd', metavar='COMMAND', parser_class=_Parser)
     chosen = next((s for s in argv if not s.startswith('-')), None)
     for name, (hlp, add, _) in COMMANDS.items():
@@ -562,17 +594,26 @@ def _parser(argv=()) -> argparse.ArgumentParser:
         if name == chosen: _load(add)(sp)
     return p
 
+def _user_errors() -> tuple:
+    "What the command reports as one line: CLIError, OSError, ValueError, MemoryError and the errors balmo.train declares."
+    t = sys.modules.get('balmo.train')
+    return (CLIError, OSError, ValueError, MemoryError, *(t.TRAIN_ERRORS if t is not None else ()))
+
 def main(argv: list[str] | None = None) -> int:
-    "Entry point of the `balmo` console script. Plain `balmo` runs the quickstart with its defaults."
+    """Entry point of the `balmo` console script. Plain `balmo` runs the quickstart with its defaults. An error about the
+    user's input or environment is one line and exit status 2; `--debug` (anywhere) or BALMO_DEBUG=1 shows the traceback."""
     argv = sys.argv[1:] if argv is None else list(argv)
+    debug = '--debug' in argv or os.environ.get('BALMO_DEBUG', '') not in ('', '0') or bool(os.environ.get('BALMO_TRACEBACK'))
+    argv = [s for s in argv if s != '--debug']
     omp_wait_policy()                                     # before torch starts (see the quickstart)
     a = _parser(argv or ['quickstart']).parse_args(argv or ['quickstart'])
     try: return _load(COMMANDS[a.cmd][2])(a) or 0
     except KeyboardInterrupt:
         print(f'balmo {a.cmd}: interrupted', file=sys.stderr); raise SystemExit(130) from None
-    except (CLIError, OSError, ValueError) as e:
-        if os.environ.get('BALMO_TRACEBACK'): raise
-        print(f'balmo {a.cmd}: error: {" ".join(str(e).split())}', file=sys.stderr)   # one line, whatever the message
+    except _user_errors() as e:
+        if debug: raise
+        msg = ' '.join(str(e).split()) or type(e).__name__
+        print(f'balmo {a.cmd}: error: {msg}', file=sys.stderr)                      # one line, whatever the message
         raise SystemExit(2) from None
 
 # %% ../nbs/13_cli.ipynb #c0eb3ecb

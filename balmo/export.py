@@ -4,7 +4,8 @@
 
 # %% ../nbs/12_export.ipynb #137ef799
 from __future__ import annotations
-import zipfile
+import shutil, tempfile, zipfile
+from array import array
 from dataclasses import replace
 from pathlib import Path
 import numpy as np
@@ -12,9 +13,11 @@ import torch
 from scipy.spatial.transform import Rotation
 from .body import SMPL22_NAMES, SMPL22_PARENTS, Motion, ProxyBody, atomic_write
 from .amass import ZUP_TO_YUP, rotate_world
+from .rotations import resample_axis_angle, resample_linear
 
 # %% auto #0
-__all__ = ['YUP_TO_ZUP', 'to_z_up', 'from_z_up', 'save_samples_npz', 'load_samples_npz', 'save_amass_clip', 'write_bvh']
+__all__ = ['YUP_TO_ZUP', 'TRUSTED_FPS', 'to_z_up', 'from_z_up', 'write_samples_npz', 'save_samples_npz', 'load_samples_npz',
+           'resample_motion', 'save_amass_clip', 'write_bvh']
 
 # %% ../nbs/12_export.ipynb #5a0267d6
 YUP_TO_ZUP = ZUP_TO_YUP.T          # inverse of 03_amass's z-up -> y-up rotation: (x, y, z)_yup -> (-x, z, y)_zup
@@ -44,30 +47,53 @@ def _npy_member(z: zipfile.ZipFile, name: str, shape: tuple, dtype, parts) -> No
         np.lib.format.write_array_header_2_0(f, {'descr': np.lib.format.dtype_to_descr(dt), 'fortran_order': False, 'shape': tuple(shape)})
         for a in parts: f.write(np.ascontiguousarray(a, dt).tobytes())
 
+def write_samples_npz(path, batches, n_frames: int, up_axis: str = 'y', body=None) -> Path:
+    """Write clips that arrive in batches (an iterable of lists of Motions with `n_frames` frames in all, such as
+    `train.Snapshot.iter_samples`) into one samples .npz as they arrive: memory holds one batch and the small per-clip
+    values (length, β, rate, names: under 1 kB a clip, measured below). `poses` streams into the zip; translations wait in an unnamed
+    temporary file in the same folder (`trans` follows `poses` in the zip). The free space for all of it is checked
+    before the first batch is drawn (`atomic_write`'s `need`), and a failure leaves no file. Returns the path."""
+    if up_axis not in ('y', 'z'): raise ValueError(f"{path}: up_axis must be 'y' or 'z', got {up_axis!r}")
+    path = Path(path)
+    if path.suffix != '.npz': path = path.with_name(path.name + '.npz')
+    def write(f):
+        per, done = dict(lengths=array('q'), betas=bytearray(), gender=[], source=[], mocap_framerate=array('d')), 0
+        with tempfile.TemporaryFile(dir=path.parent) as spill, zipfile.ZipFile(f, 'w', zipfile.ZIP_STORED, allowZip64=True) as z:
+            with z.open('poses.npy', 'w', force_zip64=True) as g:
+                np.lib.format.write_array_header_2_0(g, {'descr': '<f4', 'fortran_order': False, 'shape': (n_frames, 156)})
+                for ms in batches:
+                    for m in ([ms] if isinstance(ms, Motion) else ms):
+                        r, t = to_z_up(m, body) if up_axis == 'z' else (m.root_orient, m.trans)
+                        done += m.n_frames
+                        if done > n_frames: raise ValueError(f'{path}: the clips have more than the {n_frames} frames announced')
+                        g.write(_poses156(r, m.pose_body).tobytes()); spill.write(np.ascontiguousarray(t, '<f4').tobytes())
+                        per['lengths'].append(m.n_frames); per['mocap_framerate'].append(m.fps)
+                        per['betas'] += np.pad(m.betas, (0, 6)).astype('<f4').tobytes(); per['gender'].append(m.gender); per['source'].append(m.source)
+            if done != n_frames: raise ValueError(f'{path}: the clips have {done} frames, {n_frames} were announced')
+            if not per['lengths']: raise ValueError(f'{path}: no motions to save')
+            spill.seek(0)
+            with z.open('trans.npy', 'w', force_zip64=True) as g:
+                np.lib.format.write_array_header_2_0(g, {'descr': '<f4', 'fortran_order': False, 'shape': (n_frames, 3)})
+                shutil.copyfileobj(spill, g, 1 << 20)
+            small = dict(lengths=np.array(per['lengths'], np.int64), betas=np.frombuffer(per['betas'], '<f4').reshape(-1, 16),
+                         gender=np.array(per['gender']), source=np.array(per['source']),
+                         mocap_framerate=np.array(per['mocap_framerate'], np.float64), up_axis=np.array(up_axis))
+            for k, a in small.items():
+                with z.open(k + '.npy', 'w', force_zip64=True) as g: np.lib.format.write_array(g, a, allow_pickle=False)
+    return atomic_write(path, write, need=n_frames * (156 + 3 + 3) * 4 + 65536)
+
 def save_samples_npz(path, motions: list[Motion], up_axis: str = 'y', body=None) -> Path:
     """Clips (any lengths) into one AMASS-keyed .npz: frames concatenated + `lengths` (layout in the table above), written
-    clip by clip. Returns the path written, which ends in .npz (numpy's convention for other names)."""
+    clip by clip (`write_samples_npz`). Returns the path written, which ends in .npz (numpy's convention for other names)."""
     if isinstance(motions, Motion): motions = [motions]
     if not motions: raise ValueError(f'{path}: no motions to save')
     if up_axis not in ('y', 'z'): raise ValueError(f"{path}: up_axis must be 'y' or 'z', got {up_axis!r}")
-    rt = [to_z_up(m, body) if up_axis == 'z' else (m.root_orient, m.trans) for m in motions]
-    path = Path(path)
-    if path.suffix != '.npz': path = path.with_name(path.name + '.npz')
-    n = sum(m.n_frames for m in motions)
-    small = dict(lengths=np.array([m.n_frames for m in motions], np.int64),
-                 betas=np.stack([np.pad(m.betas, (0, 6)) for m in motions]).astype(np.float32),
-                 gender=np.array([m.gender for m in motions]), source=np.array([m.source for m in motions]),
-                 mocap_framerate=np.array([m.fps for m in motions], np.float64), up_axis=np.array(up_axis))
-    def write(f):
-        with zipfile.ZipFile(f, 'w', zipfile.ZIP_STORED, allowZip64=True) as z:
-            _npy_member(z, 'poses', (n, 156), np.float32, (_poses156(r, m.pose_body) for (r, _), m in zip(rt, motions)))
-            _npy_member(z, 'trans', (n, 3), np.float32, (t for _, t in rt))
-            for k, a in small.items():
-                with z.open(k + '.npy', 'w', force_zip64=True) as g: np.lib.format.write_array(g, a, allow_pickle=False)
-    return atomic_write(path, write, need=n * 159 * 4 + 65536)
+    return write_samples_npz(path, [motions], sum(m.n_frames for m in motions), up_axis, body)
 
 def load_samples_npz(path, body=None) -> list[Motion]:
-    "Read a file written by `save_samples_npz` back into y-up Motions (z-up files converted with `body`, default proxy)."
+    """Read a file written by `save_samples_npz` back into y-up Motions (z-up files converted with `body`, default proxy).
+    Anything unusable (an object array, non-integer or too short lengths, non-finite values, a bad rate) is a one-line
+    ValueError naming the file and, where it is one clip's, the clip."""
     path = Path(path)
     if not path.is_file(): raise FileNotFoundError(f'{path}: no such samples file')
     if not zipfile.is_zipfile(path): raise ValueError(f'{path}: not an .npz file (not a zip archive)')
@@ -75,16 +101,50 @@ def load_samples_npz(path, body=None) -> list[Motion]:
     except (OSError, ValueError, zipfile.BadZipFile) as e: raise ValueError(f'{path}: not an .npz file ({e})') from None
     need = ['poses', 'trans', 'lengths', 'betas', 'gender', 'source', 'mocap_framerate', 'up_axis']
     if missing := [k for k in need if k not in d.files]: raise ValueError(f'{path}: not a balmo samples file, missing {missing}')
-    lengths, poses, trans = d['lengths'], d['poses'], d['trans']
+    def get(k):
+        try: return d[k]
+        except Exception as e:
+            raise ValueError(f"{path}: array {k!r} cannot be read ({' '.join(str(e).split())[:160]}); a samples file holds "
+                             'numbers and strings only') from None
+    lengths, poses, trans = get('lengths'), get('poses'), get('trans')
+    if lengths.ndim != 1 or lengths.dtype.kind not in 'iu':
+        raise ValueError(f'{path}: lengths must be a 1-D array of integers (frames per clip), got {lengths.dtype} {lengths.shape}')
+    n = len(lengths)
+    if (short := np.flatnonzero(lengths < 2)).size:
+        i = int(short[0])
+        raise ValueError(f"{path}: clip #{i} has {int(lengths[i])} frame{'s' if lengths[i] != 1 else ''} ({short.size} clips under 2); "
+                         'a motion needs at least 2')
     if poses.ndim != 2 or poses.shape[1] != 156 or len(poses) != lengths.sum() or len(trans) != len(poses):
         raise ValueError(f'{path}: poses {poses.shape} / trans {trans.shape} do not match lengths summing to {lengths.sum()}')
-    up, out = str(d['up_axis']), []
+    betas, gender, source, fps = get('betas'), get('gender'), get('source'), get('mocap_framerate')
+    if betas.ndim != 2 or betas.shape[0] != n or betas.shape[1] < 10 or any(len(a) != n for a in (gender, source, fps)):
+        raise ValueError(f'{path}: betas {betas.shape}, gender, source and mocap_framerate must have one entry per clip ({n})')
+    up, out = str(get('up_axis')), []
     if up not in ('y', 'z'): raise ValueError(f"{path}: up_axis is {up!r}; balmo reads samples files with up_axis 'y' or 'z'")
     for i, (a, b) in enumerate(zip(np.cumsum(lengths) - lengths, np.cumsum(lengths))):
-        m = Motion(poses[a:b, :3], poses[a:b, 3:66], trans[a:b], d['betas'][i, :10], float(d['mocap_framerate'][i]),
-                   str(d['gender'][i]), str(d['source'][i]))
+        try:
+            m = Motion(poses[a:b, :3], poses[a:b, 3:66], trans[a:b], betas[i, :10], float(fps[i]), str(gender[i]), str(source[i]))
+        except (ValueError, TypeError) as e:
+            raise ValueError(f"{path}: clip #{i} ({str(source[i])!r}): {str(e).partition(': ')[2] or e}") from None
         out.append(from_z_up(m, body) if up == 'z' else m)
     return out
+
+TRUSTED_FPS = (10.0, 1000.0)     # frame rates balmo resamples from; a rate outside is refused as untrustworthy
+
+def resample_motion(m: Motion, fps: float = 20.0, where: str = '') -> Motion:
+    """`m` at `fps` frames per second (rotations by slerp, translation linearly, `balmo.rotations`), or `m` itself when
+    it already is. A rate outside `TRUSTED_FPS` is a one-line ValueError naming the clip (`where`, e.g. 'file: clip #3',
+    else its source) and the rate."""
+    if m.fps == fps: return m
+    lo, hi = TRUSTED_FPS
+    who = where or f'clip {m.source!r}'
+    if not lo <= m.fps <= hi:
+        raise ValueError(f"{who}: mocap_framerate {m.fps:g} fps is not a rate balmo trusts ({lo:g} to {hi:g} fps); fix the "
+                         f"file's mocap_framerate (clips are resampled from it to {fps:g} fps)")
+    rot = torch.from_numpy(np.concatenate([m.root_orient[:, None], m.pose_body], 1).astype(np.float64))
+    rot, trans = resample_axis_angle(rot, m.fps, fps).numpy(), resample_linear(torch.from_numpy(m.trans.astype(np.float64)), m.fps, fps).numpy()
+    if len(rot) < 2: raise ValueError(f'{who}: {m.n_frames} frames at {m.fps:g} fps give {len(rot)} at {fps:g} fps; a motion needs at least 2')
+    return Motion(rot[:, 0], rot[:, 1:], trans, m.betas, fps, m.gender, m.source, {**m.meta, 'resampled_from_fps': m.fps})
 
 def save_amass_clip(path, m: Motion, body=None) -> Path:
     "One motion as an AMASS (SMPL+H G layout) .npz in the z-up world: poses (T,156), trans, betas (16,), gender, mocap_framerate, dmpls."

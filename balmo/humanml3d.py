@@ -5,6 +5,7 @@
 # %% ../nbs/16_humanml3d.ipynb #a39370f6
 from __future__ import annotations
 import argparse
+import pickle
 import sys
 from functools import lru_cache
 from pathlib import Path
@@ -18,8 +19,8 @@ from .rotations import matrix_to_6d, rot_y
 __all__ = ['HML_DIM', 'HML_SLICES', 'T2M_BONE_DIRS', 'T2M_CHAINS', 'T2M_FACE_JOINTS', 'T2M_IK_FACE_JOINTS', 'T2M_FEET',
            'T2M_LEG_JOINTS', 'FEET_THRESHOLD', 'HEADING_SIGMA', 'FEATURES_VERSION', 'facing_yaw', 'canonicalize_joints',
            'from_to_rotation', 'resolve_target', 'read_target_skeleton', 'retarget', 'process_joints',
-           'humanml3d_features', 'recover_root', 'recover_joints', 'read_joint_samples', 'read_any_samples',
-           'add_cli_args', 'run_cli']
+           'humanml3d_features', 'recover_root', 'recover_joints', 'ArrayUnpickler', 'load_pickled_npy',
+           'read_joint_samples', 'read_any_samples', 'add_cli_args', 'run_cli']
 
 # %% ../nbs/16_humanml3d.ipynb #d09263db
 HML_DIM = 263
@@ -196,9 +197,37 @@ def _joint_list(a: np.ndarray, p: Path, lengths=None) -> list[np.ndarray]:
     if bad: raise ValueError(f'{p}: samples {bad[:5]} contain non-finite values')
     return out
 
+class ArrayUnpickler(pickle.Unpickler):
+    """Reads the pickle inside an object `.npy` admitting numpy arrays, dtypes and scalars, and plain containers (dict,
+    list, tuple, set, str, bytes, numbers): what MDM's results.npy holds. Any other global (`os.system`,
+    `builtins.exec`, a class) raises `pickle.UnpicklingError` naming it before anything runs: no code from the file."""
+    _ALLOWED = ({(m, n) for m in ('numpy.core.multiarray', 'numpy._core.multiarray') for n in ('_reconstruct', 'scalar')}
+                | {('numpy', 'ndarray'), ('numpy', 'dtype'), ('numpy.core.numeric', '_frombuffer'), ('numpy._core.numeric', '_frombuffer'),
+                   ('builtins', 'set'), ('builtins', 'frozenset'), ('builtins', 'complex')})
+
+    def find_class(self, module: str, name: str):
+        if (module, name) in self._ALLOWED: return super().find_class(module, name)
+        if (module, name) == ('_codecs', 'encode'): return lambda s, enc='latin1': s.encode('latin1') if enc in ('latin1', 'latin-1') else _refuse(module, name)
+        _refuse(module, name)
+
+def _refuse(module: str, name: str):
+    raise pickle.UnpicklingError(f'refusing to load the global {module}.{name} (only numpy arrays and plain containers are read)')
+
+def load_pickled_npy(path):
+    "An object `.npy` (e.g. MDM's results.npy) read through `ArrayUnpickler`; a refused or broken pickle is a one-line ValueError."
+    p = Path(path)
+    with open(p, 'rb') as f:
+        try:
+            version = np.lib.format.read_magic(f)
+            (np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0)(f)
+            return ArrayUnpickler(f, encoding='latin1').load()
+        except pickle.UnpicklingError as e: raise ValueError(f'{p}: {e}; balmo never runs code from a samples file') from None
+        except Exception as e: raise ValueError(f'{p}: not a readable pickled .npy ({type(e).__name__}: {e})') from None
+
 def read_joint_samples(path, allow_pickle: bool = False) -> list[np.ndarray]:
     """Joint-position samples as a list of float64 (T_i, 22, 3): a HumanML3D-style `.npy` (N, T, 22, 3) or MDM's
-    `results.npy` (pickled dict, 'motion' (N, 22, 3, T), optional 'lengths'), the latter only with `allow_pickle`."""
+    `results.npy` (pickled dict, 'motion' (N, 22, 3, T), optional 'lengths'), the latter only with `allow_pickle`, and
+    then through `ArrayUnpickler`: numpy arrays and plain containers only, never code."""
     p = Path(path)
     if not p.is_file(): raise FileNotFoundError(f'joint samples file not found: {p}')
     with open(p, 'rb') as fh:
@@ -207,10 +236,12 @@ def read_joint_samples(path, allow_pickle: bool = False) -> list[np.ndarray]:
     except ValueError as e:
         if 'allow_pickle' not in str(e): raise ValueError(f'{p}: not a readable .npy file ({e})') from None
         if not allow_pickle:
-            raise ValueError(f"{p}: holds a pickled object (MDM's results.npy is a pickled dict); loading a pickle can run "
-                             "arbitrary code, so balmo reads it only with allow_pickle=True (--allow-pickle), for files you trust") from None
-        a = np.load(p, allow_pickle=True)
+            raise ValueError(f"{p}: holds a pickled object (MDM's results.npy is a pickled dict); balmo reads it only with "
+                             "allow_pickle=True (--allow-pickle), admitting numpy arrays and plain containers (never code)") from None
+        a = load_pickled_npy(p)
     except OSError as e: raise ValueError(f'{p}: not a readable .npy file ({e})') from None
+    if isinstance(a, dict): a = np.array(a, dtype=object)       # a dict pickled directly
+    if not isinstance(a, np.ndarray): raise ValueError(f"{p}: a pickled {type(a).__name__}, not MDM's results dict")
     if a.dtype == object:
         d = a.item() if a.ndim == 0 else None
         if not isinstance(d, dict) or 'motion' not in d:
@@ -233,7 +264,8 @@ def read_any_samples(path, allow_pickle: bool = False) -> list:
 def add_cli_args(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     "Add `--allow-pickle` to `balmo evaluate`'s parser (its other flags: --samples, --data, --split, --out, --seed)."
     parser.add_argument('--allow-pickle', action='store_true',
-                        help="read MDM's results.npy (a pickled dict; pickles can run code: only for files you trust)")
+                        help="read MDM's results.npy (a pickled dict), admitting numpy arrays and plain containers only: code in the "
+                             'file is refused, never run')
     return parser
 
 def run_cli(args) -> int:

@@ -662,7 +662,7 @@ def evaluate(generated, reference, *, train=None, evaluator, body=None, cfg: Met
         for name, clips in (('generated', generated), ('reference', reference), ('train', train)):
             if clips is not None and all(isinstance(m, Motion) for m in clips):
                 screen_motions(clips, plausibility or None, where=f'evaluate: {name} clips',
-                               hint='pass plausibility=False to compute metrics anyway')
+                               hint='pass plausibility=False (balmo evaluate --no-plausibility-check) to compute metrics anyway')
     ref_j = _motions_to_joints(reference, body)
     ref_f = evaluator.features_from_joints(ref_j)
     modes = list(labels) if labels is not None else (probe.labels if probe is not None else None)

@@ -24,7 +24,8 @@ __all__ = ['TRAIN_PRESETS', 'LR_SCHEDULES', 'RESUMABLE_KEYS', 'DATA_CHECKS', 'RO
            'resolve_config', 'parse_overrides', 'config_diff', 'learning_rate', 'sigma_rel_to_gamma',
            'gamma_to_sigma_rel', 'PowerEMA', 'CropSampler', 'bf16_available', 'LogWindow', 'RunFolderError', 'RunLock',
            'list_files', 'newest_checkpoint', 'load_training_motions', 'build_model', 'train', 'restore_state',
-           'TrainProgress', 'sample_seeds', 'Snapshot', 'denoising_errors', 'format_denoising_errors', 'slim_snapshot',
+           'TrainingStopped', 'DivergenceGuard', 'preflight', 'one_line_errors', 'verify_snapshot', 'TrainProgress',
+           'sample_seeds', 'motion_bytes', 'Snapshot', 'denoising_errors', 'format_denoising_errors', 'slim_snapshot',
            'main']
 
 # %% ../nbs/09_train.ipynb #d1f9ab78
@@ -91,6 +92,14 @@ def length_multiple(cfg: dict) -> int:
     "Frames every sequence length must be a multiple of for the U-Net of `cfg`: 2^(levels − 1) (32 for every preset)."
     return 2 ** (len(cfg['unet_overrides'].get('channel_mult', UNET_PRESETS[cfg['unet']]['channel_mult'])) - 1)
 
+def _non_finite(v, key: str = '') -> tuple | None:
+    "(key, value) of the first non-finite number in a config (nested dicts and lists too), or None."
+    if isinstance(v, float) and not math.isfinite(v): return key, v
+    items = v.items() if isinstance(v, dict) else enumerate(v) if isinstance(v, list) else ()
+    for k, x in items:
+        if (bad := _non_finite(x, f'{key}.{k}' if key and isinstance(k, str) else f'{key}[{k}]' if key else k)): return bad
+    return None
+
 def _validate(cfg: dict) -> dict:
     "Check types and values of a full config; resolve `dim_weights=None`; return a JSON-clean copy."
     base = TRAIN_PRESETS[cfg['preset']]
@@ -102,6 +111,7 @@ def _validate(cfg: dict) -> dict:
             continue
         _check_value(k, v, kind)
     c = json.loads(json.dumps(cfg))                        # tuples -> lists; fails loudly on non-JSON values
+    if bad := _non_finite(c): raise ValueError(f'config {bad[0]!r} must be a finite number, got {bad[1]}')
     if c['unet'] not in UNET_PRESETS: raise ValueError(f"config 'unet': unknown U-Net preset {c['unet']!r}; choose from {list(UNET_PRESETS)}")
     if c['loss'] not in LOSS_PRESETS: raise ValueError(f"config 'loss': unknown loss preset {c['loss']!r}; choose from {list(LOSS_PRESETS)}")
     if c['normalization'] not in NORMALIZATIONS:
@@ -125,7 +135,9 @@ def _validate(cfg: dict) -> dict:
         if c[k] < 1: raise ValueError(f'config {k!r} must be >= 1, got {c[k]}')
     for k in ('lr_warmup_samples', 'lr_decay_samples'):
         if c[k] < 0: raise ValueError(f'config {k!r} must be >= 0, got {c[k]}')
-    if not c['lr_ref'] > 0: raise ValueError(f"config 'lr_ref' must be > 0, got {c['lr_ref']}")
+    if not 0 < c['lr_ref'] <= 1: raise ValueError(f"config 'lr_ref' must be > 0 and at most 1 (Adam moves each weight by up to lr a step), got {c['lr_ref']}")
+    if not c['P_std'] > 0: raise ValueError(f"config 'P_std' must be > 0, got {c['P_std']}")
+    if not 0 <= c['P_uniform'] <= 1: raise ValueError(f"config 'P_uniform' must be in [0, 1], got {c['P_uniform']}")
     if c['minutes'] is not None and not c['minutes'] > 0: raise ValueError(f"config 'minutes' must be > 0 or None, got {c['minutes']}")
     if c['threads'] is not None and c['threads'] < 1: raise ValueError(f"config 'threads' must be >= 1 or None, got {c['threads']}")
     if c['grad_clip'] is not None and not c['grad_clip'] > 0: raise ValueError(f"config 'grad_clip' must be > 0 or None, got {c['grad_clip']}")
@@ -490,11 +502,16 @@ def train(cfg: dict, run_dir, data=None, progress: bool = True, allow_data_chang
     the run folder's lock (`RunLock`)."""
     cfg = resolve_config(cfg)
     run_dir = Path(run_dir)
+    preflight(cfg, run_dir)                                          # before anything is written (the folder included)
     owns_pg = _setup_distributed(cfg['device'])
     rank, world, local_rank = _dist_info()
+    fresh = rank == 0 and not run_dir.exists()
     try:
-        with torch_threads(cfg['threads']), (RunLock(run_dir) if rank == 0 else contextlib.nullcontext()):
+        with torch_threads(cfg['threads']), (RunLock(run_dir) if rank == 0 else contextlib.nullcontext()), one_line_errors(run_dir, cfg):
             return _train(cfg, run_dir, data, progress, rank, world, local_rank, allow_data_change)
+    except BaseException:
+        if fresh: _discard_if_empty(run_dir)                         # a refused command leaves no folder behind
+        raise
     finally:
         if owns_pg: dist.destroy_process_group()
 
@@ -622,6 +639,7 @@ def _train(cfg, run_dir, data, progress, rank, world, local_rank, allow_data_cha
     budget = None if cfg['minutes'] is None else cfg['minutes'] * 60
     pbar = TrainProgress(cfg, samples, elapsed, desc=f'train {run_dir.name}', disable=not progress or rank != 0)
     params = [p for p in net.parameters() if p.requires_grad]
+    guard = DivergenceGuard(run_dir)
     t0, last_saved = time.perf_counter(), samples
     log_f = open(log_path, 'a') if rank == 0 else None
 
@@ -638,6 +656,7 @@ def _train(cfg, run_dir, data, progress, rank, world, local_rank, allow_data_cha
     def save(final: bool):
         nonlocal last_saved
         write_log()                                     # a checkpoint closes the log window: resume stays bit-identical
+        guard.check(net, ema, step)
         if rank == 0:
             ck = {'net': {k: v.detach().cpu() for k, v in net.state_dict().items()}, 'opt': opt.state_dict(),
                   'ema': ema.state_dict(), 'step': step, 'samples': samples, 'elapsed_s': elapsed_now(),
@@ -648,6 +667,7 @@ def _train(cfg, run_dir, data, progress, rank, world, local_rank, allow_data_cha
         last_saved = samples
 
     def snapshot():
+        guard.check(net, ema, step)
         if rank == 0:
             _atomic_save(_snapshot_state(cfg, net, ema, transform, step, samples, data_info), run_dir / f'{_SNAP}-{samples:012d}.pt')
             _link_latest(run_dir, samples)
@@ -678,6 +698,7 @@ def _train(cfg, run_dir, data, progress, rank, world, local_rank, allow_data_cha
                 else: gnorm = torch.nn.utils.get_total_norm([p.grad for p in params if p.grad is not None])
                 finite = bool(torch.isfinite(gnorm))
                 if finite: opt.step()
+                guard.update(finite, net, step + 1, lr)
                 step += 1; samples += B
                 ema.update(net, step)
                 if world > 1:
@@ -692,10 +713,127 @@ def _train(cfg, run_dir, data, progress, rank, world, local_rank, allow_data_cha
         pbar.close()
         if log_f: log_f.close()
     if last_saved != samples or not list_files(run_dir, _CKPT): save(True)
-    if not (run_dir / f'{_SNAP}-{samples:012d}.pt').exists(): snapshot()
+    if not (rank != 0 or verify_snapshot(run_dir, samples)): snapshot()
     elif rank == 0: _link_latest(run_dir, samples)
     if world > 1: dist.barrier()
     return run_dir / f'{_SNAP}-{samples:012d}.pt'
+
+# %% ../nbs/09_train.ipynb #3c027502
+class TrainingStopped(RuntimeError):
+    "Training stopped for a reason the user must act on (it diverged, memory ran out): one line naming the run folder."
+
+def _all_finite(tensors) -> bool:
+    return all(bool(torch.isfinite(t).all()) for t in tensors)
+
+class DivergenceGuard:
+    """Stops a diverged run before anything from it is written: `max_skipped` steps in a row skipped for a non-finite
+    gradient, or network / EMA weights that are no longer finite (checked after each skipped step and, with `check`,
+    before each checkpoint and snapshot). Raises `TrainingStopped` naming `run_dir`, the step and the last good
+    checkpoint (kept)."""
+    def __init__(self, run_dir, max_skipped: int = 8):
+        self.run_dir, self.max_skipped, self.skipped, self.n_skipped = Path(run_dir), max_skipped, 0, 0
+
+    def update(self, finite: bool, net, step: int, lr: float) -> None:
+        "After step `step` (1-based): `finite` says whether its gradient was finite (else the step was skipped)."
+        if finite: self.skipped = 0; return
+        self.skipped += 1; self.n_skipped += 1
+        if not _all_finite(net.parameters()): self._stop(step, f'the network weights are no longer finite (lr {lr:.3g})')
+        if self.skipped >= self.max_skipped:
+            self._stop(step, f'{self.skipped} steps in a row were skipped for non-finite gradients (lr {lr:.3g})')
+
+    def check(self, net, ema, step: int) -> None:
+        "Before writing a checkpoint or snapshot after step `step`: the network's and every EMA's weights are finite."
+        if not _all_finite(net.parameters()): self._stop(step, 'the network weights are no longer finite')
+        if not all(_all_finite(e.values()) for e in ema.state_dict()['ema']): self._stop(step, 'the EMA weights are no longer finite')
+
+    def _stop(self, step: int, why: str):
+        ck = list_files(self.run_dir, _CKPT)
+        last = f'the last good checkpoint, {ck[-1][1].name}, is kept' if ck else 'no checkpoint had been written'
+        raise TrainingStopped(f'{self.run_dir}: training diverged at step {step}: {why}; stopped without saving them ({last}). '
+                              'Lower lr_ref or set grad_clip, and train in a new run folder')
+
+# %% ../nbs/09_train.ipynb #3e3135d0
+def _free_at(path) -> tuple[Path, int | None]:
+    "The nearest existing folder at or above `path`, and the free bytes on its disk (None if unknown)."
+    p = Path(path).absolute()
+    while not p.exists() and p != p.parent: p = p.parent
+    try: return p, shutil.disk_usage(p).free
+    except OSError: return p, None
+
+def preflight(cfg: dict, run_dir, world: int | None = None) -> dict:
+    """What `train` checks before it writes anything, for a resolved `cfg`: the network builds (on the meta device: a
+    misspelt `unet_overrides` key is a one-line ValueError), one global batch's inputs fit in memory, and (unless the
+    run in `run_dir` is finished) its disk holds the next checkpoint and snapshot; a warning if not the whole run's.
+    Returns {'params', 'checkpoint_bytes', 'snapshot_bytes', 'run_bytes', 'free_bytes'}."""
+    from balmo.body import _fmt_bytes
+    layout = representation_layout(cfg)
+    try:
+        with torch.random.fork_rng(devices=[]), torch.device('meta'): net, _, _ = build_model(cfg, layout)
+    except (TypeError, ValueError, RuntimeError) as e:
+        raise ValueError(f"config 'unet_overrides' {cfg['unet_overrides']}: {(str(e).splitlines() or [''])[0][:300]}") from None
+    P, nP = sum(p.numel() for p in net.parameters()), len(list(net.parameters()))
+    Bu, nB, E = sum(b.numel() for b in net.buffers()), len(list(net.buffers())), len(cfg['ema_std'])
+    per = lambda nbytes, n: int((nbytes + 512 * n) * 1.01) + 2 * 65536                # torch_file_bytes' rule, 64 kB for the rest
+    ck = per(4 * (P + Bu + 2 * P + E * P + nP), (1 + 3 + E) * nP + nB)               # net, Adam (2 moments + step), EMAs
+    snap = per(4 * E * (P + Bu), E * (nP + nB))
+    run = (cfg['keep_checkpoints'] + 1) * ck + (cfg['total_samples'] // cfg['snapshot_every'] + 1) * snap
+    world = world or int(os.environ.get('WORLD_SIZE', '1'))
+    b, F = -(-cfg['batch'] // world), layout.n_features
+    dev = cfg['device'] if cfg['device'] != 'auto' else ('cuda' if torch.cuda.is_available() else 'cpu')
+    check_fits(4 * 4 * b * F * cfg['max_length'], dev, f"a training batch of {b} crops of {cfg['max_length']} frames",
+               'lower batch or max_length')                                        # x0, noise, the noisy input, the output
+    where, free = _free_at(run_dir)
+    done = any(s >= cfg['total_samples'] for s, _ in list_files(run_dir, _CKPT)) if Path(run_dir).is_dir() else False
+    if free is not None and not done and free < ck + snap:
+        e = WriteError(f'{run_dir}: about {_fmt_bytes(ck + snap)} needed for the next checkpoint and snapshot of this config '
+                       f'({P:,} parameters), {_fmt_bytes(free)} free on this disk ({where}); free some space or use a run '
+                       'folder on another disk. Nothing was written'); e.errno = errno.ENOSPC
+        raise e
+    if free is not None and not done and free < run:
+        warnings.warn(f'{run_dir}: this run writes about {_fmt_bytes(run)} of checkpoints and snapshots, {_fmt_bytes(free)} '
+                      'are free; it will stop when the disk is full (re-run to resume after freeing space)', stacklevel=2)
+    return dict(params=P, checkpoint_bytes=ck, snapshot_bytes=snap, run_bytes=run, free_bytes=free)
+
+# %% ../nbs/09_train.ipynb #8eb806e1
+@contextlib.contextmanager
+def one_line_errors(run_dir, cfg: dict):
+    """Failures inside `train` as one line naming `run_dir`: a full disk (or file-size limit) while appending to
+    `log.jsonl` (a plain write's OSError names no file) becomes `WriteError`; a failed allocation, `TrainingStopped`."""
+    from balmo.body import _fmt_bytes, _free_bytes
+    try: yield
+    except WriteError: raise
+    except OSError as e:
+        if e.errno not in (errno.ENOSPC, errno.EFBIG, getattr(errno, 'EDQUOT', -1)): raise
+        name = Path(e.filename).name if getattr(e, 'filename', None) else 'log.jsonl'
+        why = 'the file-size limit (ulimit -f)' if e.errno == errno.EFBIG else 'no space left'
+        w = WriteError(f'{run_dir}: cannot write {name} ({why}; {_fmt_bytes(_free_bytes(run_dir))} free on this disk); free some '
+                       'space and re-run the same command: the run resumes from its last checkpoint'); w.errno = e.errno
+        raise w from None
+    except (MemoryError, RuntimeError) as e:
+        if not (isinstance(e, MemoryError) or 'out of memory' in str(e).lower() or "can't allocate memory" in str(e)): raise
+        first = (str(e).strip().splitlines() or [type(e).__name__])[0][:200]
+        raise TrainingStopped(f"{run_dir}: out of memory with batch={cfg['batch']}, max_length={cfg['max_length']} ({first}); "
+                              'lower batch or max_length (a new run folder), or free memory and re-run to resume') from None
+
+def _discard_if_empty(run_dir: Path) -> None:
+    "Remove a run folder that holds nothing but its lock file (created by a `train` call that was refused)."
+    try:
+        if run_dir.is_dir() and {p.name for p in run_dir.iterdir()} <= {'lock'}:
+            (run_dir / 'lock').unlink(missing_ok=True); run_dir.rmdir()
+    except OSError: pass
+
+# %% ../nbs/09_train.ipynb #90322f3e
+def verify_snapshot(run_dir, samples: int) -> bool:
+    """Whether `run_dir/snapshot-<samples>.pt` exists and reads back whole (`train` checks a finished run's final snapshot
+    this way). A damaged one is moved aside as `<name>.damaged` with a one-line warning, and False tells `train` to
+    rebuild it from the final checkpoint's EMA weights."""
+    p = Path(run_dir) / f'{_SNAP}-{samples:012d}.pt'
+    if not p.exists(): return False
+    try: _read_snapshot(p); return True
+    except ValueError as e:
+        bad = p.with_name(p.name + '.damaged'); os.replace(p, bad)
+        warnings.warn(f'{e}; moved aside to {bad.name}, rebuilding it from the final checkpoint', stacklevel=3)
+        return False
 
 # %% ../nbs/09_train.ipynb #b482f8cd
 class TrainProgress:
@@ -738,6 +876,12 @@ def _read_snapshot(path: Path) -> dict:
         raise ValueError(f'{path}: not a balmo snapshot (a training checkpoint? use the snapshot-*.pt files)')
     return d
 
+def motion_bytes(length: int) -> int:
+    """Memory a sampled Motion of `length` frames takes in this process: float32 root, pose and translation (276 bytes a
+    frame) and the object (2 kB), times 3.5 for the allocator: measured below, the process grew by 1.7 to 3 times the
+    arrays per Motion kept (the sampler's temporaries fragment the heap), where the old estimate assumed 1."""
+    return int(3.5 * (276 * length + 2048))
+
 class Snapshot:
     "An inference snapshot: `.denoiser` (EMA weights, eval mode), `.transform`, `.config`, `.ema_std`, `.samples`."
     def __init__(self, denoiser, transform: FeatureTransform, config: dict, ema_std: float, samples: int = 0, path=None):
@@ -748,15 +892,19 @@ class Snapshot:
     @classmethod
     def load(cls, path, ema: int | float = 0, device='cpu') -> 'Snapshot':
         """Load a snapshot file (or the newest readable snapshot in a run folder: a damaged newer one is skipped with a
-        warning). `ema`: index into the stored EMAs (int) or the σ_rel to pick (float)."""
+        warning; the temporary files of a killed run are removed). `ema`: index into the stored EMAs (int) or the σ_rel to pick (float)."""
         path = Path(path)
         if path.is_dir():
+            from balmo.body import remove_debris
+            remove_debris(path)                           # temporary files of a killed run (their writer is gone)
             snaps = list_files(path, _SNAP)
             if not snaps: raise FileNotFoundError(f'{path}: no snapshot-*.pt files in this run folder')
             for k, (_, p) in enumerate(reversed(snaps)):
                 try: d = _read_snapshot(p); path = p; break
                 except ValueError as e:
-                    if k == len(snaps) - 1: raise
+                    if k == len(snaps) - 1:
+                        raise ValueError(f'{e}; re-run the training command on {path}: a finished run rebuilds its final snapshot '
+                                         'from its final checkpoint') from None
                     warnings.warn(f'{e}; using the next older snapshot', stacklevel=2)
         else:
             if not path.is_file(): raise FileNotFoundError(f'{path}: no such snapshot file')
@@ -809,21 +957,31 @@ class Snapshot:
         self.last_nfe = info['nfe']                       # counted denoiser evaluations per sample (31 for 16 levels)
         return x[..., margin:x.shape[-1] - margin].cpu()
 
-    def sample(self, n: int, seed: int = 0, length: int = 192, n_levels: int = 16, batch_size: int = 64,
-               progress: bool = False, margin: int = 0, bf16: bool = False) -> list[Motion]:
-        """`n` generated Motions of `length` frames (20 fps), drawn and decoded `batch_size` at a time, so memory holds the
-        Motions (about n·length·276 bytes, checked against the free memory first) and one batch (`margin`: see
-        `sample_features`; `bf16` too)."""
+    def iter_samples(self, n: int, seed: int = 0, length: int = 192, n_levels: int = 16, batch_size: int = 64,
+                     progress: bool = False, margin: int = 0, bf16: bool = False):
+        """`sample`'s motions as they are drawn: one list of up to `batch_size` Motions per batch, so memory holds one batch
+        whatever `n` (`balmo sample` streams them to disk). A batch's Motions are views into one block per array, copied out
+        of the decoding temporaries, and kept Motions take at most `motion_bytes` each (measured below; `bf16`: see
+        `sample_features`)."""
         self._check_length(n, length, margin)
-        check_fits(n * (length * 276 + 2048), 'cpu', f'sample: {n} motions of {length} frames', 'sample fewer at a time (n)')
-        out = []
         with tqdm(total=n, unit='sample', desc='sample', disable=not progress, dynamic_ncols=True) as pbar:
             for first in range(0, n, batch_size):
                 k = min(batch_size, n - first)
                 x = self.sample_features(k, seed, length, n_levels, batch_size, first=first, margin=margin, bf16=bf16)
-                out += self.transform.decode_motions(x.to(torch.float64), fps=20.0)
+                ms = self.transform.decode_motions(x.to(torch.float64), fps=20.0)
+                del x
+                ro, pb, tr, be = (np.stack([getattr(m, k) for m in ms]) for k in ('root_orient', 'pose_body', 'trans', 'betas'))
+                yield [Motion(ro[i], pb[i], tr[i], be[i], m.fps, m.gender, m.source, dict(m.meta)) for i, m in enumerate(ms)]
                 pbar.update(k)
-        return out
+
+    def sample(self, n: int, seed: int = 0, length: int = 192, n_levels: int = 16, batch_size: int = 64,
+               progress: bool = False, margin: int = 0, bf16: bool = False) -> list[Motion]:
+        """`n` generated Motions of `length` frames (20 fps), drawn and decoded `batch_size` at a time (`iter_samples`), so
+        memory holds the Motions (`n · motion_bytes(length)`, checked against the free memory first) and one batch
+        (`margin`, `bf16`: see `sample_features`)."""
+        self._check_length(n, length, margin)
+        check_fits(n * motion_bytes(length), 'cpu', f'sample: {n} motions of {length} frames', 'sample fewer at a time (n)')
+        return [m for ms in self.iter_samples(n, seed, length, n_levels, batch_size, progress, margin, bf16) for m in ms]
 
     def __repr__(self):
         return f"Snapshot({self.path}, preset={self.config.get('preset')!r}, samples={self.samples}, ema σ_rel={self.ema_std})"
@@ -888,7 +1046,7 @@ def slim_snapshot(src, dst, ema: int | float = 0, dtype: torch.dtype = torch.flo
     return _atomic_save(d, dst)
 
 # %% ../nbs/09_train.ipynb #7fb811e0
-TRAIN_ERRORS = (ValueError, FileNotFoundError, WriteError, RunFolderError)   # reported as one line by the command line
+TRAIN_ERRORS = (ValueError, FileNotFoundError, WriteError, RunFolderError, TrainingStopped)   # reported as one line by the command line
 
 def main(argv: Sequence[str] | None = None) -> Path:
     import argparse, sys
