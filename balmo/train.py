@@ -970,6 +970,8 @@ class Snapshot:
                 x = self.sample_features(k, seed, length, n_levels, batch_size, first=first, margin=margin, bf16=bf16)
                 ms = self.transform.decode_motions(x.to(torch.float64), fps=20.0)
                 del x
+                if not all(isinstance(m, Motion) for m in ms):     # another representation's clips (rootrel: joints)
+                    yield ms; pbar.update(k); continue
                 ro, pb, tr, be = (np.stack([getattr(m, k) for m in ms]) for k in ('root_orient', 'pose_body', 'trans', 'betas'))
                 yield [Motion(ro[i], pb[i], tr[i], be[i], m.fps, m.gender, m.source, dict(m.meta)) for i, m in enumerate(ms)]
                 pbar.update(k)
