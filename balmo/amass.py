@@ -14,16 +14,17 @@ from tqdm import tqdm
 import balmo
 from .rotations import (axis_angle_to_matrix, matrix_to_axis_angle, resample_axis_angle, resample_linear,
                              resample_index, rot_y)
-from .body import (Motion, N_BETAS, ProxyBody, SMPLHBody, find_smplh_file, mirror_motion, save_motions, load_motions,
-                        write_fake_smplh, torch_threads, screen_motions, ImplausibleDataError,
-                   plausibility_bounds)
+from .body import (Motion, N_BETAS, ProxyBody, SMPLHBody, find_smplh_file, mirror_motion, save_motions,
+                        load_motions, write_fake_smplh, torch_threads, screen_motions, ImplausibleDataError,
+                        plausibility_bounds)
+from .checks import SPLITS, package_file
 
 # %% auto #0
-__all__ = ['HUMANML3D_FPS', 'SKIP_REASONS', 'ZUP_TO_YUP', 'HEAD_TRIM_SECONDS', 'AMASS_ALIASES', 'SPLITS', 'HUMANML3D_DIR',
-           'AmassFileError', 'AmassClip', 'read_amass', 'write_fake_amass', 'stride_for', 'rate_is_exact',
-           'resample_clip', 'rotate_world', 'heading_angle', 'canonicalize_motion', 'IndexRow', 'humanml3d_files',
-           'find_humanml3d', 'read_index', 'read_split', 'select_split', 'split_counts', 'clip_window',
-           'convert_source', 'resolve_amass_file', 'prepare', 'format_report', 'write_fake_corpus']
+__all__ = ['HUMANML3D_FPS', 'SKIP_REASONS', 'ZUP_TO_YUP', 'HEAD_TRIM_SECONDS', 'AMASS_ALIASES', 'HUMANML3D_DIR', 'AmassFileError',
+           'AmassClip', 'read_amass', 'write_fake_amass', 'stride_for', 'rate_is_exact', 'resample_clip',
+           'rotate_world', 'heading_angle', 'canonicalize_motion', 'IndexRow', 'humanml3d_files', 'find_humanml3d',
+           'read_index', 'read_split', 'select_split', 'split_counts', 'clip_window', 'convert_source',
+           'resolve_amass_file', 'prepare', 'format_report', 'write_fake_corpus']
 
 # %% ../nbs/03_amass.ipynb #6a84d3bc
 HUMANML3D_FPS = 20
@@ -197,7 +198,6 @@ HEAD_TRIM_SECONDS = {'Eyes_Japan_Dataset': 3.0, 'MPI_HDM05': 3.0, 'TotalCapture'
 AMASS_ALIASES = {'BioMotionLab_NTroje': ('BMLrub',), 'DFaust_67': ('DFaust',), 'Eyes_Japan_Dataset': ('EyesJapanDataset',),
                  'MPI_HDM05': ('HDM05',), 'MPI_Limits': ('PosePrior',), 'MPI_mosh': ('MoSh',), 'SSM_synced': ('SSM',),
                  'Transitions_mocap': ('Transitions',), 'TCD_handMocap': ('TCDHands',)}
-SPLITS = ('train', 'val', 'test')
 
 @dataclass(frozen=True)
 class IndexRow:
@@ -234,11 +234,11 @@ def humanml3d_files(humanml3d_dir) -> dict[str, Path]:
         raise FileNotFoundError(f'{root}: not a HumanML3D folder, missing {missing}')
     return out
 
-HUMANML3D_DIR = Path(balmo.__file__).resolve().parents[1] / 'data' / 'humanml3d'   # shipped with the repository (MIT)
+HUMANML3D_DIR = package_file('assets', 'humanml3d')   # shipped inside the package (MIT), found after any install
 
 def find_humanml3d(path=None) -> Path | None:
-    """The HumanML3D folder: `path`, else $BALMO_HUMANML3D (a user's clone), else the copies shipped in the repository's
-    `data/humanml3d/` (`HUMANML3D_DIR`); None if the chosen folder has no index.csv."""
+    """The HumanML3D folder: `path`, else $BALMO_HUMANML3D (a user's clone), else the copies shipped in the package's
+    `balmo/assets/humanml3d/` (`HUMANML3D_DIR`); None if the chosen folder has no index.csv."""
     if path is not None: return Path(path).expanduser()
     if env := os.environ.get('BALMO_HUMANML3D'):
         return Path(env).expanduser() if (Path(env).expanduser() / 'index.csv').is_file() else None

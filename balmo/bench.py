@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 import numpy as np
 import torch
-from .body import torch_threads
+from .body import torch_threads, write_text_atomic
 
 # %% auto #0
 __all__ = ['PRECISIONS', 'CHECK_TOLERANCES', 'CHECK_NET', 'KIT_TRAIN', 'PHASES', 'KIT_MODES', 'GPU_IMAGE_LACKS', 'REPRO_TASKS',
@@ -679,9 +679,7 @@ class KitRecord:
         self.data.setdefault('phases', {}); self.save()
 
     def save(self) -> None:
-        tmp = self.path.with_name(self.path.name + '.tmp')
-        tmp.write_text(json.dumps(_clean(self.data), indent=1, allow_nan=False) + '\n')
-        os.replace(tmp, self.path)
+        write_text_atomic(self.path, json.dumps(_clean(self.data), indent=1, allow_nan=False) + '\n')
 
     @contextmanager
     def phase(self, name: str):
@@ -903,7 +901,8 @@ def _evaluate(e: dict, snap_path, data_dir, out: Path, work: Path, dev, S: dict,
     "Sample, evaluate and check as the quickstart does; strips, metric bars, metrics table; the slim snapshot, verified."
     import matplotlib.pyplot as plt
     from balmo.train import Snapshot, slim_snapshot
-    from balmo.cli import evaluate_samples, quality_checks
+    from balmo.metrics import evaluate_samples
+    from balmo.quickstart import quality_checks
     from balmo.procedural import load_split
     from balmo.viz import plot_strip_grid, plot_metric_bars
     from balmo.body import ProxyBody

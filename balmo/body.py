@@ -17,9 +17,10 @@ from .rotations import axis_angle_to_matrix
 __all__ = ['SMPL22_NAMES', 'SMPL22_PARENTS', 'LR_PERM', 'FOOT_JOINTS', 'N_BETAS', 'PROXY_STATURE', 'SMPLH_REQUIRED_KEYS',
            'PLAUSIBILITY', 'Motion', 'forward_kinematics', 'pose_to_rotmats', 'bone_lengths', 'torch_threads',
            'ProxyBody', 'plot_skeleton', 'mirror_motion', 'SafeUnpickler', 'find_smplh_file', 'load_smplh_arrays',
-           'SMPLHBody', 'load_body', 'write_fake_smplh', 'WriteError', 'remove_debris', 'atomic_write', 'tensor_bytes',
-           'torch_file_bytes', 'save_torch', 'read_torch_file', 'save_motions', 'load_motions', 'ImplausibleDataError',
-           'plausibility_bounds', 'implausibility', 'screen_motions', 'motions_fingerprint']
+           'SMPLHBody', 'load_body', 'write_fake_smplh', 'WriteError', 'fmt_bytes', 'free_bytes', 'remove_debris',
+           'atomic_write', 'tensor_bytes', 'torch_file_bytes', 'save_torch', 'read_torch_file', 'write_text_atomic',
+           'json_default', 'save_motions', 'load_motions', 'ImplausibleDataError', 'plausibility_bounds',
+           'implausibility', 'screen_motions', 'motions_fingerprint']
 
 # %% ../nbs/01_body.ipynb #3e26090f
 SMPL22_NAMES = ('pelvis', 'left_hip', 'right_hip', 'spine1', 'left_knee', 'right_knee', 'spine2', 'left_ankle',
@@ -355,14 +356,14 @@ def write_fake_smplh(path, seed: int = 0, n_betas: int = 16) -> Path:
 class WriteError(OSError):
     "A file could not be written (no space, file-size limit, no permission): one line naming the folder, the bytes needed, the free space."
 
-def _fmt_bytes(n: float | None) -> str:
+def fmt_bytes(n: float | None) -> str:
     if n is None: return 'unknown'
     for unit in ('bytes', 'kB', 'MB', 'GB'):
         if abs(n) < 1000: return f'{n:.0f} {unit}' if unit == 'bytes' else f'{n:.1f} {unit}'
         n /= 1000
     return f'{n:.1f} TB'
 
-def _free_bytes(folder) -> int | None:
+def free_bytes(folder) -> int | None:
     try: return shutil.disk_usage(folder).free
     except OSError: return None
 
@@ -387,7 +388,7 @@ def _write_error(path: Path, err: BaseException | None, need: int | None, writte
                  free_at_failure: int | None = None) -> WriteError | None:
     """The WriteError for a failed write of `path` if it is a storage problem, else None (the caller re-raises `err`).
     `free_at_failure`: the free space measured when the write failed (before its temporary file was removed)."""
-    code, free, limit = getattr(err, 'errno', None), _free_bytes(path.parent), _fsize_limit()
+    code, free, limit = getattr(err, 'errno', None), free_bytes(path.parent), _fsize_limit()
     torch_short = not isinstance(err, OSError) and any(s in str(err) for s in _TORCH_WRITE_FAILURES)
     if code in (errno.EACCES, errno.EPERM, errno.EROFS):
         e = WriteError(f'{path.parent}: cannot write {path.name} in this folder ({os.strerror(code)})'); e.errno = code
@@ -401,9 +402,9 @@ def _write_error(path: Path, err: BaseException | None, need: int | None, writte
                        'Nothing partial was left; existing files are untouched.'); e.errno = errno.EIO
         return e
     if not full: return None
-    needed = f'about {_fmt_bytes(need)} needed' if need else f'more than {_fmt_bytes(written)} needed'
-    why = f'the file-size limit (ulimit -f) is {_fmt_bytes(limit)}' if limit is not None and written >= limit else 'no space left'
-    e = WriteError(f'{path.parent}: cannot write {path.name} ({why}): {needed}, {_fmt_bytes(free)} free on this disk; '
+    needed = f'about {fmt_bytes(need)} needed' if need else f'more than {fmt_bytes(written)} needed'
+    why = f'the file-size limit (ulimit -f) is {fmt_bytes(limit)}' if limit is not None and written >= limit else 'no space left'
+    e = WriteError(f'{path.parent}: cannot write {path.name} ({why}): {needed}, {fmt_bytes(free)} free on this disk; '
                    'free some space (or write elsewhere) and re-run. Nothing partial was left; existing files are untouched.')
     e.errno = errno.EFBIG if why.startswith('the file-size') else errno.ENOSPC
     return e
@@ -434,7 +435,7 @@ def atomic_write(path, write: Callable, need: int | None = None) -> Path:
     space first. Returns `path`."""
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
     remove_debris(path.parent, path.name)
-    if need is not None and (free := _free_bytes(path.parent)) is not None and free < need:
+    if need is not None and (free := free_bytes(path.parent)) is not None and free < need:
         raise _write_error(path, None, need)
     tmp = path.with_name(f'{path.name}.tmp{os.getpid()}')
     try:
@@ -442,7 +443,7 @@ def atomic_write(path, write: Callable, need: int | None = None) -> Path:
             write(f); f.flush(); os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException as e:                        # KeyboardInterrupt too: never leave a partial file behind
-        written, free_fail = tmp.stat().st_size if tmp.exists() else 0, _free_bytes(path.parent)
+        written, free_fail = tmp.stat().st_size if tmp.exists() else 0, free_bytes(path.parent)
         try: tmp.unlink(missing_ok=True)
         except OSError: pass
         err = _write_error(path, e, need, written, free_fail) if isinstance(e, Exception) else None
@@ -514,12 +515,19 @@ def read_torch_file(path):
         first = (str(e).strip().splitlines() or [''])[0][:200]
         raise ValueError(f'{path}: damaged or not a torch file ({type(e).__name__}: {first})') from None
 
-# %% ../nbs/01_body.ipynb #592a01ab
-def _json_default(o):
-    "numpy values in `meta`/`info` -> JSON (arrays become nested lists)."
-    if isinstance(o, (np.ndarray, np.generic)): return o.tolist()
+# %% ../nbs/01_body.ipynb #cd7edf44
+def write_text_atomic(path, text: str) -> Path:
+    "`text` (UTF-8) to `path` through `atomic_write`: never a partial file."
+    return atomic_write(path, lambda f: f.write(text.encode('utf-8')))
+
+# %% ../nbs/01_body.ipynb #196d70f6
+def json_default(o):
+    "The `default=` of balmo's `json.dumps`: numpy values and arrays and tensors as numbers and lists, paths as text."
+    if isinstance(o, (np.ndarray, np.generic)) or torch.is_tensor(o): return o.tolist()
+    if isinstance(o, Path): return str(o)
     raise TypeError(f'{type(o).__name__} is not JSON serialisable')
 
+# %% ../nbs/01_body.ipynb #592a01ab
 def save_motions(path, motions: list[Motion], info: dict | None = None) -> Path:
     "Write clips to one .npz (`atomic_write`: never a partial file). numpy values in `meta` are stored as lists."
     if not motions: raise ValueError(f'{path}: no motions to save')
@@ -529,7 +537,7 @@ def save_motions(path, motions: list[Motion], info: dict | None = None) -> Path:
                   betas=np.stack([m.betas for m in motions]), lengths=np.array([m.n_frames for m in motions], np.int64),
                   fps=np.array([m.fps for m in motions]), gender=np.array([m.gender for m in motions]),
                   source=np.array([m.source for m in motions]),
-                  meta_json=np.array(json.dumps({'info': info or {}, 'meta': [m.meta for m in motions]}, default=_json_default)))
+                  meta_json=np.array(json.dumps({'info': info or {}, 'meta': [m.meta for m in motions]}, default=json_default)))
     return atomic_write(path, lambda f: np.savez(f, **arrays), need=sum(a.nbytes for a in arrays.values()) + 65536)
 
 def load_motions(path) -> tuple[list[Motion], dict]:

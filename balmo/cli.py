@@ -13,296 +13,14 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from .checks import (CLIError, COUNT, LENGTH, LENGTH_MULTIPLE, MARGIN, MIN_CLIPS, MIN_SAMPLES, MINUTES, N_CLIPS,
+                          N_SAMPLES, PRESETS, SEED, SPLITS, TRAIN_SAMPLES, creatable_dir, dataset_dir, existing_path,
+                          output_file, writable_dir)
+from .quickstart import (QUICKSTART_MARGIN, QUICKSTART_RATE, QUICKSTART_SAMPLES, embedded_root, load_checked_split,
+                              denoising_table, omp_wait_policy, quickstart)
 
 # %% auto #0
-__all__ = ['MIN_SAMPLES', 'MIN_CLIPS', 'LENGTH_MULTIPLE', 'PRESETS', 'SPLITS', 'SEED', 'COUNT', 'N_SAMPLES', 'N_CLIPS', 'LENGTH',
-           'MINUTES', 'TRAIN_SAMPLES', 'MARGIN', 'QUICKSTART_SAMPLES', 'QUICKSTART_RATE', 'BUSY_LOAD',
-           'QUICKSTART_MARGIN', 'PRETRAINED', 'QUALITY_TARGETS', 'COMMANDS', 'CLIError', 'denoising_table',
-           'read_samples', 'evaluate_samples', 'omp_wait_policy', 'quality_checks', 'quickstart', 'bench', 'main']
-
-# %% ../nbs/13_cli.ipynb #8cd5ec4a
-class CLIError(Exception):
-    "An error the `balmo` command reports as one line (exit status 2)."
-
-MIN_SAMPLES = 4          # evaluation: precision/recall take k + 1 clips (metrics.MetricConfig.pr_k = 3)
-MIN_CLIPS = 30           # the embedded dataset: every motion family in every split (procedural.MIN_CLIPS)
-LENGTH_MULTIPLE = 32     # sequence lengths: the U-Net of every preset halves time 5 times (train.length_multiple)
-PRESETS = ('tiny', 'small', 'paper')   # train.TRAIN_PRESETS
-SPLITS = ('train', 'val', 'test')
-
-class _Num:
-    "An argparse `type` (also usable on values): an int or a float, at least `lo` or above `gt`, a multiple of `multiple`."
-    def __init__(self, kind: type, lo=None, gt=None, multiple: int | None = None, why: str = ''):
-        self.kind, self.lo, self.gt, self.multiple, self.why = kind, lo, gt, multiple, why
-        self.__name__ = kind.__name__
-    def __call__(self, s):
-        try: v = self.kind(s) if not isinstance(s, bool) else None
-        except (TypeError, ValueError): v = None
-        if v is None or (self.kind is int and isinstance(s, float) and not s.is_integer()) or not math.isfinite(v):
-            raise argparse.ArgumentTypeError(f"expected {'an integer' if self.kind is int else 'a number'}, got {s!r}")
-        why = f' ({self.why})' if self.why else ''
-        if self.lo is not None and v < self.lo: raise argparse.ArgumentTypeError(f'must be at least {self.lo}{why}, got {s}')
-        if self.gt is not None and not v > self.gt: raise argparse.ArgumentTypeError(f'must be greater than {self.gt}{why}, got {s}')
-        if self.multiple and v % self.multiple: raise argparse.ArgumentTypeError(f'must be a multiple of {self.multiple}{why}, got {s}')
-        return v
-
-def _checked(name: str, value, check: _Num):
-    "`check(value)`, or a CLIError naming the argument."
-    try: return check(value)
-    except argparse.ArgumentTypeError as e: raise CLIError(f'{name}: {e}') from None
-
-SEED, COUNT = _Num(int, lo=0), _Num(int, lo=1)
-N_SAMPLES = _Num(int, lo=MIN_SAMPLES, why='precision/recall compare each clip with its 3 nearest neighbours')
-N_CLIPS = _Num(int, lo=MIN_CLIPS, why='3 clips of each of the 10 motion families')
-LENGTH = _Num(int, lo=LENGTH_MULTIPLE, multiple=LENGTH_MULTIPLE, why="the U-Net's length multiple")
-MINUTES = _Num(float, gt=0)
-TRAIN_SAMPLES = _Num(int, lo=1)
-MARGIN = _Num(int, lo=0, multiple=LENGTH_MULTIPLE // 2, why="2·margin extra frames: a multiple of the U-Net's length multiple")
-
-def _existing(path, what: str, kind: str = 'any') -> Path:
-    "`path` as a Path, or a CLIError saying which `what` is missing."
-    p = Path(path).expanduser()
-    if not p.exists(): raise CLIError(f'{what} not found: {p}')
-    if kind == 'dir' and not p.is_dir(): raise CLIError(f'{what} must be a folder: {p}')
-    if kind == 'file' and not p.is_file(): raise CLIError(f'{what} must be a file: {p}')
-    return p
-
-def _writable_dir(path, what: str) -> Path:
-    "`path` as a folder that exists (created if needed) and takes files, or a CLIError naming it."
-    p = Path(path).expanduser()
-    if p.exists() and not p.is_dir(): raise CLIError(f'{what} {p} is a file, not a folder')
-    try:
-        p.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=p): pass           # can a file be written there?
-    except OSError as e: raise CLIError(f'{what} {p} cannot be written ({e.strerror or e})') from None
-    return p
-
-def _creatable_dir(path, what: str) -> Path:
-    "`path` as a folder that exists and takes files, or whose nearest existing parent does (nothing is created here)."
-    p = Path(path).expanduser()
-    if p.exists(): return _writable_dir(p, what)
-    q = p.absolute().parent
-    while not q.exists(): q = q.parent
-    if not q.is_dir(): raise CLIError(f'{what} {p}: {q} is a file, not a folder')
-    try:
-        with tempfile.TemporaryFile(dir=q): pass
-    except OSError as e: raise CLIError(f'{what} {p} cannot be created in {q} ({e.strerror or e})') from None
-    return p
-
-def _output_file(path, what: str, suffix: str) -> Path:
-    "`path` as a file name ending in `suffix` in a folder that takes files (checked before any work)."
-    p = Path(path).expanduser()
-    if p.suffix != suffix: raise CLIError(f'{what} {p}: the name must end in {suffix}')
-    if p.is_dir(): raise CLIError(f'{what} {p} is a folder; give a file name ending in {suffix}')
-    _writable_dir(p.parent, f'folder of {what}')
-    return p
-
-def _dataset_dir(path, splits=('train',)) -> Path:
-    "A dataset folder holding `{split}.npz` for each of `splits`, or a CLIError naming what is missing."
-    d = _existing(path, 'dataset folder', 'dir')
-    if missing := [f'{s}.npz' for s in splits if not (d / f'{s}.npz').is_file()]:
-        have = sorted(p.name for p in d.glob('*.npz'))
-        raise CLIError(f'{d}: not a dataset folder for this command, missing {", ".join(missing)} (found: {", ".join(have) or "no .npz files"})')
-    return d
-
-def _load_split(data_dir, split: str) -> list['Motion']:
-    "Motions of `split` from a cached dataset folder (`{split}.npz`, the format of `body.save_motions`)."
-    from balmo.body import load_motions
-    return load_motions(_dataset_dir(data_dir, (split,)) / f'{split}.npz')[0]
-
-def denoising_table(snap, clips, seed: int = 0) -> dict:
-    "`train.denoising_errors` of a `Snapshot` on held-out `clips`: the sampler's 16 levels, 64-frame crops (its training crop if shorter)."
-    from balmo.train import denoising_errors
-    return denoising_errors(snap.denoiser, snap.transform, clips, length=min(64, snap.config.get('max_length', 64)), seed=seed)
-
-# %% ../nbs/13_cli.ipynb #5add85d9
-def read_samples(path) -> list['Motion']:
-    "Motions from a samples `.npz` written by `balmo sample` / `quickstart` (y-up or z-up, see `balmo.export`)."
-    from balmo.export import load_samples_npz
-    p = _existing(path, 'samples file', 'file')
-    try: return load_samples_npz(p)
-    except (ValueError, OSError) as e: raise CLIError(str(e)) from e       # its messages name the file and the problem
-    except KeyError as e: raise CLIError(f'{p}: not a balmo samples file ({e})') from e
-
-# %% ../nbs/13_cli.ipynb #86c69fd0
-def evaluate_samples(generated: list['Motion'], data_dir, split: str = 'test', out=None, evaluator=None, seed: int = 0,
-                     body=None, progress: bool = True, real_draws: int = 10, real_all: bool = False, plausibility=None) -> dict:
-    """Metrics of `generated` against `data_dir/{split}.npz`, with the Real row; writes JSON + markdown to `out`.
-    The Real row is a training subset of the generated count whose FID is the mean over `real_draws` random subsets
-    (`metrics.subset_fids`), with `FID_std` and the row's own draw as `FID_one_draw`; with `real_all`, the whole training
-    split (the paper's protocol). An evaluator with `loader_keep` (the T2M evaluator) first keeps the real clips its
-    official loader keeps (40 <= feature rows < 200); the result says how many. `plausibility`: `metrics.evaluate`'s
-    screen (False: skip it)."""
-    import numpy as np
-    from balmo import metrics as M
-    from balmo.body import ProxyBody
-    train, ref = _load_split(data_dir, 'train'), _load_split(data_dir, split)
-    body = body or ProxyBody()
-    if evaluator is None: evaluator = M.dataset_evaluator(data_dir, seed=seed, progress=progress)
-    note = ''
-    if hasattr(evaluator, 'loader_keep'):                                    # the official loader's clip selection
-        n_train, n_ref = len(train), len(ref)
-        train, ref = [train[i] for i in evaluator.loader_keep(train)], [ref[i] for i in evaluator.loader_keep(ref)]
-        if min(len(train), len(ref)) < MIN_SAMPLES:
-            raise ValueError(f'{data_dir}: the T2M loader keeps clips of 40 to 199 feature rows; only {len(train)} training '
-                             f'and {len(ref)} {split} clips qualify (at least {MIN_SAMPLES} each needed)')
-        note = f'; the T2M loader\'s 40 <= rows < 200 kept {len(ref)} of {n_ref} {split} and {len(train)} of {n_train} training clips'
-    rng = np.random.default_rng(seed)
-    real = train if real_all else [train[i] for i in rng.choice(len(train), size=min(len(generated), len(train)), replace=False)]
-    labelled, draws = all('family' in m.meta for m in train), real_draws > 1 and len(real) < len(train)
-    f_train = evaluator.features(train, body) if labelled or draws else None     # one pass: the probe and the draws
-    probe = M.FamilyProbe.fit(f_train, [m.meta['family'] for m in train]) if labelled else None
-    result = M.evaluate(generated, ref, train=real, evaluator=evaluator, body=body, probe=probe, plausibility=plausibility)
-    if draws:
-        fids = M.subset_fids(f_train, evaluator.features(ref, body), len(real), real_draws, seed)
-        row = result['rows']['Real']
-        row.update(FID_one_draw=row['FID'], FID=float(fids.mean()), FID_std=float(fids.std(ddof=1)), FID_draws=int(real_draws))
-    result['reference_split'] = f'{Path(data_dir).name}/{split} ({len(ref)} clips{note})'
-    result['real_row'] = 'the whole training split' if len(real) == len(train) else f'{len(real)} training clips'
-    if out is not None: M.write_metrics(result, out)
-    return result
-
-# %% ../nbs/13_cli.ipynb #a1c4e7d0
-QUICKSTART_SAMPLES = 40_000   # the quickstart's training budget in samples (the `tiny` preset's learning rate decays from 8 000)
-QUICKSTART_RATE = 125.0       # tiny preset, 2 idle cores, bf16 (AVX512-BF16): the training loop measured at 125 samples/s (23_bench)
-BUSY_LOAD = 0.75              # 1-minute load average per core from which the machine counts as busy (omp_wait_policy)
-
-def omp_wait_policy(env=os.environ) -> str:
-    """Set OMP_WAIT_POLICY=PASSIVE when the machine is busy (1-minute load ≥ BUSY_LOAD per core), unless it is set
-    already; returns the policy in force. OpenMP threads that spin while waiting make a 2-core run 2–4× slower beside
-    another busy process; sleeping threads cost ~20–40 % on an idle machine (measured in 23_bench): pay only when busy."""
-    if 'OMP_WAIT_POLICY' not in env and os.getloadavg()[0] >= BUSY_LOAD * (os.cpu_count() or 1):
-        env['OMP_WAIT_POLICY'] = 'PASSIVE'
-    return env.get('OMP_WAIT_POLICY', 'default')
-QUICKSTART_MARGIN = 16        # frames sampled beyond each end of a quickstart sample and dropped (Snapshot.sample's margin)
-PRETRAINED = Path(importlib.import_module('balmo').__file__).resolve().parents[1] / 'figures' / 'gpu' / 'snapshot.pt'   # the GPU kit's embedded-data snapshot, once committed
-
-def _budget(train_samples) -> dict:
-    "Config overrides for a training budget in samples (None: the preset's total_samples, a cap behind `minutes`)."
-    return {} if train_samples is None else {'total_samples': int(train_samples)}
-
-def _embedded_root(data_root, n_clips: int, seed: int) -> Path:
-    "The embedded dataset's folder: `data_root/n{n_clips}_seed{seed}`, or `procedural.embedded_dir` (the data home) by default."
-    from balmo.procedural import embedded_dir
-    d = embedded_dir(n_clips, seed)
-    return d if data_root is None else Path(data_root).expanduser().resolve() / d.name
-
-def _check_quickstart(out, train_samples, minutes, seed, n_samples, n_clips, length, overrides, margin=0) -> Path:
-    "Every quickstart argument, before any work: values, then the training config, then the output folder (created)."
-    for name, v, check in [('train_samples', train_samples, TRAIN_SAMPLES), ('minutes', minutes, MINUTES), ('seed', seed, SEED),
-                           ('n_samples', n_samples, N_SAMPLES), ('n_clips', n_clips, N_CLIPS), ('length', length, LENGTH),
-                           ('margin', margin, MARGIN)]:
-        if v is not None: _checked(name, v, check)
-    if train_samples is None and minutes is None: raise CLIError('quickstart: give a training budget (train_samples, minutes or both)')
-    from balmo.train import resolve_config, length_multiple
-    cfg = resolve_config('tiny', seed=seed, minutes=minutes, **_budget(train_samples), **(overrides or {}))   # unknown keys, bad values: ValueError
-    if (2 * margin) % length_multiple(cfg): raise CLIError(f'margin: 2·margin must be a multiple of {length_multiple(cfg)}, got {margin}')
-    if length % (m := length_multiple(cfg)): raise CLIError(f'length: must be a multiple of {m} (the U-Net of this config), got {length}')
-    return _writable_dir(out, 'output folder')
-
-# %% ../nbs/13_cli.ipynb #87c8f6e0
-QUALITY_TARGETS = {
-    'fid_ratio': 2.0,        # FID(generated) <= 2 x FID(Real: training clips, same count)
-    'skating_ratio': 2.0,    # foot skating of generated <= max(2 x data's, 5 %)
-    'skating_abs': 5.0,
-    'limb_sigma_mm': 1e-3,   # β averaged per sequence: bone lengths constant
-}
-
-def quality_checks(result: dict, targets: dict = QUALITY_TARGETS) -> dict:
-    "The quickstart's quality targets (`QUALITY_TARGETS`) checked on an `evaluate` result: {name: (value, limit, passed)}."
-    g, r = result['rows']['Generated'], result['rows']['Real']
-    fid_lim = targets['fid_ratio'] * r['FID']
-    sk_lim = max(targets['skating_ratio'] * r['foot_skating_pct'], targets['skating_abs'])
-    out = {'FID': (g['FID'], fid_lim, g['FID'] <= fid_lim),
-           'Foot skating %': (g['foot_skating_pct'], sk_lim, g['foot_skating_pct'] <= sk_lim),
-           'Limb σ mm': (g['limb_sigma_mm'], targets['limb_sigma_mm'], g['limb_sigma_mm'] <= targets['limb_sigma_mm'])}
-    if 'mode_coverage' in g:
-        h = g['mode_coverage']['histogram']
-        n_hit = sum(c > 0 for c in h.values())
-        out['families covered'] = (n_hit, len(h), n_hit == len(h))
-    return out
-
-def _figures(generated, real, result, out: Path, body, n_show: int = 8, seed: int = 0, extra: dict | None = None) -> list[Path]:
-    import numpy as np
-    from balmo.viz import plot_strip_grid, plot_metric_bars, write_viewer
-    fig_dir = out / 'figures'; fig_dir.mkdir(parents=True, exist_ok=True)
-    rng = np.random.default_rng(seed)
-    pick = lambda ms: [ms[i] for i in rng.choice(len(ms), size=min(n_show, len(ms)), replace=False)]
-    gen_s, real_s = pick(generated), pick(real)
-    paths = [fig_dir / 'samples_vs_real.png', fig_dir / 'metrics.png', out / 'viewer.html']
-    plot_strip_grid({'Generated': [body.joints(m) for m in gen_s], **{k: [body.joints(m) for m in v[:n_show]] for k, v in (extra or {}).items()},
-                     'Real (held-out)': [body.joints(m) for m in real_s]}, paths[0])
-    plot_metric_bars(result, paths[1])
-    write_viewer(gen_s + real_s, paths[2], titles=[f'generated {i}' for i in range(len(gen_s))] +
-                 [f"real {m.meta.get('family', '')}" for m in real_s])
-    import matplotlib.pyplot as plt; plt.close('all')
-    return paths
-
-def quickstart(out='runs/quickstart', train_samples: int | None = QUICKSTART_SAMPLES, minutes: float | None = None, seed: int = 0,
-               n_samples: int = 256, n_clips: int = 2000, length: int = 128, data_root=None, overrides: dict | None = None,
-               progress: bool = True, margin: int = QUICKSTART_MARGIN, pretrained=PRETRAINED) -> dict:
-    """The main job on the embedded data (see the table above). Returns the evaluate() result plus timings, checks and the
-    held-out denoising error per noise level ('denoising'). Training stops after `train_samples` samples or `minutes`
-    of training, whichever comes first (None: that budget is off). The dataset is cached in
-    `data_root/n{n_clips}_seed{seed}` (default: `procedural.embedded_dir(n_clips, seed)`). If the snapshot `pretrained`
-    exists (default `PRETRAINED`, the GPU kit's, once committed), its samples (same seed, length, margin) are evaluated too
-    and shown as one more row, 'Pretrained on one GPU (M samples)', in the tables and figures ('pretrained' in the result)."""
-    from balmo.body import ProxyBody, torch_threads
-    from balmo.procedural import embedded_dataset
-    from balmo.train import resolve_config, train, Snapshot, format_denoising_errors
-    from balmo.export import save_samples_npz
-    from balmo.metrics import write_metrics
-    t0, times = time.time(), {}
-    out = _check_quickstart(out, train_samples, minutes, seed, n_samples, n_clips, length, overrides, margin)   # before any work
-    data_dir = embedded_dataset(root=_embedded_root(data_root, n_clips, seed), n_clips=n_clips, seed=seed)
-    times['data_s'] = time.time() - t0
-    cfg = resolve_config('tiny', seed=seed, minutes=minutes, data_dir=str(Path(data_dir).resolve()), **_budget(train_samples),
-                         **(overrides or {}))
-    if progress and train_samples is not None:
-        cap = f" (capped at {minutes:g} min)" if minutes is not None else ''
-        t_exp = cfg['total_samples'] / QUICKSTART_RATE
-        when = f'{t_exp:.0f} s' if t_exp < 90 else f'{t_exp / 60:.0f} min'
-        print(f"training {cfg['total_samples']:,} samples: about {when} on 2 idle "
-              f"cores{cap}; the progress bar shows this machine's pace", flush=True)
-    t = time.time(); snap_path = train(cfg, out / 'run', progress=progress); times['train_s'] = time.time() - t
-    t = time.time()
-    snap = Snapshot.load(snap_path)
-    with torch_threads(cfg['threads']):                 # the preset's CPU thread count (tiny: 2; None: keep the current)
-        generated = snap.sample(n_samples, seed=seed, length=length, n_levels=16, progress=progress, margin=margin,
-                                bf16=cfg['bf16'])
-    times['sample_s'] = time.time() - t
-    t = time.time()
-    test = _load_split(data_dir, 'test')
-    with torch_threads(cfg['threads']): den = denoising_table(snap, test, seed)
-    times['denoising_s'] = time.time() - t
-    save_samples_npz(out / 'samples.npz', generated)
-    t = time.time()
-    result = evaluate_samples(generated, data_dir, 'test', seed=seed, progress=progress)
-    times['evaluate_s'] = time.time() - t
-    pre, extra = None, {}
-    if pretrained is not None and Path(pretrained).exists():           # what the method reaches with a GPU's training
-        t = time.time()
-        psnap = Snapshot.load(pretrained)
-        pgen = psnap.sample(n_samples, seed=seed, length=length, n_levels=16, progress=progress, margin=margin,
-                            bf16=cfg['bf16'])
-        label = f'Pretrained on one GPU ({psnap.samples:,} samples)'
-        result['rows'][label] = evaluate_samples(pgen, data_dir, 'test', seed=seed, progress=False)['rows']['Generated']
-        pre, extra = {'snapshot': str(psnap.path), 'samples': psnap.samples, 'row': label}, {label: pgen}
-        times['pretrained_s'] = time.time() - t
-    write_metrics(result, out)                                          # the table, with the pretrained row if any
-    t = time.time()
-    body = ProxyBody()
-    result['figures'] = [str(p) for p in _figures(generated, test, result, out, body, seed=seed, extra=extra)]
-    times['figures_s'] = time.time() - t
-    times['total_s'] = time.time() - t0
-    checks = quality_checks(result)
-    result.update(times=times, checks={k: list(v) for k, v in checks.items()}, snapshot=str(snap_path), data_dir=str(data_dir),
-                  samples=str(out / 'samples.npz'), nfe=snap.last_nfe, margin=margin, denoising=den, pretrained=pre,
-                  training={'samples': snap.samples, 'budget_samples': train_samples, 'budget_minutes': minutes,
-                            'threads': cfg['threads'], 'omp_wait_policy': os.environ.get('OMP_WAIT_POLICY', 'default')})
-    (out / 'metrics.json').write_text(json.dumps(result, indent=1, default=float))
-    with open(out / 'metrics.md', 'a') as f: f.write('\n\n' + format_denoising_errors(den) + '\n')
-    return result
+__all__ = ['COMMANDS', 'bench', 'main']
 
 # %% ../nbs/13_cli.ipynb #89346c0d
 def bench(*args, **kw) -> list[dict]:
@@ -405,8 +123,9 @@ def _args_evaluate(p: argparse.ArgumentParser) -> None:
                    help='the T2M evaluator download: a folder holding t2m/text_mot_match/model/finest.tar and the '
                         "evaluator's meta/mean.npy and std.npy (the T2M/MDM repository root with checkpoints/t2m/, the "
                         't2m/ folder, or text_mot_match/)')
-    from balmo.humanml3d import add_cli_args as joints_args             # --allow-pickle (16_humanml3d)
-    joints_args(p)
+    p.add_argument('--allow-pickle', action='store_true',
+                   help="read MDM's results.npy (a pickled dict), admitting numpy arrays and plain containers only: code in "
+                        'the file is refused, never run (balmo.humanml3d.ArrayUnpickler)')
 
 def _args_prepare(p: argparse.ArgumentParser) -> None:
     p.add_argument('--amass', required=True, metavar='DIR', help='AMASS root folder (with dataset folders such as CMU/, KIT/)')
@@ -414,7 +133,7 @@ def _args_prepare(p: argparse.ArgumentParser) -> None:
     p.add_argument('--out', required=True, metavar='DIR', help='output folder: {train,val,test}.npz, report.json and a conversion cache')
     p.add_argument('--humanml3d', metavar='DIR',
                    help="folder with HumanML3D's index.csv and train/val/test.txt, e.g. a HumanML3D clone (default: "
-                        "$BALMO_HUMANML3D, else the copies shipped in balmo's data/humanml3d/)")
+                        "$BALMO_HUMANML3D, else the copies shipped in the package's balmo/assets/humanml3d/)")
 
 def _args_bench(p: argparse.ArgumentParser) -> None:
     from balmo.bench import add_cli_args                  # the options of balmo.bench (nbs/23_bench.ipynb)
@@ -435,7 +154,7 @@ def _check_device(device: str) -> None:
 
 def _run_quickstart(a) -> int:
     from balmo.metrics import metrics_table
-    print(f'embedded data: {_embedded_root(a.data_root, a.n_clips, a.seed)}', flush=True)
+    print(f'embedded data: {embedded_root(a.data_root, a.n_clips, a.seed)}', flush=True)
     res = quickstart(out=a.out, train_samples=a.train_samples, minutes=a.minutes, seed=a.seed, n_samples=a.n_samples,
                      n_clips=a.n_clips, length=a.length, data_root=a.data_root, margin=a.margin)
     from balmo.train import format_denoising_errors
@@ -448,7 +167,7 @@ def _run_quickstart(a) -> int:
 def _run_train(a) -> int:
     run = Path(a.run).expanduser()
     if run.exists() and not run.is_dir(): raise CLIError(f'run folder {run} is a file; --run takes a folder (a new one, or an earlier run to resume)')
-    data = _dataset_dir(a.data).resolve() if a.data else None           # stored absolute: the run resumes from any folder
+    data = dataset_dir(a.data).resolve() if a.data else None           # stored absolute: the run resumes from any folder
     from balmo.train import resolve_config, parse_overrides, train
     ov = parse_overrides(a.overrides, a.preset)
     if data is not None: ov['data_dir'] = str(data)
@@ -456,7 +175,7 @@ def _run_train(a) -> int:
     _check_device(cfg['device'])
     from balmo.train import preflight
     preflight(cfg, run)                                                 # network, memory, free space: before any file
-    _creatable_dir(run, 'run folder')
+    creatable_dir(run, 'run folder')
     from balmo.procedural import embedded_dir
     shown = cfg['data_dir'] or embedded_dir(cfg['dataset']['n_clips'], cfg['dataset']['seed'])
     print(f'training data: {shown}', flush=True)
@@ -464,8 +183,8 @@ def _run_train(a) -> int:
     return 0
 
 def _run_sample(a) -> int:
-    out = _output_file(a.out, 'samples file', '.npz')
-    snap_path = _existing(a.snapshot, 'snapshot')
+    out = output_file(a.out, 'samples file', '.npz')
+    snap_path = existing_path(a.snapshot, 'snapshot')
     from balmo.train import Snapshot
     from balmo.export import write_samples_npz
     snap = Snapshot.load(snap_path)                                  # a run folder: its newest snapshot
@@ -504,21 +223,21 @@ def _evaluator(kind: str | None, t2m) -> 'T2MEvaluator | None':
     except (FileNotFoundError, ValueError) as e: raise CLIError(f'--t2m: {e}') from None
 
 def _run_evaluate(a) -> int:
-    samples = _existing(a.samples, 'samples file', 'file')
-    _dataset_dir(a.data, ('train', a.split))
-    if a.out is not None: _creatable_dir(a.out, 'output folder')           # created when the metrics are written
+    samples = existing_path(a.samples, 'samples file', 'file')
+    dataset_dir(a.data, ('train', a.split))
+    if a.out is not None: creatable_dir(a.out, 'output folder')           # created when the metrics are written
     evaluator = _evaluator(a.evaluator, a.t2m)
     if samples.suffix == '.npy':                                     # joint positions (16_humanml3d): HumanML3D-style or MDM's
         from balmo.humanml3d import read_any_samples
         try: generated = read_any_samples(samples, a.allow_pickle)
         except (ValueError, OSError) as e: raise CLIError(str(e)) from None
     else:
-        from balmo.export import resample_motion                    # to 20 fps from each clip's mocap_framerate
+        from balmo.export import resample_motion, read_samples      # to 20 fps from each clip's mocap_framerate
         generated = [resample_motion(m, 20.0, f"{samples}: clip #{i}" + (f' ({m.source!r})' if m.source else ''))
                      for i, m in enumerate(read_samples(samples))]
     if len(generated) < MIN_SAMPLES: raise CLIError(f'{samples}: {len(generated)} motions; evaluation needs at least {MIN_SAMPLES}')
-    snap_path = _existing(a.snapshot, 'snapshot') if a.snapshot is not None else None
-    from balmo.metrics import metrics_table, write_metrics
+    snap_path = existing_path(a.snapshot, 'snapshot') if a.snapshot is not None else None
+    from balmo.metrics import metrics_table, write_metrics, evaluate_samples
     from balmo.train import format_denoising_errors
     res = evaluate_samples(generated, a.data, a.split, seed=a.seed, evaluator=evaluator,
                            plausibility=False if a.no_plausibility_check else None)
@@ -526,7 +245,7 @@ def _run_evaluate(a) -> int:
     if snap_path is not None:
         from balmo.train import Snapshot
         snap = Snapshot.load(snap_path)
-        res.update(denoising=denoising_table(snap, _load_split(a.data, a.split), a.seed), snapshot=str(snap.path))
+        res.update(denoising=denoising_table(snap, load_checked_split(a.data, a.split), a.seed), snapshot=str(snap.path))
         print(f'\nsnapshot {snap.path}:'); print(format_denoising_errors(res['denoising']))
     if a.out is not None:
         write_metrics(res, a.out)                                       # once, with the denoising table if any
@@ -536,14 +255,14 @@ def _run_evaluate(a) -> int:
     return 0
 
 def _run_prepare(a) -> int:
-    amass, body_model = _existing(a.amass, 'AMASS folder', 'dir'), _existing(a.body_model, 'body model')
+    amass, body_model = existing_path(a.amass, 'AMASS folder', 'dir'), existing_path(a.body_model, 'body model')
     from balmo.amass import prepare, format_report, find_humanml3d, humanml3d_files, HUMANML3D_DIR
-    hml = find_humanml3d(_existing(a.humanml3d, 'HumanML3D folder', 'dir') if a.humanml3d else None)
+    hml = find_humanml3d(existing_path(a.humanml3d, 'HumanML3D folder', 'dir') if a.humanml3d else None)
     if hml is None: raise CLIError('no HumanML3D index.csv found: pass --humanml3d DIR (or check BALMO_HUMANML3D)')
     humanml3d_files(hml)                                                # index.csv and the three split lists are there
     out = Path(a.out).expanduser()
     if out.resolve() == HUMANML3D_DIR.resolve(): raise CLIError(f'--out {out}: that folder holds the shipped HumanML3D files; choose another')
-    rep = prepare(amass, hml, body_model, _writable_dir(out, 'output folder'))
+    rep = prepare(amass, hml, body_model, writable_dir(out, 'output folder'))
     print(format_report(rep))
     if not rep['clips']['kept'].get('train'):                           # nothing to train on: a failure, with the reasons
         from collections import Counter

@@ -17,7 +17,7 @@ from tqdm.auto import tqdm
 from .body import Motion, load_motions
 from .normalize import FeatureTransform, HORIZONTAL
 from .rotations import axis_angle_to_quaternion, quaternion_slerp, quaternion_to_axis_angle
-from .sampler import edm_sigmas, heun_sample, pf_ode_integrate, seeded_noise, nfe_for, _chunks
+from .sampler import edm_sigmas, heun_sample, pf_ode_integrate, seeded_noise, nfe_for, batch_chunks
 
 # %% auto #0
 __all__ = ['METHODS', 'DEFAULT_METHOD', 'EXPERIMENT_SCALES', 'GAIT_FAMILIES', 'GUIDANCE_SIGMAS', 'INBETWEEN_METHODS',
@@ -168,7 +168,7 @@ def conditional_sample(denoiser: Callable, known: torch.Tensor, mask: torch.Tens
            torch.randn(known.shape, generator=generator, dtype=torch.float32).to(dtype).to(device))
     fresh = RowNoise(fresh_seeds(seeds)) if seeds is not None else RowNoise(generator=generator)
     outs, nfes, vjps = [], [], []
-    for c in tqdm(_chunks(B, batch_size), desc=f'conditional_sample ({method})', disable=not progress):
+    for c in tqdm(batch_chunks(B, batch_size), desc=f'conditional_sample ({method})', disable=not progress):
         y, m, e = known[c], mask[c], eps[c]
         D, hook = denoiser, None
         if method == 'guidance':

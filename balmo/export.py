@@ -14,10 +14,11 @@ from scipy.spatial.transform import Rotation
 from .body import SMPL22_NAMES, SMPL22_PARENTS, Motion, ProxyBody, atomic_write
 from .amass import ZUP_TO_YUP, rotate_world
 from .rotations import resample_axis_angle, resample_linear
+from .checks import CLIError, existing_path
 
 # %% auto #0
 __all__ = ['YUP_TO_ZUP', 'TRUSTED_FPS', 'to_z_up', 'from_z_up', 'write_samples_npz', 'save_samples_npz', 'load_samples_npz',
-           'resample_motion', 'save_amass_clip', 'write_bvh']
+           'resample_motion', 'save_amass_clip', 'read_samples', 'write_bvh']
 
 # %% ../nbs/12_export.ipynb #5a0267d6
 YUP_TO_ZUP = ZUP_TO_YUP.T          # inverse of 03_amass's z-up -> y-up rotation: (x, y, z)_yup -> (-x, z, y)_zup
@@ -153,6 +154,14 @@ def save_amass_clip(path, m: Motion, body=None) -> Path:
     np.savez(path, poses=_poses156(root, m.pose_body), trans=trans, betas=np.pad(m.betas, (0, 6)).astype(np.float32),
              gender=np.array(m.gender), mocap_framerate=np.array(m.fps), dmpls=np.zeros((m.n_frames, 8), np.float32))
     return path
+
+# %% ../nbs/12_export.ipynb #434ba3f4
+def read_samples(path) -> list[Motion]:
+    "Motions from a samples `.npz` written by `balmo sample` / `quickstart` (y-up or z-up, see `balmo.export`)."
+    p = existing_path(path, 'samples file', 'file')
+    try: return load_samples_npz(p)
+    except (ValueError, OSError) as e: raise CLIError(str(e)) from e       # its messages name the file and the problem
+    except KeyError as e: raise CLIError(f'{p}: not a balmo samples file ({e})') from e
 
 # %% ../nbs/12_export.ipynb #41944c6a
 _LEAF_TIPS = {10: (0, 0, 4.0), 11: (0, 0, 4.0), 15: (0, 10.0, 0), 20: (8.0, 0, 0), 21: (-8.0, 0, 0)}   # cm

@@ -4,7 +4,6 @@
 
 # %% ../nbs/16_humanml3d.ipynb #a39370f6
 from __future__ import annotations
-import argparse
 import pickle
 import sys
 from functools import lru_cache
@@ -14,13 +13,14 @@ import torch
 from scipy.ndimage import gaussian_filter1d
 from .body import SMPL22_PARENTS, Motion, ProxyBody, bone_lengths
 from .rotations import matrix_to_6d, rot_y
+from .export import read_samples
 
 # %% auto #0
 __all__ = ['HML_DIM', 'HML_SLICES', 'T2M_BONE_DIRS', 'T2M_CHAINS', 'T2M_FACE_JOINTS', 'T2M_IK_FACE_JOINTS', 'T2M_FEET',
            'T2M_LEG_JOINTS', 'FEET_THRESHOLD', 'HEADING_SIGMA', 'FEATURES_VERSION', 'facing_yaw', 'canonicalize_joints',
            'from_to_rotation', 'resolve_target', 'read_target_skeleton', 'retarget', 'process_joints',
            'humanml3d_features', 'recover_root', 'recover_joints', 'ArrayUnpickler', 'load_pickled_npy',
-           'read_joint_samples', 'read_any_samples', 'add_cli_args', 'run_cli']
+           'read_joint_samples', 'read_any_samples']
 
 # %% ../nbs/16_humanml3d.ipynb #d09263db
 HML_DIM = 263
@@ -254,26 +254,7 @@ def read_joint_samples(path, allow_pickle: bool = False) -> list[np.ndarray]:
     return _joint_list(a, p)
 
 def read_any_samples(path, allow_pickle: bool = False) -> list:
-    "Samples to evaluate: balmo's `.npz` (Motions, `balmo.cli.read_samples`) or joint positions `.npy` (`read_joint_samples`)."
+    "Samples to evaluate: balmo's `.npz` (Motions, `balmo.export.read_samples`) or joint positions `.npy` (`read_joint_samples`)."
     p = Path(path)
     if p.suffix == '.npy': return read_joint_samples(p, allow_pickle)
-    from balmo.cli import read_samples
     return read_samples(p)
-
-# %% ../nbs/16_humanml3d.ipynb #7b2635e6
-def add_cli_args(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    "Add `--allow-pickle` to `balmo evaluate`'s parser (its other flags: --samples, --data, --split, --out, --seed)."
-    parser.add_argument('--allow-pickle', action='store_true',
-                        help="read MDM's results.npy (a pickled dict), admitting numpy arrays and plain containers only: code in the "
-                             'file is refused, never run')
-    return parser
-
-def run_cli(args) -> int:
-    "`balmo evaluate` for any samples file: balmo `.npz` (SMPL parameters) or joint positions `.npy` (HumanML3D-style, MDM)."
-    from balmo.cli import evaluate_samples
-    from balmo.metrics import metrics_table
-    clips = read_any_samples(args.samples, getattr(args, 'allow_pickle', False))
-    result = evaluate_samples(clips, args.data, args.split, out=args.out, seed=args.seed)
-    result['samples'] = {'path': str(args.samples), 'kind': 'smpl' if isinstance(clips[0], Motion) else 'joints', 'n': len(clips)}
-    print(metrics_table(result))
-    return 0

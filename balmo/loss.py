@@ -10,11 +10,12 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 import numpy as np
 import torch
+from .normalize import default_dim_weights   # w_k belongs to the feature layout (04)
 
 # %% auto #0
-__all__ = ['BALANCES', 'GROUP_ERRORS', 'LOSS_PRESETS', 'SIGMA_RANGE', 'LossConfig', 'loss_preset', 'GroupSpec',
-           'default_dim_weights', 'resolve_groups', 'edm_lambda', 'sample_sigma', 'group_mse', 'loss_terms',
-           'diffusion_loss', 'grad_norm_by_sigma', 'flatness', 'group_gradient_norms']
+__all__ = ['BALANCES', 'GROUP_ERRORS', 'LOSS_PRESETS', 'SIGMA_RANGE', 'LossConfig', 'loss_preset', 'GroupSpec', 'resolve_groups',
+           'edm_lambda', 'sample_sigma', 'group_mse', 'loss_terms', 'diffusion_loss', 'grad_norm_by_sigma', 'flatness',
+           'group_gradient_norms']
 
 # %% ../nbs/07_loss.ipynb #52acdaf3
 _WEIGHTINGS = ('edm2', 'balanced')
@@ -93,11 +94,6 @@ class GroupSpec:
     sizes: tuple
     weights: torch.Tensor
     n_channels: int
-
-def default_dim_weights(sizes: Sequence[int]) -> torch.Tensor:
-    "w_k = sqrt(N/K) / sqrt(N_k): every group gets the same total N_k w_k² = N/K (magnitude-preserving concatenation)."
-    s = torch.as_tensor(list(sizes), dtype=torch.float64)
-    return (s.sum() / len(s)).sqrt() / s.sqrt()
 
 def resolve_groups(groups: Any, n_channels: int, dim_weights: torch.Tensor | Sequence[float] | None = None) -> GroupSpec:
     "Normalise a layout object / dict of slices / list of slices into a `GroupSpec`, checking it partitions the channels."

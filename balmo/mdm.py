@@ -11,10 +11,10 @@ import numpy as np
 import torch
 from torch import nn
 from tqdm.auto import tqdm
-from .body import Motion, torch_threads
+from .body import Motion, save_torch, torch_threads, write_text_atomic
 from .humanml3d import HML_SLICES, HML_DIM, T2M_FEET, humanml3d_features, recover_joints
-from .train import (PowerEMA, restore_state, learning_rate, config_diff, list_files, load_training_motions, _check_value,
-                         _atomic_save, _atomic_write_text, _link_latest, _truncate_log, _pick_device)
+from .train import (PowerEMA, restore_state, learning_rate, config_diff, list_files, load_training_motions, check_value,
+                         link_latest, truncate_log, pick_device)
 
 # %% auto #0
 __all__ = ['FEATURE_FNS', 'NORMALIZATIONS', 'FOOT_COLS', 'FOOT_JOINTS_HML', 'MDM_PRESETS', 'RESUMABLE_KEYS', 'joints_to_features',
@@ -273,7 +273,7 @@ def resolve_config(preset: str | dict = 'cpu', **overrides) -> dict:
         if v is None and k in _NULLABLE: continue
         kind = _NULLABLE.get(k) or type(MDM_PRESETS[preset][k])
         if kind is list and not isinstance(v, (list, tuple)): raise ValueError(f'config key {k!r}: expected a list, got {v!r}')
-        if kind is not list: _check_value(k, v, kind)
+        if kind is not list: check_value(k, v, kind)
     c = json.loads(json.dumps(cfg))
     for k in ('latent', 'layers', 'heads', 'ff', 'diffusion_steps', 'batch', 'total_samples', 'checkpoint_every_samples',
               'snapshot_every', 'keep_checkpoints', 'log_every'):
@@ -350,7 +350,7 @@ def train(cfg: dict, run_dir, data=None, progress: bool = True) -> Path:
         return _train(cfg, Path(run_dir), data, progress)
 
 def _train(cfg: dict, run_dir: Path, data, progress: bool) -> Path:
-    device = _pick_device(cfg['device'], 0)
+    device = pick_device(cfg['device'], 0)
     ckpts = list_files(run_dir, _CKPT)
     cfg_path = run_dir / 'config.json'
     if cfg_path.exists() or ckpts:
@@ -360,7 +360,7 @@ def _train(cfg: dict, run_dir: Path, data, progress: bool) -> Path:
                                   f'Only {list(RESUMABLE_KEYS)} may change on resume; use a new run_dir for a new config.')
     run_dir.mkdir(parents=True, exist_ok=True)
     for p in run_dir.glob('*.tmp*'): p.unlink(missing_ok=True)                      # debris of a killed write
-    _atomic_write_text(cfg_path, json.dumps(cfg, indent=1) + '\n')
+    write_text_atomic(cfg_path, json.dumps(cfg, indent=1) + '\n')
     raw = load_clips(cfg, data)
     ck = torch.load(ckpts[-1][1], map_location='cpu', weights_only=True) if ckpts else None
     norm = FeatureNorm.from_state_dict(ck['norm']) if ck else FeatureNorm.fit(raw, cfg['normalization'])
@@ -377,7 +377,7 @@ def _train(cfg: dict, run_dir: Path, data, progress: bool) -> Path:
     B = cfg['batch']
     samples = step * B
     log_path = run_dir / 'log.jsonl'
-    _truncate_log(log_path, step)
+    truncate_log(log_path, step)
     budget = None if cfg['minutes'] is None else cfg['minutes'] * 60
     pbar = tqdm(total=cfg['total_samples'], initial=min(samples, cfg['total_samples']), unit='sample', unit_scale=True,
                 disable=not progress, desc=f'mdm {run_dir.name}', dynamic_ncols=True)
@@ -386,15 +386,15 @@ def _train(cfg: dict, run_dir: Path, data, progress: bool) -> Path:
 
     def save():
         nonlocal last_saved
-        _atomic_save({'net': {k: v.detach().cpu() for k, v in net.state_dict().items()}, 'opt': opt.state_dict(),
+        save_torch({'net': {k: v.detach().cpu() for k, v in net.state_dict().items()}, 'opt': opt.state_dict(),
                       'ema': ema.state_dict(), 'step': step, 'samples': samples, 'elapsed_s': elapsed_now(),
                       'config': cfg, 'norm': norm.state_dict()}, run_dir / f'{_CKPT}-{samples:012d}.pt')
         for _, p in list_files(run_dir, _CKPT)[:-cfg['keep_checkpoints']]: p.unlink(missing_ok=True)
         last_saved = samples
 
     def snapshot():
-        _atomic_save(_snapshot_state(cfg, net, ema, norm, step, samples), run_dir / f'{_SNAP}-{samples:012d}.pt')
-        _link_latest(run_dir, samples)
+        save_torch(_snapshot_state(cfg, net, ema, norm, step, samples), run_dir / f'{_SNAP}-{samples:012d}.pt')
+        link_latest(run_dir, samples)
 
     log_f = open(log_path, 'a')
     try:
@@ -431,7 +431,7 @@ def _train(cfg: dict, run_dir: Path, data, progress: bool) -> Path:
     if last_saved != samples or not list_files(run_dir, _CKPT): save()
     final, latest = run_dir / f'{_SNAP}-{samples:012d}.pt', run_dir / f'{_SNAP}.pt'
     if not final.exists(): snapshot()
-    elif not latest.exists() or not os.path.samefile(final, latest): _link_latest(run_dir, samples)
+    elif not latest.exists() or not os.path.samefile(final, latest): link_latest(run_dir, samples)
     return final
 
 # %% ../nbs/18_mdm.ipynb #92b18912

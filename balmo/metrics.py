@@ -18,6 +18,8 @@ from .body import (SMPL22_PARENTS, FOOT_JOINTS, LR_PERM, Motion, ProxyBody, load
                         read_torch_file, WriteError, screen_motions)
 from .rotations import matrix_to_6d, rot_y
 from .humanml3d import FEATURES_VERSION
+from .checks import MIN_SAMPLES
+from .procedural import load_split
 
 # %% auto #0
 __all__ = ['T2M_UNIT_LENGTH', 'T2M_MAX_LENGTH', 'T2M_LOADER_ROWS', 'T2M_CHECKPOINT', 'T2M_META', 'EVALUATOR_FORMAT',
@@ -27,9 +29,9 @@ __all__ = ['T2M_UNIT_LENGTH', 'T2M_MAX_LENGTH', 'T2M_LOADER_ROWS', 'T2M_CHECKPOI
            'limb_sigma_mm', 'joint_acceleration', 'MovementConvEncoder', 'MotionEncoderBiGRUCo', 't2m_crop',
            'find_t2m_files', 'write_fake_t2m', 'T2MEvaluator', 'nt_xent', 'MotionEvaluator', 'FamilyProbe',
            'fit_family_probe', 'predict_families', 'corrupt_motion', 'corrupt_motions', 'evaluator_cache_dir',
-           'dataset_evaluator', 'evaluate', 'comparability', 'metrics_table', 'write_metrics', 'subset_fids', 'HML_DIM',
-           'HML_SLICES', 'T2M_BONE_DIRS', 'T2M_CHAINS', 'T2M_FACE_JOINTS', 'T2M_FEET', 'facing_yaw',
-           'canonicalize_joints', 'from_to_rotation', 'humanml3d_features', 'read_target_skeleton']
+           'dataset_evaluator', 'evaluate', 'comparability', 'metrics_table', 'write_metrics', 'subset_fids',
+           'evaluate_samples', 'HML_DIM', 'HML_SLICES', 'T2M_BONE_DIRS', 'T2M_CHAINS', 'T2M_FACE_JOINTS', 'T2M_FEET',
+           'facing_yaw', 'canonicalize_joints', 'from_to_rotation', 'humanml3d_features', 'read_target_skeleton']
 
 # %% ../nbs/10_metrics.ipynb #695b7418
 @dataclass(frozen=True)
@@ -736,3 +738,39 @@ def subset_fids(feats, ref_feats, n: int, draws: int = 10, seed: int = 0) -> np.
     rng = np.random.default_rng(seed)
     return np.array([frechet_from_stats(*gaussian_stats(x[rng.choice(len(x), n, replace=False)]), *ref_stats)
                      for _ in range(draws)])
+
+# %% ../nbs/10_metrics.ipynb #86c69fd0
+def evaluate_samples(generated: list['Motion'], data_dir, split: str = 'test', out=None, evaluator=None, seed: int = 0,
+                     body=None, progress: bool = True, real_draws: int = 10, real_all: bool = False, plausibility=None) -> dict:
+    """Metrics of `generated` against `data_dir/{split}.npz`, with the Real row; writes JSON + markdown to `out`.
+    The Real row is a training subset of the generated count whose FID is the mean over `real_draws` random subsets
+    (`metrics.subset_fids`), with `FID_std` and the row's own draw as `FID_one_draw`; with `real_all`, the whole training
+    split (the paper's protocol). An evaluator with `loader_keep` (the T2M evaluator) first keeps the real clips its
+    official loader keeps (40 <= feature rows < 200); the result says how many. `plausibility`: `metrics.evaluate`'s
+    screen (False: skip it)."""
+    from balmo.body import ProxyBody
+    train, ref = load_split(data_dir, 'train'), load_split(data_dir, split)
+    body = body or ProxyBody()
+    if evaluator is None: evaluator = dataset_evaluator(data_dir, seed=seed, progress=progress)
+    note = ''
+    if hasattr(evaluator, 'loader_keep'):                                    # the official loader's clip selection
+        n_train, n_ref = len(train), len(ref)
+        train, ref = [train[i] for i in evaluator.loader_keep(train)], [ref[i] for i in evaluator.loader_keep(ref)]
+        if min(len(train), len(ref)) < MIN_SAMPLES:
+            raise ValueError(f'{data_dir}: the T2M loader keeps clips of 40 to 199 feature rows; only {len(train)} training '
+                             f'and {len(ref)} {split} clips qualify (at least {MIN_SAMPLES} each needed)')
+        note = f'; the T2M loader\'s 40 <= rows < 200 kept {len(ref)} of {n_ref} {split} and {len(train)} of {n_train} training clips'
+    rng = np.random.default_rng(seed)
+    real = train if real_all else [train[i] for i in rng.choice(len(train), size=min(len(generated), len(train)), replace=False)]
+    labelled, draws = all('family' in m.meta for m in train), real_draws > 1 and len(real) < len(train)
+    f_train = evaluator.features(train, body) if labelled or draws else None     # one pass: the probe and the draws
+    probe = FamilyProbe.fit(f_train, [m.meta['family'] for m in train]) if labelled else None
+    result = evaluate(generated, ref, train=real, evaluator=evaluator, body=body, probe=probe, plausibility=plausibility)
+    if draws:
+        fids = subset_fids(f_train, evaluator.features(ref, body), len(real), real_draws, seed)
+        row = result['rows']['Real']
+        row.update(FID_one_draw=row['FID'], FID=float(fids.mean()), FID_std=float(fids.std(ddof=1)), FID_draws=int(real_draws))
+    result['reference_split'] = f'{Path(data_dir).name}/{split} ({len(ref)} clips{note})'
+    result['real_row'] = 'the whole training split' if len(real) == len(train) else f'{len(real)} training clips'
+    if out is not None: write_metrics(result, out)
+    return result

@@ -10,10 +10,15 @@ import numpy as np
 import torch
 from .rotations import axis_angle_to_matrix, matrix_to_6d, rot6d_to_matrix, matrix_to_axis_angle
 from .body import Motion, N_BETAS
-from .loss import default_dim_weights
 
 # %% auto #0
-__all__ = ['TAU_MODES', 'HORIZONTAL', 'NORMALIZATIONS', 'FeatureLayout', 'translation_to_velocity', 'velocity_to_translation', 'feature_moments', 'ScaleOutlierError', 'check_scales', 'fit_stats', 'group_magnitudes', 'frame_defects', 'group_shares', 'FeatureTransform']
+__all__ = ['TAU_MODES', 'HORIZONTAL', 'NORMALIZATIONS', 'default_dim_weights', 'FeatureLayout', 'translation_to_velocity', 'velocity_to_translation', 'feature_moments', 'ScaleOutlierError', 'check_scales', 'fit_stats', 'group_magnitudes', 'frame_defects', 'LAYOUT_KINDS', 'group_shares', 'FeatureTransform']
+
+# %% ../nbs/04_rotation_normalization.ipynb #ad531227
+def default_dim_weights(sizes: Sequence[int]) -> torch.Tensor:
+    "w_k = sqrt(N/K) / sqrt(N_k): every group gets the same total N_k w_k² = N/K (magnitude-preserving concatenation)."
+    s = torch.as_tensor(list(sizes), dtype=torch.float64)
+    return (s.sum() / len(s)).sqrt() / s.sqrt()
 
 # %% ../nbs/04_rotation_normalization.ipynb #8105d52b
 TAU_MODES = ('absolute', 'velocity')
@@ -36,6 +41,11 @@ class FeatureLayout:
         ends = np.cumsum(self.sizes)
         self.slices = {n: slice(int(e - s), int(e)) for n, s, e in zip(self.names, self.sizes, ends)}
         self.n_features = int(ends[-1])
+
+    @classmethod
+    def from_state(cls, d: dict) -> 'FeatureLayout':
+        "The layout a `FeatureTransform.state_dict()['layout']` describes (states written before the option: absolute τ)."
+        return cls(d.get('tau', 'absolute'))
 
     @property
     def pooled_groups(self) -> tuple:
@@ -267,6 +277,7 @@ def group_shares(x, layout: FeatureLayout | None = None) -> dict:
 
 # %% ../nbs/05_dimension_weighting.ipynb #b433c0a6
 _STATE_KIND = 'balmo.normalize.FeatureTransform'
+LAYOUT_KINDS: dict = {'smpl': FeatureLayout}   # layout kind -> class; balmo.rootrel adds 'rootrel' (17_rootrel)
 
 class FeatureTransform:
     "Fitted normalisation (+ dimensionality weights): `encode` x (B, N, L) -> x̂, `decode` x̂ -> x, exact inverses."
@@ -342,10 +353,11 @@ class FeatureTransform:
         if d.get('version') != 1: raise ValueError(f'from_state_dict: unsupported version {d.get("version")!r} (this balmo reads 1)')
         need = ['normalization', 'use_dim_weights', 'layout', 'dim_weights', 'shift', 'scale']
         if missing := [k for k in need if k not in d]: raise ValueError(f'from_state_dict: missing keys {missing}')
-        if d['layout'].get('kind', 'smpl') == 'rootrel':
-            from balmo.rootrel import RootRelLayout                   # HumanML3D 263-D joint features (17_rootrel)
-            layout = RootRelLayout()
-        else: layout = FeatureLayout(d['layout'].get('tau', 'absolute'))   # states written before the option: absolute τ
+        kind = d['layout'].get('kind', 'smpl')
+        if kind not in LAYOUT_KINDS:
+            raise ValueError(f'from_state_dict: layout kind {kind!r} is not known here ({sorted(LAYOUT_KINDS)}); import the '
+                             "module that defines it first (balmo.rootrel for 'rootrel')")
+        layout = LAYOUT_KINDS[kind].from_state(d['layout'])
         got = (tuple(d['layout'].get('names', ())), tuple(d['layout'].get('sizes', ())))
         if got != (layout.names, layout.sizes):
             raise ValueError(f'from_state_dict: the state was made for layout {got}, this balmo has {(layout.names, layout.sizes)}')

@@ -12,14 +12,15 @@ import numpy as np
 import torch
 from .rotations import quaternion_to_matrix, quaternion_to_axis_angle
 from .body import Motion, ProxyBody, FOOT_JOINTS, N_BETAS, forward_kinematics, bone_lengths, save_motions, load_motions, torch_threads
+from .checks import SPLITS
 
 # %% auto #0
 __all__ = ['FAMILIES', 'FPS', 'LENGTH_RANGE', 'GRAVITY', 'BETA_CLIP', 'TRANSITION_PROB', 'CONTACT_LIFT', 'DATASET_VERSION',
            'PELVIS', 'L_HIP', 'R_HIP', 'SPINE1', 'L_KNEE', 'R_KNEE', 'SPINE2', 'L_ANKLE', 'R_ANKLE', 'SPINE3', 'L_FOOT',
            'R_FOOT', 'NECK', 'L_COLLAR', 'R_COLLAR', 'HEAD', 'L_SHOULDER', 'R_SHOULDER', 'L_ELBOW', 'R_ELBOW',
-           'L_WRIST', 'R_WRIST', 'JOINT_LIMITS', 'SPLITS', 'MIN_CLIPS', 'euler_to_quaternion', 'body_dims',
-           'gait_profile', 'sagittal_ik', 'make_clip', 'make_dataset', 'data_home', 'embedded_dir', 'embedded_dataset',
-           'load_split', 'gait_cycle_stats', 'clip_joints']
+           'L_WRIST', 'R_WRIST', 'JOINT_LIMITS', 'MIN_CLIPS', 'euler_to_quaternion', 'body_dims', 'gait_profile',
+           'sagittal_ik', 'make_clip', 'make_dataset', 'data_home', 'embedded_dir', 'embedded_dataset', 'load_split',
+           'gait_cycle_stats', 'clip_joints']
 
 # %% ../nbs/02_procedural.ipynb #3ed06d14
 FAMILIES = ('walk', 'run', 'walk_backward', 'side_step', 'turn_in_place', 'squat', 'jump', 'jumping_jacks',
@@ -510,7 +511,6 @@ def make_clip(family: str, rng: np.random.Generator, n_frames: int | None = None
     return _realise([_clip_spec(family, rng, n_frames, betas, body, to)], body)[0]
 
 # %% ../nbs/02_procedural.ipynb #23a98576
-SPLITS = ('train', 'val', 'test')
 MIN_CLIPS = 3 * len(FAMILIES)               # the smallest dataset with every family in every split
 
 def _split_counts(n: int, fracs) -> list[int]:

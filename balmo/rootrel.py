@@ -8,7 +8,7 @@ import numpy as np
 import torch
 from .body import Motion, ProxyBody, torch_threads
 from .humanml3d import HML_DIM, HML_SLICES, humanml3d_features, recover_joints
-from .normalize import FeatureLayout
+from .normalize import FeatureLayout, LAYOUT_KINDS
 
 # %% auto #0
 __all__ = ['REPRESENTATIONS', 'ROOTREL_FEATURE_KW', 'RootRelLayout', 'representation_layout', 'sample_joints']
@@ -31,6 +31,9 @@ class RootRelLayout(FeatureLayout):
         super().__init__('absolute')         # (τ does not exist here; kept for the state's format)
         self.body = body
 
+    @classmethod
+    def from_state(cls, d: dict) -> 'RootRelLayout': return cls()
+
     def __repr__(self): return 'RootRelLayout(' + ' | '.join(f'{n} {s}' for n, s in zip(self.names, self.sizes)) + f'; N={self.n_features})'
 
     def joints(self, m) -> np.ndarray:
@@ -48,6 +51,7 @@ class RootRelLayout(FeatureLayout):
         self.check(x)
         return list(recover_joints(x.detach().to('cpu', torch.float64).transpose(1, 2).numpy()))
 
+LAYOUT_KINDS['rootrel'] = RootRelLayout   # FeatureTransform.from_state_dict finds it by its kind
 
 def representation_layout(cfg: dict) -> FeatureLayout:
     "The feature layout of a training config: `FeatureLayout(cfg['tau'])` for 'smpl', `RootRelLayout()` for 'rootrel'."

@@ -13,8 +13,8 @@ from tqdm.auto import tqdm
 
 # %% auto #0
 __all__ = ['edm_sigmas', 'nfe_for', 'CountingDenoiser', 'pf_ode_slope', 'pf_ode_integrate', 'seeded_noise', 'available_memory',
-           'check_fits', 'heun_sample', 'ode_encode', 'ode_decode', 'round_trip_error', 'gaussian_prior_logp',
-           'ode_nll']
+           'check_fits', 'batch_chunks', 'heun_sample', 'ode_encode', 'ode_decode', 'round_trip_error',
+           'gaussian_prior_logp', 'slope_and_div', 'ode_nll']
 
 # %% ../nbs/08_sampler.ipynb #fc1ba8c4
 def edm_sigmas(n_levels: int = 16, sigma_min: float = 0.002, sigma_max: float = 80.0, rho: float = 7.0,
@@ -141,7 +141,7 @@ def check_fits(nbytes: int, device=None, what: str = 'the result', hint: str = '
         raise ValueError(f'{what} needs {nbytes / 1e9:.3g} GB, but only {avail / 1e9:.3g} GB of memory are available on '
                          f'{torch.device(device) if device is not None else "cpu"}' + (f'; {hint}' if hint else ''))
 
-def _chunks(n: int, batch_size: int | None) -> list[slice]:
+def batch_chunks(n: int, batch_size: int | None) -> list[slice]:
     if batch_size is None: return [slice(0, n)]
     if int(batch_size) != batch_size or batch_size < 1:
         raise ValueError(f'batch_size must be a positive integer or None, got {batch_size}')
@@ -180,7 +180,7 @@ def heun_sample(denoiser: Callable, shape: Sequence[int] | None = None, noise: t
     if not to_zero: sig = sig[:-1]
     if len(sig) < 2:
         raise ValueError('heun_sample: n_levels=1 with to_zero=False leaves nothing to integrate')
-    chunks = _chunks(shape[0], batch_size)
+    chunks = batch_chunks(shape[0], batch_size)
     pbar = tqdm(total=len(chunks) * (len(sig) - 1), desc='heun_sample', disable=not progress)
     x, trajs, nfes = None, [], []
     with torch.no_grad():
@@ -221,7 +221,7 @@ def ode_decode(denoiser: Callable, z: torch.Tensor, n_levels: int = 16, sigma_mi
 def _integrate_batched(denoiser, x, sig, solver, batch_size, progress, return_info, name):
     if len(sig) < 2:
         raise ValueError(f'{name}: need n_levels >= 2')
-    chunks = _chunks(x.shape[0], batch_size)
+    chunks = batch_chunks(x.shape[0], batch_size)
     pbar = tqdm(total=len(chunks) * (len(sig) - 1), desc=name, disable=not progress)
     outs, nfes = [], []
     with torch.no_grad():
@@ -249,7 +249,7 @@ def gaussian_prior_logp(z: torch.Tensor, sigma_max: float) -> torch.Tensor:
     d = z[0].numel()
     return -0.5 * z.reshape(z.shape[0], -1).pow(2).sum(1) / sigma_max**2 - 0.5 * d * math.log(2 * math.pi * sigma_max**2)
 
-def _slope_and_div(D: Callable, x: torch.Tensor, sigma: float, probes: torch.Tensor | None):
+def slope_and_div(D: Callable, x: torch.Tensor, sigma: float, probes: torch.Tensor | None):
     "PF-ODE slope f (B, ...) and divergence estimates (P, B): exact trace if probes is None (P = 1), else εᵀ(∂f/∂x)ε."
     with torch.enable_grad():
         xg = x.detach().requires_grad_(True)
@@ -303,7 +303,7 @@ def ode_nll(denoiser: Callable, x0: torch.Tensor, n_levels: int = 32, sigma_min:
         probes_all = (torch.randint(0, 2, (P,) + tuple(x0.shape), generator=generator) * 2 - 1).to(x0)
     else:
         probes_all = torch.randn((P,) + tuple(x0.shape), generator=generator, dtype=x0.dtype).to(x0.device)
-    chunks = _chunks(x0.shape[0], batch_size)
+    chunks = batch_chunks(x0.shape[0], batch_size)
     pbar = tqdm(total=len(chunks) * (len(sig) - 1), desc='ode_nll', disable=not progress)
     zs, deltas, nfes = [], [], []
     for c in chunks:
@@ -313,12 +313,12 @@ def ode_nll(denoiser: Callable, x0: torch.Tensor, n_levels: int = 32, sigma_min:
         delta = torch.zeros(P, x.shape[0], dtype=x0.dtype, device=x0.device)
         for s_cur, s_next in zip(sig[:-1], sig[1:]):
             h = s_next - s_cur
-            f1, v1 = _slope_and_div(D, x, s_cur, pr)
+            f1, v1 = slope_and_div(D, x, s_cur, pr)
             x_e = x + h * f1
             if solver == 'euler':
                 x, delta = x_e, delta + h * v1
             else:   # Heun on the augmented state (x, ∫∇·f): trapezoid of both slopes
-                f2, v2 = _slope_and_div(D, x_e, s_next, pr)
+                f2, v2 = slope_and_div(D, x_e, s_next, pr)
                 x, delta = x + 0.5 * h * (f1 + f2), delta + 0.5 * h * (v1 + v2)
             pbar.update(1)
         zs.append(x); deltas.append(delta); nfes.append(D.calls)

@@ -9,7 +9,7 @@ import numpy as np
 import torch
 import torch.distributed as dist
 from tqdm.auto import tqdm
-from .body import (Motion, load_motions, torch_threads, atomic_write, save_torch, read_torch_file, WriteError, PLAUSIBILITY,
+from .body import (Motion, load_motions, torch_threads, atomic_write, save_torch, write_text_atomic, read_torch_file, WriteError, PLAUSIBILITY,
                         screen_motions, motions_fingerprint)
 from .unet import make_denoiser, UNET_PRESETS, LOGVAR_HEADS
 from .loss import LOSS_PRESETS, BALANCES, GROUP_ERRORS, loss_preset, diffusion_loss, sample_sigma
@@ -20,13 +20,13 @@ try: import fcntl                                   # POSIX file locks (the run 
 except ImportError: fcntl = None
 
 # %% auto #0
-__all__ = ['TRAIN_PRESETS', 'LR_SCHEDULES', 'RESUMABLE_KEYS', 'DATA_CHECKS', 'ROUNDING_KEYS', 'TRAIN_ERRORS', 'length_multiple',
-           'resolve_config', 'parse_overrides', 'config_diff', 'learning_rate', 'sigma_rel_to_gamma',
-           'gamma_to_sigma_rel', 'PowerEMA', 'CropSampler', 'bf16_available', 'LogWindow', 'RunFolderError', 'RunLock',
-           'list_files', 'newest_checkpoint', 'load_training_motions', 'build_model', 'train', 'restore_state',
-           'TrainingStopped', 'DivergenceGuard', 'preflight', 'one_line_errors', 'verify_snapshot', 'TrainProgress',
-           'sample_seeds', 'motion_bytes', 'Snapshot', 'denoising_errors', 'format_denoising_errors', 'slim_snapshot',
-           'main']
+__all__ = ['TRAIN_PRESETS', 'LR_SCHEDULES', 'RESUMABLE_KEYS', 'DATA_CHECKS', 'ROUNDING_KEYS', 'TRAIN_ERRORS', 'check_value',
+           'length_multiple', 'resolve_config', 'parse_overrides', 'config_diff', 'learning_rate', 'sigma_rel_to_gamma',
+           'gamma_to_sigma_rel', 'PowerEMA', 'CropSampler', 'bf16_available', 'LogWindow', 'RunFolderError',
+           'link_latest', 'RunLock', 'list_files', 'newest_checkpoint', 'pick_device', 'load_training_motions',
+           'truncate_log', 'build_model', 'train', 'restore_state', 'TrainingStopped', 'DivergenceGuard', 'preflight',
+           'one_line_errors', 'verify_snapshot', 'TrainProgress', 'sample_seeds', 'motion_bytes', 'Snapshot',
+           'denoising_errors', 'format_denoising_errors', 'slim_snapshot', 'main']
 
 # %% ../nbs/09_train.ipynb #d1f9ab78
 _COMMON = dict(
@@ -81,7 +81,7 @@ LR_SCHEDULES = ('rsqrt', 'cosine')
 RESUMABLE_KEYS = ('total_samples', 'minutes', 'checkpoint_every_samples', 'snapshot_every', 'keep_checkpoints',
                   'log_every', 'device', 'compile', 'threads')
 
-def _check_value(key: str, v, kind: type):
+def check_value(key: str, v, kind: type):
     "Raise ValueError unless v has JSON type `kind` (ints are accepted where floats are; bools are not ints)."
     ok = (isinstance(v, bool) if kind is bool else
           isinstance(v, (int, float)) and not isinstance(v, bool) if kind is float else
@@ -109,7 +109,7 @@ def _validate(cfg: dict) -> dict:
         if kind in (list, tuple):
             if not isinstance(v, (list, tuple)): raise ValueError(f'config key {k!r}: expected a list, got {v!r}')
             continue
-        _check_value(k, v, kind)
+        check_value(k, v, kind)
     c = json.loads(json.dumps(cfg))                        # tuples -> lists; fails loudly on non-JSON values
     if bad := _non_finite(c): raise ValueError(f'config {bad[0]!r} must be a finite number, got {bad[1]}')
     if c['unet'] not in UNET_PRESETS: raise ValueError(f"config 'unet': unknown U-Net preset {c['unet']!r}; choose from {list(UNET_PRESETS)}")
@@ -355,14 +355,7 @@ _CKPT_KEYS = ('net', 'opt', 'ema', 'step', 'samples', 'elapsed_s', 'config', 'tr
 class RunFolderError(RuntimeError):
     "A run folder that cannot be used now (locked by another process, no readable checkpoint): one line naming it."
 
-def _atomic_save(obj, path: Path) -> Path:
-    "torch.save through `balmo.body.atomic_write` (fsync'ed temporary file, rename, folder fsync; WriteError when the disk is full)."
-    return save_torch(obj, path)
-
-def _atomic_write_text(path: Path, text: str) -> None:
-    atomic_write(path, lambda f: f.write(text.encode()))
-
-def _link_latest(run_dir: Path, samples: int) -> None:
+def link_latest(run_dir: Path, samples: int) -> None:
     "Point run_dir/snapshot.pt at snapshot-<samples>.pt (a hard link, or a copy where links are not supported)."
     src, dst, tmp = run_dir / f'{_SNAP}-{samples:012d}.pt', run_dir / f'{_SNAP}.pt', run_dir / f'{_SNAP}.pt.tmp{os.getpid()}'
     if dst.exists() and os.path.samefile(src, dst): return    # already linked (renaming a link over itself would keep tmp)
@@ -440,7 +433,7 @@ def _setup_distributed(device: str) -> bool:
         return True
     return False
 
-def _pick_device(device: str, local_rank: int) -> torch.device:
+def pick_device(device: str, local_rank: int) -> torch.device:
     if device == 'auto': device = f'cuda:{local_rank}' if torch.cuda.is_available() else 'cpu'
     dev = torch.device(device)
     if dev.type == 'cuda':
@@ -472,14 +465,14 @@ def _snapshot_state(cfg, net, ema: PowerEMA, transform, step, samples, data: dic
             'transform': transform.state_dict(), 'ema_std': ema.stds, 'step': step, 'samples': samples,
             'ema': [ema.net_state(net, i) for i in range(len(ema.stds))], 'data': data}
 
-def _truncate_log(path: Path, step: int) -> None:
+def truncate_log(path: Path, step: int) -> None:
     if not path.exists(): return
     keep = []
     for line in path.read_text().splitlines():
         try: e = json.loads(line)
         except json.JSONDecodeError: continue                  # a line cut by a kill
         if e.get('step', 0) <= step: keep.append(line)
-    _atomic_write_text(path, ''.join(l + '\n' for l in keep))
+    write_text_atomic(path, ''.join(l + '\n' for l in keep))
 
 # %% ../nbs/09_train.ipynb #2b6ff35c
 def build_model(cfg: dict, layout: FeatureLayout | None = None):
@@ -571,7 +564,7 @@ def _train(cfg, run_dir, data, progress, rank, world, local_rank, allow_data_cha
     B = cfg['batch']
     if B % world: raise ValueError(f"batch {B} must be divisible by the number of processes {world}")
     b = B // world
-    device = _pick_device(cfg['device'], local_rank)
+    device = pick_device(cfg['device'], local_rank)
     # --- run directory (rank 0 holds its lock), newest readable checkpoint, config check
     if rank == 0:
         for p in run_dir.glob('*.tmp*'): p.unlink(missing_ok=True)   # debris of a killed write (the lock keeps live writers out)
@@ -614,8 +607,8 @@ def _train(cfg, run_dir, data, progress, rank, world, local_rank, allow_data_cha
                              f"the normalisation scale of {e.channel} ({e.ratio:.3g} times the spread of the other frames); fix or drop "
                              'the clip, or set max_scale_ratio=none to accept') from None
     if rank == 0:
-        _atomic_write_text(cfg_path, json.dumps(cfg, indent=1) + '\n')
-        if dropped: _atomic_write_text(run_dir / 'dropped_clips.json', json.dumps(dropped, indent=1) + '\n')
+        write_text_atomic(cfg_path, json.dumps(cfg, indent=1) + '\n')
+        if dropped: write_text_atomic(run_dir / 'dropped_clips.json', json.dumps(dropped, indent=1) + '\n')
     clips = [transform.encode(f[None])[0].contiguous() for f in feats]   # normalised once; crops are views
     del feats
     # --- model, optimizer, EMA
@@ -633,7 +626,7 @@ def _train(cfg, run_dir, data, progress, rank, world, local_rank, allow_data_cha
     if cfg['compile']: model = torch.compile(model)
     use_bf16 = cfg['bf16'] and bf16_available(device)
     log_path = run_dir / 'log.jsonl'
-    if rank == 0: _truncate_log(log_path, step)
+    if rank == 0: truncate_log(log_path, step)
     # --- loop
     samples = step * B
     budget = None if cfg['minutes'] is None else cfg['minutes'] * 60
@@ -662,15 +655,15 @@ def _train(cfg, run_dir, data, progress, rank, world, local_rank, allow_data_cha
                   'ema': ema.state_dict(), 'step': step, 'samples': samples, 'elapsed_s': elapsed_now(),
                   'config': cfg, 'transform': transform.state_dict(), 'data': data_info,
                   'num_threads': torch.get_num_threads(), 'device_type': device.type, 'bf16': use_bf16}
-            _atomic_save(ck, run_dir / f'{_CKPT}-{samples:012d}.pt')
+            save_torch(ck, run_dir / f'{_CKPT}-{samples:012d}.pt')
             for _, p in list_files(run_dir, _CKPT)[:-cfg['keep_checkpoints']]: p.unlink(missing_ok=True)
         last_saved = samples
 
     def snapshot():
         guard.check(net, ema, step)
         if rank == 0:
-            _atomic_save(_snapshot_state(cfg, net, ema, transform, step, samples, data_info), run_dir / f'{_SNAP}-{samples:012d}.pt')
-            _link_latest(run_dir, samples)
+            save_torch(_snapshot_state(cfg, net, ema, transform, step, samples, data_info), run_dir / f'{_SNAP}-{samples:012d}.pt')
+            link_latest(run_dir, samples)
 
     elapsed_now = lambda: elapsed + (time.perf_counter() - t0)
     try:
@@ -714,7 +707,7 @@ def _train(cfg, run_dir, data, progress, rank, world, local_rank, allow_data_cha
         if log_f: log_f.close()
     if last_saved != samples or not list_files(run_dir, _CKPT): save(True)
     if not (rank != 0 or verify_snapshot(run_dir, samples)): snapshot()
-    elif rank == 0: _link_latest(run_dir, samples)
+    elif rank == 0: link_latest(run_dir, samples)
     if world > 1: dist.barrier()
     return run_dir / f'{_SNAP}-{samples:012d}.pt'
 
@@ -765,7 +758,7 @@ def preflight(cfg: dict, run_dir, world: int | None = None) -> dict:
     misspelt `unet_overrides` key is a one-line ValueError), one global batch's inputs fit in memory, and (unless the
     run in `run_dir` is finished) its disk holds the next checkpoint and snapshot; a warning if not the whole run's.
     Returns {'params', 'checkpoint_bytes', 'snapshot_bytes', 'run_bytes', 'free_bytes'}."""
-    from balmo.body import _fmt_bytes
+    from balmo.body import fmt_bytes
     layout = representation_layout(cfg)
     try:
         with torch.random.fork_rng(devices=[]), torch.device('meta'): net, _, _ = build_model(cfg, layout)
@@ -785,12 +778,12 @@ def preflight(cfg: dict, run_dir, world: int | None = None) -> dict:
     where, free = _free_at(run_dir)
     done = any(s >= cfg['total_samples'] for s, _ in list_files(run_dir, _CKPT)) if Path(run_dir).is_dir() else False
     if free is not None and not done and free < ck + snap:
-        e = WriteError(f'{run_dir}: about {_fmt_bytes(ck + snap)} needed for the next checkpoint and snapshot of this config '
-                       f'({P:,} parameters), {_fmt_bytes(free)} free on this disk ({where}); free some space or use a run '
+        e = WriteError(f'{run_dir}: about {fmt_bytes(ck + snap)} needed for the next checkpoint and snapshot of this config '
+                       f'({P:,} parameters), {fmt_bytes(free)} free on this disk ({where}); free some space or use a run '
                        'folder on another disk. Nothing was written'); e.errno = errno.ENOSPC
         raise e
     if free is not None and not done and free < run:
-        warnings.warn(f'{run_dir}: this run writes about {_fmt_bytes(run)} of checkpoints and snapshots, {_fmt_bytes(free)} '
+        warnings.warn(f'{run_dir}: this run writes about {fmt_bytes(run)} of checkpoints and snapshots, {fmt_bytes(free)} '
                       'are free; it will stop when the disk is full (re-run to resume after freeing space)', stacklevel=2)
     return dict(params=P, checkpoint_bytes=ck, snapshot_bytes=snap, run_bytes=run, free_bytes=free)
 
@@ -799,14 +792,14 @@ def preflight(cfg: dict, run_dir, world: int | None = None) -> dict:
 def one_line_errors(run_dir, cfg: dict):
     """Failures inside `train` as one line naming `run_dir`: a full disk (or file-size limit) while appending to
     `log.jsonl` (a plain write's OSError names no file) becomes `WriteError`; a failed allocation, `TrainingStopped`."""
-    from balmo.body import _fmt_bytes, _free_bytes
+    from balmo.body import fmt_bytes, free_bytes
     try: yield
     except WriteError: raise
     except OSError as e:
         if e.errno not in (errno.ENOSPC, errno.EFBIG, getattr(errno, 'EDQUOT', -1)): raise
         name = Path(e.filename).name if getattr(e, 'filename', None) else 'log.jsonl'
         why = 'the file-size limit (ulimit -f)' if e.errno == errno.EFBIG else 'no space left'
-        w = WriteError(f'{run_dir}: cannot write {name} ({why}; {_fmt_bytes(_free_bytes(run_dir))} free on this disk); free some '
+        w = WriteError(f'{run_dir}: cannot write {name} ({why}; {fmt_bytes(free_bytes(run_dir))} free on this disk); free some '
                        'space and re-run the same command: the run resumes from its last checkpoint'); w.errno = e.errno
         raise w from None
     except (MemoryError, RuntimeError) as e:
@@ -1045,7 +1038,7 @@ def slim_snapshot(src, dst, ema: int | float = 0, dtype: torch.dtype = torch.flo
          'step': snap.samples // snap.config['batch'], 'ema': [{n: small(n, t) for n, t in net.state_dict().items()}],
          'slim': {'dtype': str(dtype).replace('torch.', ''), 'source': str(snap.path)}}
     dst = Path(dst); dst.parent.mkdir(parents=True, exist_ok=True)
-    return _atomic_save(d, dst)
+    return save_torch(d, dst)
 
 # %% ../nbs/09_train.ipynb #7fb811e0
 TRAIN_ERRORS = (ValueError, FileNotFoundError, WriteError, RunFolderError, TrainingStopped)   # reported as one line by the command line

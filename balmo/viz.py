@@ -14,8 +14,8 @@ from .body import SMPL22_PARENTS, Motion, ProxyBody, plot_skeleton
 from .metrics import MetricConfig, foot_skating_frames, centred_moving_average
 
 # %% auto #0
-__all__ = ['BOOKKEEPING', 'strip_layout', 'plot_strip', 'plot_strip_grid', 'plot_metric_bars', 'plot_traces', 'skeleton_chains',
-           'follow_box', 'viewer_figure', 'write_viewer']
+__all__ = ['BOOKKEEPING', 'travel_direction', 'strip_layout', 'plot_strip', 'plot_strip_grid', 'plot_metric_bars', 'plot_traces',
+           'skeleton_chains', 'follow_box', 'viewer_figure', 'write_viewer']
 
 # %% ../nbs/11_viz.ipynb #6435463b
 def _check_joints(joints, name: str = 'joints') -> np.ndarray:
@@ -26,7 +26,7 @@ def _check_joints(joints, name: str = 'joints') -> np.ndarray:
     if not np.isfinite(j).all(): raise ValueError(f'{name}: contains non-finite values')
     return j
 
-def _travel_direction(j: np.ndarray) -> np.ndarray:
+def travel_direction(j: np.ndarray) -> np.ndarray:
     "Unit floor direction (x, z) of travel; the facing direction of frame 0 (hips) when the root moves < 0.1 m."
     d = j[-1, 0, [0, 2]] - j[0, 0, [0, 2]]
     if np.linalg.norm(d) < 0.1:
@@ -39,7 +39,7 @@ def strip_layout(joints, n_poses: int = 8, min_gap: float = 0.45) -> tuple[np.nd
     j = _check_joints(joints)
     if n_poses < 1: raise ValueError(f'n_poses must be >= 1, got {n_poses}')
     frames = np.unique(np.linspace(0, len(j) - 1, min(n_poses, len(j))).round().astype(int))
-    d = _travel_direction(j)
+    d = travel_direction(j)
     h = j[frames][..., [0, 2]] @ d                               # (n, 22) along travel
     root = h[:, 0] - h[0, 0]
     shift = np.concatenate([[0.0], np.cumsum(np.maximum(0.0, min_gap - np.diff(root)))])

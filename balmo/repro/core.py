@@ -9,15 +9,17 @@ from pathlib import Path
 from typing import Any, Sequence
 
 # %% auto #0
-__all__ = ['MODES', 'EMBEDDED_CLIPS', 'SMOKE_OVERRIDES', 'PAPER_PROTOCOL', 'EXPERIMENTS', 'check_mode', 'repo_root',
-           'results_dir', 'runs_dir', 'git_state', 'hardware', 'provenance', 'save_result', 'load_results',
-           'experiment_data', 'read_log', 'loss_curve', 'evaluate_runs', 'train_row', 'protocol', 'repro_evaluator',
-           'experiment', 'add_cli_args', 'run_cli']
+__all__ = ['MODES', 'EMBEDDED_CLIPS', 'SMOKE_OVERRIDES', 'PAPER_PROTOCOL', 'EXPERIMENTS', 'check_mode', 'results_dir', 'runs_dir',
+           'git_state', 'hardware', 'provenance', 'save_result', 'load_results', 'embedded_root', 'experiment_data',
+           'read_log', 'loss_curve', 'evaluate_runs', 'train_row', 'protocol', 'repro_evaluator', 'experiment',
+           'add_cli_args', 'run_cli']
 
 # %% ../../nbs/19_repro.ipynb #bbbfee39
 import numpy as np
 import torch
 import balmo
+from ..body import json_default, write_text_atomic
+from ..checks import repo_root
 
 # %% ../../nbs/19_repro.ipynb #bf81bd59
 MODES: dict[str, str] = {
@@ -33,11 +35,6 @@ def check_mode(mode: str) -> str:
     return mode
 
 # %% ../../nbs/19_repro.ipynb #19b1b1a7
-def repo_root() -> Path | None:
-    "The source checkout holding the imported `balmo` package (a folder with settings.ini), or None."
-    root = Path(balmo.__file__).resolve().parents[1]
-    return root if (root / 'settings.ini').is_file() else None
-
 def results_dir(out=None) -> Path:
     "`out`, or `figures/repro` in the source checkout (or under the working directory for an installed balmo)."
     if out is not None: return Path(out)
@@ -79,23 +76,12 @@ def provenance(mode: str, **extra) -> dict:
             'python': platform.python_version(), 'balmo': balmo.__version__, **extra}
 
 # %% ../../nbs/19_repro.ipynb #c04704a6
-def _json_default(o):
-    if isinstance(o, (np.integer, np.floating, np.bool_)): return o.item()
-    if isinstance(o, np.ndarray): return o.tolist()
-    if isinstance(o, Path): return str(o)
-    if torch.is_tensor(o): return o.tolist()
-    raise TypeError(f'not JSON-serialisable: {type(o).__name__}')
-
 def save_result(name: str, mode: str, result: dict, out=None) -> Path:
     "Write `result` (plus 'name', 'mode' and, unless present, `provenance(mode)`) to `<results_dir(out)>/<name>_<mode>.json`."
     d = {'name': name, 'mode': check_mode(mode), **result}
     d.setdefault('provenance', provenance(mode))
     path = results_dir(out) / f'{name}_{mode}.json'
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + f'.tmp{os.getpid()}')
-    tmp.write_text(json.dumps(d, indent=1, default=_json_default) + '\n')
-    os.replace(tmp, path)
-    return path
+    return write_text_atomic(path, json.dumps(d, indent=1, default=json_default) + '\n')
 
 def load_results(name: str, out=None) -> dict[str, dict]:
     "{mode: result} for every `<name>_<mode>.json` in `results_dir(out)`, in `MODES` order."
@@ -110,7 +96,7 @@ def load_results(name: str, out=None) -> dict[str, dict]:
 # %% ../../nbs/19_repro.ipynb #051e749f
 EMBEDDED_CLIPS = {'smoke': 120, 'cpu': 2000, 'gpu': 2000}
 
-def _embedded_root() -> Path:
+def embedded_root() -> Path:
     return (repo_root() or Path('.')) / 'data' / 'embedded'
 
 def experiment_data(mode: str, seed: int = 0, data_dir=None) -> Path:
@@ -125,7 +111,7 @@ def experiment_data(mode: str, seed: int = 0, data_dir=None) -> Path:
         raise ValueError("mode 'amass' needs data_dir: a folder written by `balmo prepare` (AMASS + HumanML3D)")
     from balmo.procedural import embedded_dataset
     n = EMBEDDED_CLIPS[mode]
-    return embedded_dataset(root=_embedded_root() / f'n{n}_seed{seed}', n_clips=n, seed=seed)
+    return embedded_dataset(root=embedded_root() / f'n{n}_seed{seed}', n_clips=n, seed=seed)
 
 # %% ../../nbs/19_repro.ipynb #24a189c3
 SMOKE_OVERRIDES = {'unet_overrides': {'model_channels': 16, 'channel_mult': [1, 1, 1, 1, 1, 1], 'num_blocks': 1,
@@ -157,11 +143,11 @@ def loss_curve(log: Sequence[dict], points: int = 100, keys: Sequence[str] | Non
 # %% ../../nbs/19_repro.ipynb #4815e318
 def evaluate_runs(sample, data_dir, split: str, evaluator=None, seed: int = 0, eval_runs: int = 1, real_all: bool = False,
                   real_draws: int = 10) -> tuple[dict, list, float]:
-    """`sample(run_seed)` -> motions (or joint arrays), evaluated against `data_dir/{split}.npz` (`cli.evaluate_samples`),
+    """`sample(run_seed)` -> motions (or joint arrays), evaluated against `data_dir/{split}.npz` (`metrics.evaluate_samples`),
     `eval_runs` times with sample seeds `seed + 1000·r`: (the result of the run with the lowest FID, its samples, the mean
     sampling time). With several runs the kept Generated row also holds 'FID_runs', 'best_run' and 'FID_spread_pct'
     (100 · (max − min) / min over the runs), the paper's "best of 3 runs" with its spread."""
-    from balmo.cli import evaluate_samples
+    from balmo.metrics import evaluate_samples
     results, times, keep = [], [], None
     for r in range(eval_runs):
         t = time.perf_counter()

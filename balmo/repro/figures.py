@@ -13,7 +13,7 @@ from typing import Callable, Sequence
 __all__ = ['PROXY_CAPSULES', 'PROXY_EXTENSIONS', 'CLIP_CMAPS', 'MODE_SETTINGS', 'LIMITS', 'GAUSS_TOL', 'capsule_template',
            'capsule_vertices', 'proxy_capsules', 'Camera', 'shade', 'draw_surfaces', 'pose_frames', 'body_surfaces',
            'render_clip', 'render_grid', 'animation_writers', 'animate_motions', 'feature_logdet', 'bits_per_dim',
-           'GaussianMotionModel', 'exact_divergence', 'hutchinson_vs_exact', 'heldout_clips', 'richardson',
+           'GaussianMotionModel', 'exact_divergence', 'hutchinson_vs_exact', 'full_length_clips', 'richardson',
            'fig3_curves', 'fig3_checks', 'plot_fig3', 'run', 'summary', 'add_cli_args', 'run_cli']
 
 # %% ../../nbs/22_figures.ipynb #2828d97c
@@ -25,7 +25,7 @@ from matplotlib.collections import PolyCollection
 from ..body import Motion, ProxyBody, load_body, load_smplh_arrays, write_fake_smplh
 from ..normalize import FeatureTransform
 from ..sampler import CountingDenoiser, pf_ode_slope, ode_nll, round_trip_error, heun_sample, nfe_for, edm_sigmas
-from ..viz import strip_layout, _travel_direction
+from ..viz import strip_layout, travel_direction
 from .core import MODES, check_mode, provenance, save_result, load_results, results_dir, runs_dir, experiment_data
 
 # %% ../../nbs/22_figures.ipynb #3a3cead4
@@ -164,7 +164,7 @@ def pose_frames(joints, n_poses: int = 8, min_gap: float = 0.4) -> tuple[np.ndar
     forward by the difference, by `viz.strip_layout`'s rule (offsets are 0 for clips that travel far enough)."""
     j = np.asarray(joints, dtype=np.float64)
     frames, xy = strip_layout(j, n_poses, min_gap)
-    d = _travel_direction(j)
+    d = travel_direction(j)
     along = j[frames, 0][:, [0, 2]] @ d
     shift = xy[:, 0, 0] - (along - along[0])                                       # what strip_layout added
     return frames, shift[:, None] * np.array([d[0], 0.0, d[1]]), d
@@ -255,7 +255,7 @@ def animate_motions(motions: Sequence[Motion], path, body=None, stride: int = 2,
     fig, axes = plt.subplots(1, len(motions), figsize=(panel_size[0] * len(motions), panel_size[1]), squeeze=False)
     panels = []
     for ax, m in zip(axes[0], motions):
-        cam = Camera.beside(_travel_direction((body or ProxyBody()).joints(m).astype(np.float64)), azim, elev)
+        cam = Camera.beside(travel_direction((body or ProxyBody()).joints(m).astype(np.float64)), azim, elev)
         verts, faces = body_surfaces(m, np.arange(m.n_frames), body)
         _set_limits(ax, cam, verts)
         panels.append((ax, verts, faces, cam))
@@ -373,27 +373,27 @@ def exact_divergence(denoiser: Callable, x: torch.Tensor, sigma: float, chunk: i
 def hutchinson_vs_exact(denoiser: Callable, x: torch.Tensor, sigmas: Sequence[float], n_probes: int = 64, seed: int = 0,
                         chunk: int = 256) -> list[dict]:
     """At states x + σε (x (1, ...), ε seeded) for each σ in `sigmas`: the exact divergence of the PF-ODE slope
-    (`exact_divergence`) against the Hutchinson estimate `ode_nll` uses (`sampler._slope_and_div`, `n_probes`
+    (`exact_divergence`) against the Hutchinson estimate `ode_nll` uses (`sampler.slope_and_div`, `n_probes`
     Rademacher probes): mean, standard error and z = (estimate − exact) / SE."""
-    from balmo.sampler import _slope_and_div
+    from balmo.sampler import slope_and_div
     g = torch.Generator().manual_seed(seed)
     rows = []
     for s in sigmas:
         xs = (x.detach().cpu() + s * torch.randn(x.shape, generator=g, dtype=x.dtype)).to(x.device)
         ex = float(exact_divergence(denoiser, xs, s, chunk)[0])
         pr = (torch.randint(0, 2, (n_probes,) + tuple(x.shape), generator=g) * 2 - 1).to(x)
-        est = _slope_and_div(CountingDenoiser(denoiser), xs, s, pr)[1][:, 0].double().cpu()
+        est = slope_and_div(CountingDenoiser(denoiser), xs, s, pr)[1][:, 0].double().cpu()
         m, se = float(est.mean()), float(est.std() / math.sqrt(n_probes))
         rows.append(dict(sigma=float(s), exact=ex, hutchinson=m, se=se, z=(m - ex) / se, n_probes=int(n_probes),
                          n_dims=int(x[0].numel())))
     return rows
 
 # %% ../../nbs/22_figures.ipynb #3ae55a81
-def heldout_clips(motions: Sequence[Motion], n: int, multiple: int = 32, seed: int = 0, max_length: int | None = None) -> list[Motion]:
+def full_length_clips(motions: Sequence[Motion], n: int, multiple: int = 32, seed: int = 0, max_length: int | None = None) -> list[Motion]:
     """`n` clips drawn without replacement (seeded) from `motions`, each at its full length rounded down to a multiple of
     `multiple` (the U-Net's length granularity; at most `max_length`), from frame 0. Shorter clips are not drawn."""
     ok = [m for m in motions if m.n_frames >= multiple]
-    if len(ok) < n: raise ValueError(f'heldout_clips: need {n} clips of at least {multiple} frames, found {len(ok)} of {len(motions)}')
+    if len(ok) < n: raise ValueError(f'full_length_clips: need {n} clips of at least {multiple} frames, found {len(ok)} of {len(motions)}')
     out = []
     for i in np.random.default_rng(seed).choice(len(ok), size=n, replace=False):
         m = ok[int(i)]
@@ -491,7 +491,7 @@ def _find_snapshot(mode: str, snapshot, seed: int, progress: bool):
     if mode == 'cpu':
         for d in [Path('runs/quickstart/run'), (repo_root() or Path('.')) / 'runs' / 'quickstart' / 'run']:
             if d.is_dir() and list_files(d, 'snapshot'): return d
-        from balmo.cli import QUICKSTART_SAMPLES              # the quickstart's training budget
+        from balmo.quickstart import QUICKSTART_SAMPLES             # the quickstart's training budget
         cfg = resolve_config('tiny', seed=seed, minutes=None, total_samples=QUICKSTART_SAMPLES,
                              data_dir=str(Path(experiment_data('cpu', seed)).resolve()))
         return _train_once(cfg, runs_dir('figures', 'cpu'), progress)
@@ -596,7 +596,7 @@ def run(mode: str = 'smoke', out=None, snapshot=None, data_dir=None, body_model=
     layout = tf.layout
     times['setup_s'] = time.time() - t0
     test = load_split(data, 'test')
-    clips = heldout_clips(test, S['n_clips'], net.length_multiple, seed, S['max_length'])
+    clips = full_length_clips(test, S['n_clips'], net.length_multiple, seed, S['max_length'])
     xs = [tf.encode(layout.pack(m))[0].to(device) for m in clips]
     t = time.time()
     trained = fig3_curves(net, xs, [feature_logdet(tf, m.n_frames) for m in clips], S['levels'], S['n_probes'], seed,
