@@ -16,10 +16,10 @@ from .body import torch_threads, write_text_atomic
 __all__ = ['PRECISIONS', 'CHECK_TOLERANCES', 'CHECK_NET', 'KIT_TRAIN', 'PHASES', 'KIT_MODES', 'GPU_IMAGE_LACKS', 'REPRO_TASKS',
            'MAX_FILES', 'MAX_FILE_BYTES', 'source_digest', 'provenance', 'sync', 'time_calls', 'count_flops',
            'matmul_peak', 'Budget', 'bench_train', 'bench_sampling', 'format_table', 'bench_loop', 'bench',
-           'add_cli_args', 'run_cli', 'rel_err', 'fp32_matmuls', 'check_net', 'check_unet', 'check_bf16_step',
-           'check_compile', 'check_sampling', 'check_resume', 'kit_train_config', 'size_training', 'read_train_log',
-           'plot_train_loss', 'KitError', 'KitRecord', 'ImportBlocker', 'performance_goals', 'run_kit', 'run_repro',
-           'main']
+           'add_cli_args', 'run_cli', 'compile_study', 'compile_payoff', 'rel_err', 'fp32_matmuls', 'check_net',
+           'check_unet', 'check_bf16_step', 'check_compile', 'check_sampling', 'check_resume', 'kit_train_config',
+           'size_training', 'read_train_log', 'plot_train_loss', 'KitError', 'KitRecord', 'ImportBlocker',
+           'performance_goals', 'run_kit', 'run_repro', 'main']
 
 # %% ../nbs/23_bench.ipynb #b0000007
 def _run_quiet(cmd: list[str], cwd=None) -> str | None:
@@ -401,6 +401,39 @@ def run_cli(args: argparse.Namespace) -> int:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json).write_text(json.dumps(dict(provenance=provenance(args.device), rows=rows), indent=1, default=float))
     return 0
+
+# %% ../nbs/23_bench.ipynb #e9b166d7
+_LOOP_JOB = ("import json, sys; from balmo.bench import bench_loop; from balmo.train import resolve_config\n"
+             "p, prec, which, n = sys.argv[1:5]\n"
+             "r = bench_loop(resolve_config(p, compile=which != 'eager'), p, precision=prec, samples=int(n))\n"
+             "print(json.dumps(r))")
+
+def compile_study(preset: str = 'tiny', precision: str = 'bf16', samples: int = 6400, cache_dir=None) -> list[dict]:
+    """`bench_loop` of `preset` for `samples` samples in three fresh processes: eager, compiled with an empty inductor
+    cache ('cold', in `cache_dir` or a new temporary folder), compiled again ('warm'). Adds 'which' and 'overhead_s'
+    (wall time beyond samples / steady rate: start-up, data, compiling) to each row."""
+    cache = Path(cache_dir) if cache_dir else Path(tempfile.mkdtemp(prefix='balmo_inductor_'))
+    if cache.exists() and any(cache.iterdir()): raise ValueError(f'{cache}: the cold run needs an empty inductor cache')
+    rows = []
+    for which in ('eager', 'cold', 'warm'):
+        r = subprocess.run([sys.executable, '-c', _LOOP_JOB, preset, precision, which, str(samples)], capture_output=True,
+                           text=True, env={**os.environ, 'TORCHINDUCTOR_CACHE_DIR': str(cache)})
+        if r.returncode: raise RuntimeError(f'compile_study {which}: ' + (r.stderr.strip().splitlines() or ['failed'])[-1])
+        row = json.loads(r.stdout.strip().splitlines()[-1])
+        rows.append({**row, 'which': which, 'overhead_s': row['wall_s'] - row['samples'] / row['train_samples_per_s']})
+    return rows
+
+# %% ../nbs/23_bench.ipynb #8d643e41
+def compile_payoff(rows: list[dict], budgets=(40_000, 500_000)) -> dict:
+    """From `compile_study` rows: the compiled loop's speed-up, the training samples from which compiling saves time
+    (cold and warm cache), and the predicted wall seconds of each budget (overhead + samples / rate) per row."""
+    r = {x['which']: x for x in rows}
+    e = r['eager']
+    gain = lambda x: 1 / e['train_samples_per_s'] - 1 / x['train_samples_per_s']      # seconds saved per sample
+    even = lambda x: (x['overhead_s'] - e['overhead_s']) / gain(x) if gain(x) > 0 else math.inf
+    return {'speedup': r['warm']['train_samples_per_s'] / e['train_samples_per_s'],
+            'break_even_cold': even(r['cold']), 'break_even_warm': even(r['warm']),
+            'wall_s': {int(n): {k: x['overhead_s'] + n / x['train_samples_per_s'] for k, x in r.items()} for n in budgets}}
 
 # %% ../nbs/23_bench.ipynb #b0000027
 CHECK_TOLERANCES = dict(unet_fp32_forward=1e-4, unet_fp32_grad=1e-3, unet_tf32_forward=2e-2, unet_tf32_grad=5e-2,

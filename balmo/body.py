@@ -19,8 +19,8 @@ __all__ = ['SMPL22_NAMES', 'SMPL22_PARENTS', 'LR_PERM', 'FOOT_JOINTS', 'N_BETAS'
            'ProxyBody', 'plot_skeleton', 'mirror_motion', 'SafeUnpickler', 'find_smplh_file', 'load_smplh_arrays',
            'SMPLHBody', 'load_body', 'write_fake_smplh', 'WriteError', 'fmt_bytes', 'free_bytes', 'remove_debris',
            'atomic_write', 'tensor_bytes', 'torch_file_bytes', 'save_torch', 'read_torch_file', 'write_text_atomic',
-           'json_default', 'save_motions', 'load_motions', 'ImplausibleDataError', 'plausibility_bounds',
-           'implausibility', 'screen_motions', 'motions_fingerprint']
+           'json_default', 'save_motions', 'load_motions', 'motions_info', 'ImplausibleDataError',
+           'plausibility_bounds', 'implausibility', 'screen_motions', 'motions_fingerprint']
 
 # %% ../nbs/01_body.ipynb #3e26090f
 SMPL22_NAMES = ('pelvis', 'left_hip', 'right_hip', 'spine1', 'left_knee', 'right_knee', 'spine2', 'left_ankle',
@@ -549,10 +549,19 @@ def load_motions(path) -> tuple[list[Motion], dict]:
     need = ['root_orient', 'pose_body', 'trans', 'betas', 'lengths', 'fps', 'gender', 'source', 'meta_json']
     if missing := [k for k in need if k not in d.files]: raise ValueError(f'{path}: not a balmo dataset file, missing {missing}')
     js = json.loads(str(d['meta_json'])); ends = np.cumsum(d['lengths']); starts = ends - d['lengths']
-    ro, pb, tr = d['root_orient'], d['pose_body'], d['trans']
-    ms = [Motion(ro[a:b], pb[a:b], tr[a:b], d['betas'][i], float(d['fps'][i]), str(d['gender'][i]), str(d['source'][i]), js['meta'][i])
+    ro, pb, tr, be, fps, ge, so = (d[k] for k in ('root_orient', 'pose_body', 'trans', 'betas', 'fps', 'gender', 'source'))
+    ms = [Motion(ro[a:b], pb[a:b], tr[a:b], be[i], float(fps[i]), str(ge[i]), str(so[i]), js['meta'][i])   # each array read once
           for i, (a, b) in enumerate(zip(starts, ends))]
     return ms, js['info']
+
+# %% ../nbs/01_body.ipynb #4c4160e8
+def motions_info(path) -> dict:
+    "The `info` of a file written by `save_motions`, without building its clips (a cache check reads only this)."
+    path = Path(path)
+    if not path.is_file(): raise FileNotFoundError(f'{path}: no such dataset file')
+    try:
+        with np.load(path, allow_pickle=False) as d: return json.loads(str(d['meta_json']))['info']
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as e: raise ValueError(f'{path}: not a balmo dataset file ({e})') from None
 
 # %% ../nbs/01_body.ipynb #67a50e47
 PLAUSIBILITY = {'max_trans_m': 1000.0, 'max_rot_rad': 4 * math.pi, 'max_abs_beta': 10.0,

@@ -11,7 +11,8 @@ from pathlib import Path
 import numpy as np
 import torch
 from .rotations import quaternion_to_matrix, quaternion_to_axis_angle
-from .body import Motion, ProxyBody, FOOT_JOINTS, N_BETAS, forward_kinematics, bone_lengths, save_motions, load_motions, torch_threads
+from .body import (Motion, ProxyBody, FOOT_JOINTS, N_BETAS, forward_kinematics, bone_lengths, save_motions, load_motions,
+                        motions_info, torch_threads)
 from .checks import SPLITS
 
 # %% auto #0
@@ -566,7 +567,7 @@ def embedded_dataset(root=None, n_clips: int = 2000, seed: int = 0) -> Path:
     root = Path(root).expanduser() if root is not None else embedded_dir(n_clips, seed)
     want = {'generator': 'balmo.procedural', 'version': DATASET_VERSION, 'seed': int(seed), 'n_clips': int(n_clips)}
     try:
-        if all({k: load_motions(root / f'{s}.npz')[1].get(k) for k in want} == want for s in SPLITS): return root
+        if all({k: motions_info(root / f'{s}.npz').get(k) for k in want} == want for s in SPLITS): return root
     except (FileNotFoundError, ValueError, KeyError): pass
     data = make_dataset(n_clips, seed)
     for s in SPLITS:
