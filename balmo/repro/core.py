@@ -130,9 +130,11 @@ def read_log(run_dir) -> list[dict]:
     return out
 
 def loss_curve(log: Sequence[dict], points: int = 100, keys: Sequence[str] | None = None) -> dict:
-    "A training log averaged into ≤ `points` windows: {'samples': [...], key: [...]} for 'loss' and the per-group 'mse/*' keys."
+    """A training log averaged into ≤ `points` windows: {'samples': [...], key: [...]} for 'loss' and the per-group keys:
+    'mse/*' (error), 'u/*' (learned uncertainty), 'theta/*' (weighted loss term), where the log has them."""
     if not log: return {'samples': []}
-    keys = list(keys) if keys is not None else ['loss'] + sorted(k for k in log[0] if k.startswith('mse/'))
+    groups = ('mse/', 'u/', 'theta/')
+    keys = list(keys) if keys is not None else ['loss'] + sorted(k for k in log[0] if k.startswith(groups))
     edges = np.unique(np.linspace(0, len(log), min(points, len(log)) + 1).astype(int))
     out = {'samples': [int(log[b - 1]['samples']) for b in edges[1:]]}
     for k in keys:
