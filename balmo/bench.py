@@ -18,8 +18,8 @@ __all__ = ['PRECISIONS', 'CHECK_TOLERANCES', 'CHECK_NET', 'KIT_TRAIN', 'PHASES',
            'matmul_peak', 'Budget', 'bench_train', 'bench_sampling', 'format_table', 'bench_loop', 'bench',
            'add_cli_args', 'run_cli', 'compile_study', 'compile_payoff', 'rel_err', 'fp32_matmuls', 'check_net',
            'check_unet', 'check_bf16_step', 'check_compile', 'check_sampling', 'check_resume', 'kit_train_config',
-           'size_training', 'read_train_log', 'plot_train_loss', 'KitError', 'KitRecord', 'ImportBlocker',
-           'performance_goals', 'run_kit', 'run_repro', 'main']
+           'size_training', 'plot_train_loss', 'KitError', 'KitRecord', 'ImportBlocker', 'performance_goals', 'run_kit',
+           'run_repro', 'main']
 
 # %% ../nbs/23_bench.ipynb #b0000007
 def _run_quiet(cmd: list[str], cwd=None) -> str | None:
@@ -654,12 +654,8 @@ def size_training(samples_per_s: float, seconds: float, batch: int) -> int:
     if steps >= 1000: steps -= steps % 100
     return max(steps, 1) * batch
 
-def read_train_log(run_dir) -> list[dict]:
-    "The entries of a run's `log.jsonl`."
-    return [json.loads(l) for l in (Path(run_dir) / 'log.jsonl').read_text().splitlines() if l.strip()]
-
 def plot_train_loss(log: list[dict], path, title: str = '') -> Path:
-    "Training loss (and its running mean) and learning rate against samples seen, from `read_train_log` entries."
+    "Training loss (and its running mean) and learning rate against samples seen, from `repro.core.read_log` entries."
     import matplotlib.pyplot as plt
     s, loss, lr = (np.array([e[k] for e in log], dtype=float) for k in ('samples', 'loss', 'lr'))
     w = max(1, len(loss) // 100)
@@ -884,6 +880,7 @@ def _run_kit(out, smoke, budget_s, work, phases, train_seconds, train_compile, t
     else:
         with rec.phase('train') as e:
             from balmo.procedural import embedded_dataset
+            from balmo.repro.core import read_log
             t0 = time.perf_counter()
             data_dir = embedded_dataset(root=work / 'data', n_clips=S['n_clips'], seed=0)
             e['data_s'] = time.perf_counter() - t0
@@ -901,7 +898,7 @@ def _run_kit(out, smoke, budget_s, work, phases, train_seconds, train_compile, t
             if use_compile: torch._dynamo.reset()
             t0 = time.perf_counter()
             snap_path = train(cfg, work / 'run', progress=False)
-            lg = read_train_log(work / 'run')
+            lg = read_log(work / 'run')
             last = lg[-1]
             e.update(wall_s=time.perf_counter() - t0, samples=last['samples'], steps=last['step'], train_time_s=last['time_s'],
                      samples_per_s=last['samples'] / last['time_s'], stopped_by='total_samples' if last['samples'] >= total else 'minutes',

@@ -101,7 +101,8 @@ def reading_run(name: str, data_dir, mode: str = 'cpu', seed: int = 0, root=Path
                 evaluator=None) -> dict:
     "Train, sample and evaluate reading set `name` at `BUDGETS[mode]` (resuming `root/<mode>/<name>_s<seed>`)."
     from balmo.procedural import load_split
-    from balmo.train import Snapshot, denoising_errors
+    from balmo.train import Snapshot
+    from balmo.quickstart import denoising_table
     b = BUDGETS[check_mode(mode)]
     over = {**READINGS[name]['overrides'], **b['overrides'], 'threads': 2}
     run_dir = Path(root) / mode / f'{name}_s{seed}'
@@ -113,7 +114,7 @@ def reading_run(name: str, data_dir, mode: str = 'cpu', seed: int = 0, root=Path
             'FID': g['FID'], 'Diversity': g['Diversity'], 'skating': g['foot_skating_pct'],
             'families': int(sum(c > 0 for c in g['mode_coverage']['histogram'].values())),
             'real_FID': row['real']['FID'], 'real_div': row['real']['Diversity'], 'train_s': row['train_s'],
-            'denoising': denoising_errors(snap.denoiser, snap.transform, load_split(data_dir, 'test'), length=64),
+            'denoising': denoising_table(snap, load_split(data_dir, 'test')),
             'grad_trained': {'grad_norm': gn.tolist(), **c1_measures(gn)}}
 
 # %% ../../nbs/19b_loss_readings.ipynb #fcab9207

@@ -85,13 +85,13 @@ def fig2_gradients(run_dir, data_dir, n_sigmas: int = 12, n_repeats: int = 4, ba
             'flatness': np.atleast_1d(flatness(gn)).tolist(), 'loss': cfg['loss'], 'samples': int(ck['samples'])}
 
 # %% ../../nbs/20_table1.ipynb #53c1b63b
-def row_denoising(snapshot, data_dir, split: str = 'val', length: int = 64, seed: int = 0) -> dict:
+def row_denoising(snapshot, data_dir, split: str = 'val', seed: int = 0) -> dict:
     """Held-out err/σ² of a trained row's snapshot at the sampler's 16 noise levels, all channels and per group
-    (`train.denoising_errors` on `data_dir/{split}.npz`, `length`-frame crops): where a row's model is good or not."""
+    (`quickstart.denoising_table` on `data_dir/{split}.npz`): where a row's model is good or not."""
     from balmo.procedural import load_split
-    from balmo.train import Snapshot, denoising_errors
-    snap = Snapshot.load(snapshot)
-    return denoising_errors(snap.denoiser, snap.transform, load_split(data_dir, split), length=length, seed=seed)
+    from balmo.quickstart import denoising_table
+    from balmo.train import Snapshot
+    return denoising_table(Snapshot.load(snapshot), load_split(data_dir, split), seed)
 
 # %% ../../nbs/20_table1.ipynb #e68ed9dc
 def run(mode: str = 'smoke', out=None, data_dir=None, progress: bool = True, runs=None, seeds: Sequence[int] | None = None,
