@@ -14,54 +14,14 @@ from .body import torch_threads, write_text_atomic
 
 # %% auto #0
 __all__ = ['PRECISIONS', 'CHECK_TOLERANCES', 'CHECK_NET', 'KIT_TRAIN', 'PHASES', 'KIT_MODES', 'GPU_IMAGE_LACKS', 'REPRO_TASKS',
-           'MAX_FILES', 'MAX_FILE_BYTES', 'source_digest', 'provenance', 'sync', 'time_calls', 'count_flops',
-           'matmul_peak', 'Budget', 'bench_train', 'bench_sampling', 'format_table', 'bench_loop', 'bench',
-           'add_cli_args', 'run_cli', 'compile_study', 'compile_payoff', 'rel_err', 'fp32_matmuls', 'check_net',
-           'check_unet', 'check_bf16_step', 'check_compile', 'check_sampling', 'check_resume', 'kit_train_config',
-           'size_training', 'plot_train_loss', 'KitError', 'KitRecord', 'ImportBlocker', 'performance_goals', 'run_kit',
-           'run_repro', 'main']
+           'MAX_FILES', 'MAX_FILE_BYTES', 'sync', 'time_calls', 'count_flops', 'matmul_peak', 'Budget', 'bench_train',
+           'bench_sampling', 'format_table', 'bench_loop', 'bench', 'compile_study', 'compile_payoff', 'rel_err',
+           'fp32_matmuls', 'check_net', 'check_unet', 'check_bf16_step', 'check_compile', 'check_sampling',
+           'check_resume', 'kit_train_config', 'size_training', 'plot_train_loss', 'KitError', 'KitRecord',
+           'ImportBlocker', 'performance_goals', 'run_kit', 'run_repro', 'main']
 
 # %% ../nbs/23_bench.ipynb #b0000007
-def _run_quiet(cmd: list[str], cwd=None) -> str | None:
-    "stdout of `cmd` (stripped), or None when it cannot run or fails."
-    try:
-        r = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=30)
-        return r.stdout.strip() if r.returncode == 0 else None
-    except (OSError, subprocess.SubprocessError):
-        return None
-
-def source_digest(pkg_dir=None) -> str:
-    "SHA-256 over the package's `*.py` files (names and bytes, sorted by name): names the code that ran, with or without git."
-    import balmo
-    h = hashlib.sha256()
-    for f in sorted(Path(pkg_dir or Path(balmo.__file__).parent).glob('*.py')):
-        h.update(f.name.encode() + b'\0' + f.read_bytes() + b'\0')
-    return h.hexdigest()
-
-def provenance(device='cpu') -> dict:
-    """Where a result comes from: UTC date; code (git commit and whether tracked files differ from it, else
-    `$BALMO_COMMIT`; SHA-256 of balmo/*.py); python, torch, CUDA, cuDNN and numpy versions; CPU count; and on CUDA the
-    GPU's name, memory, multiprocessor count, compute capability, driver and the TF32 / cuDNN-benchmark settings."""
-    import balmo
-    root = Path(balmo.__file__).resolve().parent.parent
-    commit = _run_quiet(['git', 'rev-parse', 'HEAD'], root)
-    dirty = _run_quiet(['git', 'status', '--porcelain', '--untracked-files=no'], root) if commit else None
-    d = dict(date_utc=datetime.now(timezone.utc).isoformat(timespec='seconds'),
-             commit=commit or os.environ.get('BALMO_COMMIT'),
-             commit_from='git' if commit else ('BALMO_COMMIT' if os.environ.get('BALMO_COMMIT') else None),
-             git_dirty=None if commit is None else bool(dirty), source_sha256=source_digest(), balmo=balmo.__version__,
-             python=platform.python_version(), torch=torch.__version__, cuda=torch.version.cuda,
-             cudnn=torch.backends.cudnn.version() if torch.backends.cudnn.is_available() else None, numpy=np.__version__,
-             cpu_count=os.cpu_count(), torch_threads=torch.get_num_threads(), platform=platform.platform())
-    dev = torch.device(device)
-    if dev.type == 'cuda':
-        p = torch.cuda.get_device_properties(dev)
-        d.update(gpu=p.name, gpu_memory_GiB=round(p.total_memory / 2 ** 30, 1), sm_count=p.multi_processor_count,
-                 capability=f'{p.major}.{p.minor}',
-                 driver=_run_quiet(['nvidia-smi', '--query-gpu=driver_version', '--format=csv,noheader']),
-                 tf32_matmul=torch.backends.cuda.matmul.allow_tf32, tf32_cudnn=torch.backends.cudnn.allow_tf32,
-                 cudnn_benchmark=torch.backends.cudnn.benchmark)
-    return d
+from .repro.core import provenance, source_digest
 
 # %% ../nbs/23_bench.ipynb #b0000010
 def sync(device) -> None:
@@ -366,41 +326,6 @@ def bench(presets=None, length: int = 192, sample_batch: int = 8, train_batch: i
 # %% ../nbs/23_bench.ipynb #b0000024
 def _csv(s: str | None) -> tuple | None:
     return None if s is None else tuple(x.strip() for x in s.split(',') if x.strip())
-
-def add_cli_args(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    "The options of `balmo bench` (see `bench`), added to `parser`."
-    a = parser.add_argument
-    a('--device', default='cpu', help="'cpu', 'cuda' or 'cuda:i'")
-    a('--presets', help='comma-separated training presets (default: tiny,small on the CPU; tiny,small,paper on CUDA)')
-    a('--precision', help='comma-separated: fp32,bf16 (default: both on CUDA and on CPUs with native bf16, else fp32)')
-    a('--compile', choices=['off', 'on', 'both'], help='torch.compile the network (default: off on the CPU, both on CUDA)')
-    a('--train-batch', type=int, help="training batch (default: each preset's)")
-    a('--crop', type=int, help="training crop length (default: each preset's)")
-    a('--n-repeat', type=int, default=3, help='timed steps per row (median)')
-    a('--length', type=int, default=192, help='frames of the forward-time measurement')
-    a('--sample-batch', type=int, default=8, help='batch of the forward-time measurement')
-    a('--sample-n', type=int, help='motions of the sampling run (default: 64 on the CPU, 5000 on CUDA)')
-    a('--sample-length', type=int, default=192, help='frames per motion of the sampling run')
-    a('--nfe-levels', type=int, default=16, help='noise levels of the Heun sampler (2N - 1 network evaluations)')
-    a('--sample-chunk', type=int, default=1000, help='motions per denoiser call while sampling')
-    a('--threads', type=int, help="CPU threads (default: each preset's)")
-    a('--loop-samples', type=int, default=3200, help='CPU: samples of the training-loop row per precision (0: none)')
-    a('--budget', type=float, help='seconds: rows that would not fit are skipped and listed')
-    a('--json', help='write the rows to this JSON file')
-    return parser
-
-def run_cli(args: argparse.Namespace) -> int:
-    "Run `balmo bench` from parsed arguments; returns the exit status."
-    comp = {None: None, 'off': (False,), 'on': (True,), 'both': (False, True)}[args.compile]
-    rows = bench(_csv(args.presets), length=args.length, sample_batch=args.sample_batch, train_batch=args.train_batch,
-                 n_repeat=args.n_repeat, device=args.device, precisions=_csv(args.precision), compile=comp,
-                 sample_n=args.sample_n, sample_length=args.sample_length, nfe_levels=args.nfe_levels,
-                 sample_chunk=args.sample_chunk, crop=args.crop, threads=args.threads, loop_samples=args.loop_samples,
-                 budget=None if args.budget is None else Budget(args.budget))
-    if args.json:
-        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.json).write_text(json.dumps(dict(provenance=provenance(args.device), rows=rows), indent=1, default=float))
-    return 0
 
 # %% ../nbs/23_bench.ipynb #e9b166d7
 _LOOP_JOB = ("import json, sys; from balmo.bench import bench_loop; from balmo.train import resolve_config\n"
@@ -838,9 +763,10 @@ def _run_kit(out, smoke, budget_s, work, phases, train_seconds, train_compile, t
     kit_cfg = kit_train_config(**{**S['train_overrides'], **(train_set or {}), 'device': str(dev)})
     rec = KitRecord(out / 'results.json', dict(kit='balmo GPU kit (.ci/gpu)', version=1, mode=mode, device=str(dev),
                     budget_s=budget.seconds, phases_requested=list(phases), sizes=S, train_config=kit_cfg), say)
-    rec.data['provenance'] = provenance(dev); rec.save()
+    rec.data['provenance'] = provenance(device=dev); rec.save()
     say(f"balmo kit, mode {mode}, budget {budget.seconds:.0f} s, device {dev}: " + json.dumps(
-        {k: rec.data['provenance'].get(k) for k in ('commit', 'source_sha256', 'gpu', 'driver', 'torch', 'cuda')}))
+        {**{k: rec.data['provenance'].get(k) for k in ('commit', 'source_sha256', 'torch', 'cuda')},
+         **{k: rec.data['provenance']['hardware'].get(k) for k in ('gpu', 'driver')}}))
     skip_if = lambda name, need: (name not in phases and 'not requested') or (not budget.fits(need) and f'needs ~{need:.0f} s, {max(budget.left(), 0):.0f} s left')
     reserve_after = lambda: ((S['min_train_s'] + S['train_overhead_s'] + S['post_s']) if 'train' in phases else 0)
     peak, checks, rows, snap_path, data_dir = None, {}, [], None, None
@@ -975,7 +901,8 @@ def run_repro(task: str, mode: str, out) -> int:
         raise
     if not callable(getattr(mod, 'run', None)): raise KitError(f'{name} has no run(mode, out) function')
     Path(out).mkdir(parents=True, exist_ok=True)
-    print(f'balmo kit task {task} ({mode}):', json.dumps(provenance('cuda' if mode == 'gpu' else 'cpu')), flush=True)
+    prov = provenance(mode, device='cuda' if mode == 'gpu' else 'cpu')
+    print(f'balmo kit task {task} ({mode}):', json.dumps(prov), flush=True)
     r = mod.run(mode=mode, out=out)
     return r if isinstance(r, int) else 0
 

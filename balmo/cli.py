@@ -79,8 +79,11 @@ def _args_train(p: argparse.ArgumentParser) -> None:
                         'loss=baseline dataset.n_clips=500; keys as in balmo.train.TRAIN_PRESETS')
 
 def _args_sample(p: argparse.ArgumentParser) -> None:
-    p.add_argument('--snapshot', required=True, metavar='RUN_OR_FILE',
-                   help='a run folder (its newest snapshot) or a snapshot-*.pt file')
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument('--snapshot', metavar='RUN_OR_FILE',
+                       help='a run folder (its newest snapshot) or a snapshot-*.pt file')
+    which.add_argument('--pretrained', action='store_true',
+                       help='the snapshot shipped with balmo (its model card: balmo/assets/pretrained/card.json)')
     p.add_argument('--out', required=True, metavar='FILE.npz', help='samples file to write (AMASS-style keys; the name ends in .npz)')
     p.add_argument('--n', type=COUNT, default=256, help='number of motions')
     p.add_argument('--length', type=COUNT, default=192, metavar='FRAMES',
@@ -94,9 +97,33 @@ def _args_sample(p: argparse.ArgumentParser) -> None:
     p.add_argument('--margin', type=MARGIN, default=QUICKSTART_MARGIN, metavar='FRAMES',
                    help="frames sampled beyond each end of a motion and dropped, as the quickstart does (the U-Net's clip "
                         "edges are its worst frames; unconditional sampling only)")
-    from balmo.conditional import add_cli_args as conditional_args     # --betas, --prefix, --inbetween, --path (15_conditional)
-    from balmo.repro.figures import add_cli_args as render_args         # --render (22_figures)
-    conditional_args(p); render_args(p)
+    from balmo.conditional import METHODS, DEFAULT_METHOD                # 15_conditional
+    g = p.add_argument_group('conditional sampling (balmo.conditional)')
+    g.add_argument('--betas', action='append', metavar='B0,B1,...',
+                   help='generate this body: up to 10 comma-separated shape coefficients (missing ones are 0); '
+                        'repeat for several bodies')
+    g.add_argument('--prefix', metavar='CLIPS.npz', help='continue each clip of the file from its first --keep frames')
+    g.add_argument('--inbetween', metavar='CLIPS.npz',
+                   help="fill --length frames between each clip's first and last --keep frames")
+    g.add_argument('--path', metavar='CLIPS.npz',
+                   help="follow each clip's horizontal root path (its first --length frames)")
+    g.add_argument('--keep', type=int, default=16, help='known frames for --prefix and --inbetween')
+    g.add_argument('--method', choices=METHODS, default=DEFAULT_METHOD, help='conditional sampler')
+    g.add_argument('--resample', type=int, default=4, help='RePaint passes per noise level (--method repaint)')
+    g.add_argument('--cg-iters', type=int, default=0,
+                   help='conjugate-gradient iterations (--method guidance; 0 = ΠGDM)')
+    g.add_argument('--guide-sigma-max', type=float, default=math.inf,
+                   help='--method guidance: guide only at noise levels <= this, replace the known entries above '
+                        '(default: everywhere)')
+    g = p.add_argument_group('rendering (balmo.repro.figures)')         # 22_figures
+    g.add_argument('--render', action='store_true',
+                   help='draw the samples as bodies over time: <out stem>_render.png and an animation')
+    g.add_argument('--render-n', type=int, default=4, help='how many samples to draw')
+    g.add_argument('--render-poses', type=int, default=8, help='bodies per sample in the PNG')
+    g.add_argument('--render-body', default=None,
+                   help='SMPL-H model file or folder: draw its mesh (default: the proxy body)')
+    g.add_argument('--animation', choices=('gif', 'mp4', 'none'), default='gif',
+                   help='animation format (mp4 needs ffmpeg)')
 
 def _args_evaluate(p: argparse.ArgumentParser) -> None:
     p.add_argument('--samples', required=True, metavar='FILE',
@@ -136,12 +163,38 @@ def _args_prepare(p: argparse.ArgumentParser) -> None:
                         "$BALMO_HUMANML3D, else the copies shipped in the package's balmo/assets/humanml3d/)")
 
 def _args_bench(p: argparse.ArgumentParser) -> None:
-    from balmo.bench import add_cli_args                  # the options of balmo.bench (nbs/23_bench.ipynb)
-    add_cli_args(p)
-    for act in p._actions:                                # the CLI's own checks on the values it shares with the other commands
-        if act.dest in ('length', 'sample_length'): act.type, act.metavar = LENGTH, 'FRAMES'
-        if act.dest in ('n_repeat', 'sample_batch', 'nfe_levels', 'sample_chunk'): act.type = COUNT
-        if act.dest == 'presets': act.help += f' (of {", ".join(PRESETS)})'
+    a = p.add_argument                                     # the options of balmo.bench.bench (nbs/23_bench.ipynb)
+    a('--device', default='cpu', help="'cpu', 'cuda' or 'cuda:i'")
+    a('--presets', help=f'comma-separated training presets (of {", ".join(PRESETS)}; default: tiny,small on the CPU; '
+                        'tiny,small,paper on CUDA)')
+    a('--precision', help='comma-separated: fp32,bf16 (default: both on CUDA and on CPUs with native bf16, else fp32)')
+    a('--compile', choices=['off', 'on', 'both'],
+      help='torch.compile the network (default: off on the CPU, both on CUDA)')
+    a('--train-batch', type=int, help="training batch (default: each preset's)")
+    a('--crop', type=int, help="training crop length (default: each preset's)")
+    a('--n-repeat', type=COUNT, default=3, help='timed steps per row (median)')
+    a('--length', type=LENGTH, default=192, metavar='FRAMES', help='frames of the forward-time measurement')
+    a('--sample-batch', type=COUNT, default=8, help='batch of the forward-time measurement')
+    a('--sample-n', type=int, help='motions of the sampling run (default: 64 on the CPU, 5000 on CUDA)')
+    a('--sample-length', type=LENGTH, default=192, metavar='FRAMES', help='frames per motion of the sampling run')
+    a('--nfe-levels', type=COUNT, default=16, help='noise levels of the Heun sampler (2N - 1 network evaluations)')
+    a('--sample-chunk', type=COUNT, default=1000, help='motions per denoiser call while sampling')
+    a('--threads', type=int, help="CPU threads (default: each preset's)")
+    a('--loop-samples', type=int, default=3200, help='CPU: samples of the training-loop row per precision (0: none)')
+    a('--budget', type=float, help='seconds: rows that would not fit are skipped and listed')
+    a('--json', help='write the rows (with provenance) to this JSON file')
+
+def _args_repro(p: argparse.ArgumentParser) -> None:
+    from balmo.repro.core import EXPERIMENTS, MODES
+    p.add_argument('experiment', choices=list(EXPERIMENTS), help='which reproduction to run')
+    p.add_argument('--mode', choices=list(MODES), default='smoke',
+                   help='smoke: CPU seconds; cpu: laptop minutes per row; gpu: one GPU command; amass: the paper')
+    p.add_argument('--out', default=None, help='results folder (default: figures/repro in the source checkout)')
+    p.add_argument('--data', default=None, help='prepared dataset folder (required for --mode amass)')
+    p.add_argument('--t2m', default=None, metavar='DIR',
+                   help="--mode amass: score FID and Diversity with the T2M evaluator of this download folder (holding "
+                        "t2m/text_mot_match/model/finest.tar and the evaluator's meta/mean.npy, std.npy), as the paper "
+                        "does; without it balmo's own evaluator, whose FIDs are not comparable with the paper's")
 
 # %% ../nbs/13_cli.ipynb #c2d9f1a3
 def _check_device(device: str) -> None:
@@ -184,31 +237,35 @@ def _run_train(a) -> int:
 
 def _run_sample(a) -> int:
     out = output_file(a.out, 'samples file', '.npz')
-    snap_path = existing_path(a.snapshot, 'snapshot')
-    from balmo.train import Snapshot
+    from balmo.train import Snapshot, pretrained_files
+    snap_path = (existing_path(pretrained_files()[0], 'pretrained snapshot (not in this install)', 'file')
+                 if a.pretrained else existing_path(a.snapshot, 'snapshot'))
     from balmo.export import write_samples_npz
     snap = Snapshot.load(snap_path)                                  # a run folder: its newest snapshot
     if a.length % (m := snap.denoiser.length_multiple):
         raise CLIError(f'--length {a.length}: must be a multiple of {m} for {snap.path} (its U-Net\'s length multiple)')
-    from balmo import conditional
-    if conditional.is_conditional(a):                                # --betas / --prefix / --inbetween / --path
-        try: conditional.run_cli(a, snap)
+    if any((a.betas, a.prefix, a.inbetween, a.path)):                # conditional sampling (15_conditional)
+        from balmo.conditional import make_condition, generate
+        from balmo.export import save_samples_npz
+        try:
+            cond = make_condition(snap.transform, a.n, a.length, a.betas, a.prefix, a.inbetween, a.path, a.keep)
+            ms = generate(snap, cond, seed=a.seed, method=a.method, n_levels=a.nfe_levels, batch_size=a.batch_size,
+                          progress=True, resample=a.resample, cg_iters=a.cg_iters, guide_sigma_max=a.guide_sigma_max)
         except (FileNotFoundError, ValueError) as e: raise CLIError(str(e)) from None
-        if getattr(a, 'render', False):
-            from balmo.export import load_samples_npz
-            ms = load_samples_npz(out)
+        print(f'wrote {save_samples_npz(out, ms, up_axis=a.up)} ({len(ms)} clips: {cond.n // a.n} conditions x {a.n}, '
+              f'{a.method}, {ms[0].meta["nfe"]} NFE)')
     else:                                                            # streamed: one batch in memory, space checked first
         ms = snap.iter_samples(a.n, seed=a.seed, length=a.length, n_levels=a.nfe_levels, batch_size=a.batch_size, progress=True,
                                margin=a.margin, bf16=bool(snap.config.get('bf16')))
         print(f'wrote {write_samples_npz(out, ms, a.n * a.length, up_axis=a.up)} ({a.n} motions of {a.length} frames from '
               f'{snap.path}, {a.up}-up, margin {a.margin})')
         ms = None
-    if getattr(a, 'render', False):
+    if a.render:
         if ms is None:
             from balmo.export import load_samples_npz
             ms = load_samples_npz(out)
-        from balmo.repro.figures import run_cli as render
-        render(a, ms, out)
+        from balmo.repro.figures import render_samples
+        render_samples(ms, out, a.render_n, a.render_poses, a.render_body, a.animation)
     return 0
 
 def _evaluator(kind: str | None, t2m) -> 'T2MEvaluator | None':
@@ -272,14 +329,35 @@ def _run_prepare(a) -> int:
                        f"{dict(why) or 'none'}; the first: {first}); the details are in {out / 'report.json'}")
     return 0
 
+def _csv(s: str | None) -> tuple | None:
+    return None if s is None else tuple(x.strip() for x in s.split(',') if x.strip())
+
 def _run_bench(a) -> int:
-    if a.presets is not None:
-        presets = tuple(p.strip() for p in a.presets.split(',') if p.strip())
+    presets = _csv(a.presets)
+    if presets is not None:
         bad = [p for p in presets if p not in PRESETS]
         if bad or not presets: raise CLIError(f"--presets {a.presets!r}: unknown {bad or 'empty list'}; choose from {', '.join(PRESETS)}")
     _check_device(a.device)
-    from balmo.bench import run_cli
-    return run_cli(a)
+    out = output_file(a.json, 'bench JSON file', '.json') if a.json else None
+    from balmo.bench import bench, Budget, provenance
+    from balmo.body import write_text_atomic, json_default
+    comp = {None: None, 'off': (False,), 'on': (True,), 'both': (False, True)}[a.compile]
+    rows = bench(presets, length=a.length, sample_batch=a.sample_batch, train_batch=a.train_batch, n_repeat=a.n_repeat,
+                 device=a.device, precisions=_csv(a.precision), compile=comp, sample_n=a.sample_n,
+                 sample_length=a.sample_length, nfe_levels=a.nfe_levels, sample_chunk=a.sample_chunk, crop=a.crop,
+                 threads=a.threads, loop_samples=a.loop_samples, budget=None if a.budget is None else Budget(a.budget))
+    if out is not None:
+        rec = dict(provenance=provenance(a.device), rows=rows)
+        write_text_atomic(out, json.dumps(rec, indent=1, default=json_default))
+        print('wrote', out)
+    return 0
+
+def _run_repro(a) -> int:
+    from balmo.repro.core import run_experiment, experiment
+    res, path = run_experiment(a.experiment, a.mode, out=a.out, data_dir=a.data, t2m=a.t2m)
+    print(experiment(a.experiment).summary(res))
+    print('wrote', path)
+    return 0
 
 COMMANDS: dict[str, tuple] = {   # name: (help, add_arguments(parser) or 'module:function', run(args) -> int or 'module:function')
     'quickstart': ('the whole job on the embedded data, on a laptop CPU (plain `balmo` runs it too)', _args_quickstart, _run_quickstart),
@@ -289,7 +367,7 @@ COMMANDS: dict[str, tuple] = {   # name: (help, add_arguments(parser) or 'module
     'prepare': ('AMASS + HumanML3D -> cached dataset', _args_prepare, _run_prepare),
     'bench': ('training and sampling speed of this machine', _args_bench, _run_bench),
     'repro': ("reproduce a table or figure of the paper (table1, table2, figures) in a mode: smoke, cpu, gpu or amass",
-              'balmo.repro.core:add_cli_args', 'balmo.repro.core:run_cli'),
+              _args_repro, _run_repro),
 }
 
 def _load(f):

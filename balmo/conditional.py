@@ -4,7 +4,6 @@
 
 # %% ../nbs/15_conditional.ipynb #ce9f867d
 from __future__ import annotations
-import argparse
 import json
 import math
 import time
@@ -25,8 +24,8 @@ __all__ = ['METHODS', 'DEFAULT_METHOD', 'EXPERIMENT_SCALES', 'GAIT_FAMILIES', 'G
            'Condition', 'shape_condition', 'clip_condition', 'prefix_condition', 'inbetween_condition',
            'path_condition', 'sample_conditional', 'generate', 'linear_inbetween', 'joint_accel', 'seam_accel', 'mpjpe',
            'cycle_stride', 'heldout_clips', 'shape_experiment', 'inbetween_experiment', 'continuation_experiment',
-           'path_experiment', 'guidance_jacobian', 'conditional_experiments', 'add_cli_args', 'is_conditional',
-           'read_clips', 'parse_betas', 'cli_condition', 'run_cli']
+           'path_experiment', 'guidance_jacobian', 'conditional_experiments', 'read_clips', 'parse_betas',
+           'make_condition']
 
 # %% ../nbs/15_conditional.ipynb #04198d02
 METHODS = ('replace', 'repaint', 'guidance')
@@ -679,26 +678,6 @@ def conditional_experiments(snapshot, data_dir, out_dir='figures/conditional', s
     return res
 
 # %% ../nbs/15_conditional.ipynb #d4c79f50
-def add_cli_args(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    "Add the conditional-sampling flags to `balmo sample`'s parser (see the table above)."
-    g = parser.add_argument_group('conditional sampling (balmo.conditional)')
-    g.add_argument('--betas', action='append', metavar='B0,B1,...',
-                   help='generate this body: up to 10 comma-separated shape coefficients (missing ones are 0); repeat for several bodies')
-    g.add_argument('--prefix', metavar='CLIPS.npz', help='continue each clip of the file from its first --keep frames')
-    g.add_argument('--inbetween', metavar='CLIPS.npz', help="fill --length frames between each clip's first and last --keep frames")
-    g.add_argument('--path', metavar='CLIPS.npz', help="follow each clip's horizontal root path (its first --length frames)")
-    g.add_argument('--keep', type=int, default=16, help='known frames for --prefix and --inbetween')
-    g.add_argument('--method', choices=METHODS, default=DEFAULT_METHOD, help='conditional sampler')
-    g.add_argument('--resample', type=int, default=4, help='RePaint passes per noise level (--method repaint)')
-    g.add_argument('--cg-iters', type=int, default=0, help='conjugate-gradient iterations (--method guidance; 0 = ΠGDM)')
-    g.add_argument('--guide-sigma-max', type=float, default=math.inf,
-                   help='--method guidance: guide only at noise levels <= this, replace the known entries above (default: everywhere)')
-    return parser
-
-def is_conditional(args) -> bool:
-    "True if `args` ask for conditional sampling (any of --betas, --prefix, --inbetween, --path)."
-    return any(getattr(args, k, None) for k in ('betas', 'prefix', 'inbetween', 'path'))
-
 def read_clips(path) -> list[Motion]:
     "Clips of a samples file (`export.save_samples_npz`) or a dataset file (`body.save_motions`)."
     from balmo.export import load_samples_npz
@@ -722,39 +701,32 @@ def parse_betas(items: Sequence[str], n_betas: int = 10) -> np.ndarray:
         out.append(np.pad(np.asarray(v, np.float32), (0, n_betas - len(v))))
     return np.stack(out)
 
-def cli_condition(args, transform: FeatureTransform) -> Condition:
-    "The Condition a conditional `balmo sample` asks for, each row repeated `args.n` times."
-    modes = [k for k in ('prefix', 'inbetween', 'path') if getattr(args, k, None)]
-    if len(modes) > 1: raise ValueError(f"give at most one of --prefix, --inbetween, --path (got {', '.join('--' + m for m in modes)})")
-    if args.n < 1: raise ValueError(f'--n must be >= 1, got {args.n}')
-    L = args.length
+def make_condition(transform: FeatureTransform, n: int, length: int, betas=None, prefix=None, inbetween=None, path=None,
+                   keep: int = 16) -> Condition:
+    """The Condition of a conditional `balmo sample`, each row repeated `n` times: `betas` (bodies: 'B0,B1,...' strings
+    or an array (k, ≤10)), at most one of `prefix` / `inbetween` / `path` (clip files, `read_clips`), `keep` known
+    frames of each clip's ends for `prefix` and `inbetween`. Errors name the option (as `--prefix`, ...), the file."""
+    given = {k: v for k, v in (('prefix', prefix), ('inbetween', inbetween), ('path', path)) if v}
+    if len(given) > 1:
+        opts = ', '.join('--' + m for m in given)
+        raise ValueError(f'give at most one of --prefix, --inbetween, --path (got {opts})')
+    if n < 1: raise ValueError(f'--n must be >= 1, got {n}')
     cond = None
-    if modes:
-        f = getattr(args, modes[0])
+    for mode, f in given.items():
         clips = read_clips(f)
         try:
-            cond = {'prefix': lambda: prefix_condition(transform, clips, args.keep, L),
-                    'inbetween': lambda: inbetween_condition(transform, clips, args.keep, L),
-                    'path': lambda: path_condition(transform, clips, L)}[modes[0]]()
-        except ValueError as e: raise ValueError(f'--{modes[0]} {f}: {e}') from None
-    if args.betas:
+            cond = {'prefix': lambda: prefix_condition(transform, clips, keep, length),
+                    'inbetween': lambda: inbetween_condition(transform, clips, keep, length),
+                    'path': lambda: path_condition(transform, clips, length)}[mode]()
+        except ValueError as e: raise ValueError(f'--{mode} {f}: {e}') from None
+    if betas is not None and len(betas):
         sl = transform.layout.slices['beta']
-        betas = parse_betas(args.betas, sl.stop - sl.start)
-        if cond is None: cond = shape_condition(transform, betas, L)
-        elif len(betas) == 1: cond = cond | shape_condition(transform, np.repeat(betas, cond.n, 0), L)
-        else: raise ValueError(f'--betas: give one body to combine with --{modes[0]} (got {len(betas)})')
+        nb = sl.stop - sl.start
+        B = parse_betas(betas, nb) if isinstance(betas[0], str) else np.atleast_2d(np.asarray(betas, np.float32))
+        if B.ndim != 2 or B.shape[1] > nb: raise ValueError(f'--betas: expected up to {nb} coefficients per body, got {B.shape}')
+        B = np.pad(B, ((0, 0), (0, nb - B.shape[1])))
+        if cond is None: cond = shape_condition(transform, B, length)
+        elif len(B) == 1: cond = cond | shape_condition(transform, np.repeat(B, cond.n, 0), length)
+        else: raise ValueError(f'--betas: give one body to combine with --{next(iter(given))} (got {len(B)})')
     if cond is None: raise ValueError('nothing to condition on: give --betas, --prefix, --inbetween or --path')
-    return cond.repeat(args.n)
-
-def run_cli(args, snapshot=None) -> int:
-    "A conditional `balmo sample`: load `args.snapshot` (unless `snapshot` is given), sample, write `args.out`."
-    from balmo.train import Snapshot
-    from balmo.export import save_samples_npz
-    snap = snapshot if snapshot is not None else Snapshot.load(args.snapshot)
-    cond = cli_condition(args, snap.transform)
-    ms = generate(snap, cond, seed=args.seed, method=args.method, n_levels=args.nfe_levels, batch_size=args.batch_size,
-                  progress=True, resample=args.resample, cg_iters=args.cg_iters,
-                  guide_sigma_max=getattr(args, 'guide_sigma_max', math.inf))
-    print(f'wrote {save_samples_npz(args.out, ms, up_axis=args.up)} ({len(ms)} clips: {cond.n // args.n} conditions x {args.n}, '
-          f'{args.method}, {ms[0].meta["nfe"]} NFE)')
-    return 0
+    return cond.repeat(n)

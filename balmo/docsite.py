@@ -13,7 +13,7 @@ from pathlib import Path
 
 # %% ../nbs/90_docs.ipynb #cf3a680d
 MATHJAX = 'mathjax@3.2.2'                       # npm package copied into the site (no CDN)
-VIEWER_DATA = 'quickstart_viewer.npz'           # in figures/: the quickstart viewer's clips (see write_viewer_page)
+VIEWER_DATA = ('pretrained_viewer.npz', 'quickstart_viewer.npz')   # in figures/: the viewer page's clips
 
 def _cfg():
     from nbdev.config import get_config
@@ -163,29 +163,33 @@ def write_source(proc: Path, src: Path, nbs_path: Path, figures: Path, cache: Pa
 
 # %% ../nbs/90_docs.ipynb #617fbb3a
 def write_viewer_page(src: Path, figures: Path, doc_host: str) -> str:
-    "The site's viewer page (`viewer.md` + `viewer/viewer.html`, data only, plotly.min.js beside it): the quickstart's clips from `figures/quickstart_viewer.npz` when committed, else clips of the embedded dataset."
-    import numpy as np
-    from balmo.viz import write_viewer
-    data = Path(figures) / VIEWER_DATA
-    if data.exists():
-        with np.load(data) as d:                                        # joints (ΣT,22,3) of N clips, lengths (N,), titles (N,), fps
-            joints = np.split(d['joints'].astype(np.float32), np.cumsum(d['lengths'])[:-1])
-            titles, fps = [str(t) for t in d['titles']], float(d['fps'])
-        what = ("The clips of the quickstart's viewer: generated samples and held-out clips of the embedded data, "
-                f'as `balmo quickstart` wrote them (`figures/{VIEWER_DATA}`).')
+    """The site's viewer page (`viewer.md` + `viewer/viewer.html`, data only, plotly.min.js beside it): the clips of the
+    `VIEWER_DATA` files committed in `figures/` (`viz.save_viewer_clips`: the pretrained model's samples from
+    24_pretrained, the quickstart's samples and held-out clips from the index), else clips of the embedded dataset."""
+    from balmo.viz import write_viewer, load_viewer_clips
+    found = [f for f in VIEWER_DATA if (Path(figures) / f).exists()]
+    joints, titles, fps = [], [], None
+    for f in found:
+        j, t, fps = load_viewer_clips(Path(figures) / f)
+        joints += j; titles += t
+    if found:
+        what = ('Generated samples and held-out clips of the embedded data, from ' +
+                ' and '.join(f'`figures/{f}`' for f in found) + ' (24_pretrained and the quickstart).')
     else:
         from balmo.procedural import make_dataset
         clips = make_dataset(40, seed=0)['train'][:8]
         joints, titles, fps = clips, [m.meta['family'] for m in clips], None
-        what = (f'Clips of the embedded procedural dataset (`make_dataset(40, seed=0)`): `figures/{VIEWER_DATA}` is not '
-                "committed, so the quickstart's own samples are not shown here; `balmo quickstart` writes them to "
-                '`runs/quickstart/viewer.html`.')
-    write_viewer(joints, Path(src) / '_extra' / 'viewer' / 'viewer.html', titles=titles, fps=fps, include_plotlyjs='directory')
+        what = ('Clips of the embedded procedural dataset (`make_dataset(40, seed=0)`): no '
+                f"`figures/{VIEWER_DATA[-1]}` is committed, so no model's samples are shown here; `balmo quickstart` "
+                'writes them to `runs/quickstart/viewer.html`.')
+    write_viewer(joints, Path(src) / '_extra' / 'viewer' / 'viewer.html', titles=titles, fps=fps,
+                 include_plotlyjs='directory', max_samples=32)
     (Path(src) / 'viewer.md').write_text(
         f'# Interactive viewer\n\n{what} Play/pause and the slider scrub time, the dropdown picks the clip; drag to '
         f'rotate. [Open it on its own page]({doc_host}viewer/viewer.html).\n\n'
         '<iframe class="balmo-viewer" src="viewer/viewer.html" title="balmo viewer"></iframe>\n')
     return 'viewer'
+
 
 # %% ../nbs/90_docs.ipynb #7e1bbd3b
 def _ids(html: str) -> set: return set(re.findall(r'\sid="([^"]+)"', html))

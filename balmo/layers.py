@@ -21,7 +21,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
     'eval': ('metrics', 'viz'),
     'apps': ('conditional', 'mdm'),
     'experiments': ('quickstart', 'bench', 'repro.core', 'repro.readings', 'repro.table1', 'repro.table2',
-                    'repro.figures', 'docsite'),
+                    'repro.figures', 'repro.pretrained', 'docsite'),
     'cli': ('cli',),
 }
 SKIP = ('__init__', '_modidx', 'repro.__init__')   # package plumbing: no layer

@@ -9,11 +9,11 @@ import os
 import time
 from pathlib import Path
 from .checks import (CLIError, LENGTH, MARGIN, MINUTES, N_CLIPS, N_SAMPLES, SEED, TRAIN_SAMPLES, check_arg,
-                          dataset_dir, repo_root, writable_dir)
+                          dataset_dir, writable_dir)
 
 # %% auto #0
-__all__ = ['QUICKSTART_SAMPLES', 'QUICKSTART_RATE', 'BUSY_LOAD', 'QUICKSTART_MARGIN', 'PRETRAINED', 'QUALITY_TARGETS',
-           'omp_wait_policy', 'embedded_root', 'load_checked_split', 'denoising_table', 'quality_checks', 'quickstart']
+__all__ = ['QUICKSTART_SAMPLES', 'QUICKSTART_RATE', 'BUSY_LOAD', 'QUICKSTART_MARGIN', 'QUALITY_TARGETS', 'omp_wait_policy',
+           'embedded_root', 'load_checked_split', 'denoising_table', 'sample_and_score', 'quality_checks', 'quickstart']
 
 # %% ../nbs/12b_quickstart.ipynb #a1c4e7d0
 QUICKSTART_SAMPLES = 40_000   # the quickstart's training budget in samples (the `tiny` preset's learning rate decays from 8 000)
@@ -28,7 +28,6 @@ def omp_wait_policy(env=os.environ) -> str:
         env['OMP_WAIT_POLICY'] = 'PASSIVE'
     return env.get('OMP_WAIT_POLICY', 'default')
 QUICKSTART_MARGIN = 16        # frames sampled beyond each end of a quickstart sample and dropped (Snapshot.sample's margin)
-PRETRAINED = (repo_root() or Path('.')) / 'figures' / 'gpu' / 'snapshot.pt'   # the GPU kit's embedded-data snapshot, once committed
 
 def _budget(train_samples) -> dict:
     "Config overrides for a training budget in samples (None: the preset's total_samples, a cap behind `minutes`)."
@@ -62,6 +61,15 @@ def denoising_table(snap, clips, seed: int = 0) -> dict:
     "`train.denoising_errors` of a `Snapshot` on held-out `clips`: the sampler's 16 levels, 64-frame crops (its training crop if shorter)."
     from balmo.train import denoising_errors
     return denoising_errors(snap.denoiser, snap.transform, clips, length=min(64, snap.config.get('max_length', 64)), seed=seed)
+
+def sample_and_score(snap, data_dir, n_samples: int = 256, seed: int = 0, length: int = 128,
+                     margin: int = QUICKSTART_MARGIN, bf16: bool = True, progress: bool = False) -> tuple[list, dict]:
+    """The quickstart's measurement of a `Snapshot`: `n_samples` motions of `length` frames (31 NFE, `margin` frames
+    dropped at each end) scored by `metrics.evaluate_samples` against the `test` split of `data_dir`. Returns (motions,
+    the evaluate result: 'rows' Generated and Real)."""
+    from balmo.metrics import evaluate_samples
+    ms = snap.sample(n_samples, seed=seed, length=length, n_levels=16, progress=progress, margin=margin, bf16=bf16)
+    return ms, evaluate_samples(ms, data_dir, 'test', seed=seed, progress=progress)
 
 # %% ../nbs/12b_quickstart.ipynb #87c8f6e0
 QUALITY_TARGETS = {
@@ -103,18 +111,19 @@ def _figures(generated, real, result, out: Path, body, n_show: int = 8, seed: in
 
 def quickstart(out='runs/quickstart', train_samples: int | None = QUICKSTART_SAMPLES, minutes: float | None = None, seed: int = 0,
                n_samples: int = 256, n_clips: int = 2000, length: int = 128, data_root=None, overrides: dict | None = None,
-               progress: bool = True, margin: int = QUICKSTART_MARGIN, pretrained=PRETRAINED) -> dict:
+               progress: bool = True, margin: int = QUICKSTART_MARGIN, pretrained='pretrained') -> dict:
     """The main job on the embedded data (see the table above). Returns the evaluate() result plus timings, checks and the
     held-out denoising error per noise level ('denoising'). Training stops after `train_samples` samples or `minutes`
     of training, whichever comes first (None: that budget is off). The dataset is cached in
     `data_root/n{n_clips}_seed{seed}` (default: `procedural.embedded_dir(n_clips, seed)`). If the snapshot `pretrained`
-    exists (default `PRETRAINED`, the GPU kit's, once committed), its samples (same seed, length, margin) are evaluated too
-    and shown as one more row, 'Pretrained on one GPU (M samples)', in the tables and figures ('pretrained' in the result)."""
+    exists (a path, or `'pretrained'`: the one shipped in the package, `train.pretrained_files`), its samples (same
+    seed, length, margin) are evaluated too and shown as one more row, its model card's label (else 'Pretrained (M
+    samples)'), in the tables and figures ('pretrained' in the result; None: no such row)."""
     from balmo.body import ProxyBody, torch_threads
     from balmo.procedural import embedded_dataset
-    from balmo.train import resolve_config, train, Snapshot, format_denoising_errors
+    from balmo.train import resolve_config, train, Snapshot, format_denoising_errors, PRETRAINED, pretrained_files
     from balmo.export import save_samples_npz
-    from balmo.metrics import write_metrics, evaluate_samples
+    from balmo.metrics import write_metrics
     t0, times = time.time(), {}
     out = _check_quickstart(out, train_samples, minutes, seed, n_samples, n_clips, length, overrides, margin)   # before any work
     data_dir = embedded_dataset(root=embedded_root(data_root, n_clips, seed), n_clips=n_clips, seed=seed)
@@ -131,25 +140,24 @@ def quickstart(out='runs/quickstart', train_samples: int | None = QUICKSTART_SAM
     t = time.time()
     snap = Snapshot.load(snap_path)
     with torch_threads(cfg['threads']):                 # the preset's CPU thread count (tiny: 2; None: keep the current)
-        generated = snap.sample(n_samples, seed=seed, length=length, n_levels=16, progress=progress, margin=margin,
-                                bf16=cfg['bf16'])
-    times['sample_s'] = time.time() - t
+        generated, result = sample_and_score(snap, data_dir, n_samples, seed, length, margin, cfg['bf16'], progress)
+    times['sample_evaluate_s'] = time.time() - t
     t = time.time()
     test = load_checked_split(data_dir, 'test')
     with torch_threads(cfg['threads']): den = denoising_table(snap, test, seed)
     times['denoising_s'] = time.time() - t
     save_samples_npz(out / 'samples.npz', generated)
-    t = time.time()
-    result = evaluate_samples(generated, data_dir, 'test', seed=seed, progress=progress)
-    times['evaluate_s'] = time.time() - t
     pre, extra = None, {}
-    if pretrained is not None and Path(pretrained).exists():           # what the method reaches with a GPU's training
+    shipped = isinstance(pretrained, str) and pretrained == PRETRAINED
+    ppath = pretrained_files()[0] if shipped else None if pretrained is None else Path(pretrained)
+    if ppath is not None and ppath.exists():                             # what the method reaches with a long training
         t = time.time()
-        psnap = Snapshot.load(pretrained)
-        pgen = psnap.sample(n_samples, seed=seed, length=length, n_levels=16, progress=progress, margin=margin,
-                            bf16=cfg['bf16'])
-        label = f'Pretrained on one GPU ({psnap.samples:,} samples)'
-        result['rows'][label] = evaluate_samples(pgen, data_dir, 'test', seed=seed, progress=False)['rows']['Generated']
+        psnap = Snapshot.load(ppath)
+        card = json.loads(pretrained_files()[1].read_text()) if shipped and pretrained_files()[1].is_file() else {}
+        label = card.get('label', f'Pretrained ({psnap.samples:,} samples)')
+        with torch_threads(cfg['threads']):
+            pgen, pres = sample_and_score(psnap, data_dir, n_samples, seed, length, margin, cfg['bf16'], False)
+        result['rows'][label] = pres['rows']['Generated']
         pre, extra = {'snapshot': str(psnap.path), 'samples': psnap.samples, 'row': label}, {label: pgen}
         times['pretrained_s'] = time.time() - t
     write_metrics(result, out)                                          # the table, with the pretrained row if any

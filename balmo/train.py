@@ -20,13 +20,14 @@ try: import fcntl                                   # POSIX file locks (the run 
 except ImportError: fcntl = None
 
 # %% auto #0
-__all__ = ['TRAIN_PRESETS', 'LR_SCHEDULES', 'RESUMABLE_KEYS', 'DATA_CHECKS', 'ROUNDING_KEYS', 'TRAIN_ERRORS', 'check_value',
-           'length_multiple', 'resolve_config', 'parse_overrides', 'config_diff', 'learning_rate', 'sigma_rel_to_gamma',
-           'gamma_to_sigma_rel', 'PowerEMA', 'CropSampler', 'bf16_available', 'LogWindow', 'RunFolderError',
-           'link_latest', 'RunLock', 'list_files', 'newest_checkpoint', 'pick_device', 'load_training_motions',
-           'truncate_log', 'build_model', 'train', 'restore_state', 'TrainingStopped', 'DivergenceGuard', 'preflight',
-           'one_line_errors', 'verify_snapshot', 'TrainProgress', 'sample_seeds', 'motion_bytes', 'Snapshot',
-           'denoising_errors', 'format_denoising_errors', 'slim_snapshot', 'main']
+__all__ = ['TRAIN_PRESETS', 'LR_SCHEDULES', 'RESUMABLE_KEYS', 'DATA_CHECKS', 'ROUNDING_KEYS', 'PRETRAINED', 'TRAIN_ERRORS',
+           'check_value', 'length_multiple', 'resolve_config', 'parse_overrides', 'config_diff', 'learning_rate',
+           'sigma_rel_to_gamma', 'gamma_to_sigma_rel', 'PowerEMA', 'CropSampler', 'bf16_available', 'LogWindow',
+           'RunFolderError', 'link_latest', 'RunLock', 'list_files', 'newest_checkpoint', 'pick_device',
+           'load_training_motions', 'truncate_log', 'build_model', 'train', 'restore_state', 'TrainingStopped',
+           'DivergenceGuard', 'preflight', 'one_line_errors', 'verify_snapshot', 'TrainProgress', 'pretrained_files',
+           'sample_seeds', 'motion_bytes', 'Snapshot', 'denoising_errors', 'format_denoising_errors', 'slim_snapshot',
+           'main']
 
 # %% ../nbs/09_train.ipynb #d1f9ab78
 _COMMON = dict(
@@ -857,6 +858,17 @@ class TrainProgress:
 
     def close(self) -> None: self.bar.close()
 
+# %% ../nbs/09_train.ipynb #5621943b
+PRETRAINED = 'pretrained'     # Snapshot.load(PRETRAINED), `balmo sample --pretrained`: the snapshot in the package
+
+def pretrained_files() -> tuple[Path, Path]:
+    """(snapshot, model card) of the pretrained model shipped inside the package, in `balmo/assets/pretrained`
+    (`nbs/24_pretrained` trains, scores and writes them; the card is JSON: recipe, samples, time, hardware, metrics)."""
+    from balmo.checks import package_file
+    d = package_file('assets', 'pretrained')
+    return d / 'snapshot.pt', d / 'card.json'
+
+
 # %% ../nbs/09_train.ipynb #982914ec
 def sample_seeds(seed: int, n: int, first: int = 0) -> list[int]:
     "Per-sample seeds of a sampling run: sample i of run `seed` draws its noise from SeedSequence([seed, i]), whatever the batch."
@@ -885,8 +897,12 @@ class Snapshot:
     @classmethod
     def load(cls, path, ema: int | float = 0, device='cpu') -> 'Snapshot':
         """Load a snapshot file (or the newest readable snapshot in a run folder: a damaged newer one is skipped with a
-        warning; the temporary files of a killed run are removed). `ema`: index into the stored EMAs (int) or the σ_rel to pick (float)."""
-        path = Path(path)
+        warning; the temporary files of a killed run are removed). `ema`: index into the stored EMAs (int) or the σ_rel
+        to pick (float). The string `'pretrained'` (`PRETRAINED`) names the snapshot shipped inside the package
+        (`pretrained_files`); a folder of that name is `Path('pretrained')` or `'./pretrained'`."""
+        path = pretrained_files()[0] if isinstance(path, str) and path == PRETRAINED else Path(path)
+        if path == pretrained_files()[0] and not path.is_file():
+            raise FileNotFoundError(f'{path}: this install of balmo ships no pretrained snapshot')
         if path.is_dir():
             from balmo.body import remove_debris
             remove_debris(path)                           # temporary files of a killed run (their writer is gone)

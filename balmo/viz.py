@@ -15,7 +15,7 @@ from .metrics import MetricConfig, foot_skating_frames, centred_moving_average
 
 # %% auto #0
 __all__ = ['BOOKKEEPING', 'travel_direction', 'strip_layout', 'plot_strip', 'plot_strip_grid', 'plot_metric_bars', 'plot_traces',
-           'skeleton_chains', 'follow_box', 'viewer_figure', 'write_viewer']
+           'skeleton_chains', 'follow_box', 'viewer_figure', 'write_viewer', 'save_viewer_clips', 'load_viewer_clips']
 
 # %% ../nbs/11_viz.ipynb #6435463b
 def _check_joints(joints, name: str = 'joints') -> np.ndarray:
@@ -260,3 +260,19 @@ def write_viewer(motions_or_joints, path, titles=None, fps: float | None = None,
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.write_html(path, include_plotlyjs=include_plotlyjs, full_html=True, auto_play=False, div_id='balmo-viewer')
     return path
+
+# %% ../nbs/11_viz.ipynb #5c313ed9
+def save_viewer_clips(path, clips, titles, fps: float = 20.0, body=None) -> Path:
+    "Joints of `clips` ((T,22,3) arrays or Motions posed with `body`) as float16, with `titles` and `fps`, in `path`."
+    J = [np.asarray(c if not isinstance(c, Motion) else (body or ProxyBody()).joints(c), np.float32) for c in clips]
+    if len(J) != len(titles): raise ValueError(f'{len(J)} clips but {len(titles)} titles')
+    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(path, joints=np.concatenate(J).astype(np.float16), lengths=np.array([len(j) for j in J]),
+                        titles=np.array([str(t) for t in titles]), fps=np.array(float(fps)))
+    return path
+
+def load_viewer_clips(path) -> tuple[list[np.ndarray], list[str], float]:
+    "(joints per clip (float32), titles, fps) of a `save_viewer_clips` file."
+    with np.load(path) as d:
+        return (np.split(d['joints'].astype(np.float32), np.cumsum(d['lengths'])[:-1]), [str(t) for t in d['titles']],
+                float(d['fps']))

@@ -4,15 +4,15 @@
 
 # %% ../../nbs/19_repro.ipynb #94ffc25a
 from __future__ import annotations
-import datetime, importlib, inspect, json, os, platform, subprocess, sys, time
+import datetime, hashlib, importlib, inspect, json, os, platform, subprocess, sys, time
 from pathlib import Path
 from typing import Any, Sequence
 
 # %% auto #0
 __all__ = ['MODES', 'EMBEDDED_CLIPS', 'SMOKE_OVERRIDES', 'PAPER_PROTOCOL', 'EXPERIMENTS', 'check_mode', 'results_dir', 'runs_dir',
-           'git_state', 'hardware', 'provenance', 'save_result', 'load_results', 'embedded_root', 'experiment_data',
-           'read_log', 'loss_curve', 'evaluate_runs', 'train_row', 'protocol', 'repro_evaluator', 'experiment',
-           'add_cli_args', 'run_cli']
+           'git_state', 'source_digest', 'hardware', 'provenance', 'save_result', 'load_results', 'embedded_root',
+           'experiment_data', 'read_log', 'loss_curve', 'evaluate_runs', 'train_row', 'protocol', 'repro_evaluator',
+           'experiment', 'run_experiment']
 
 # %% ../../nbs/19_repro.ipynb #bbbfee39
 import numpy as np
@@ -50,16 +50,27 @@ def _git(*args, cwd=None) -> str:
     return subprocess.run(['git', *args], cwd=cwd, capture_output=True, text=True, timeout=20, check=True).stdout.strip()
 
 def git_state(root=None) -> dict:
-    "{'commit': HEAD's hash (or $BALMO_COMMIT, or 'unknown'), 'dirty': uncommitted changes to tracked files (None if unknown)}."
+    """{'commit': HEAD's hash (or $BALMO_COMMIT, or 'unknown'), 'commit_from': 'git' | 'BALMO_COMMIT' | None, 'dirty':
+    uncommitted changes to tracked files (None if unknown)}."""
     root = root or repo_root()
     try:
         if root is None: raise FileNotFoundError('no source checkout')
-        return {'commit': _git('rev-parse', 'HEAD', cwd=root), 'dirty': bool(_git('status', '--porcelain', '-uno', cwd=root))}
+        return {'commit': _git('rev-parse', 'HEAD', cwd=root), 'commit_from': 'git',
+                'dirty': bool(_git('status', '--porcelain', '-uno', cwd=root))}
     except (OSError, subprocess.SubprocessError):
-        return {'commit': os.environ.get('BALMO_COMMIT', 'unknown'), 'dirty': None}
+        env = os.environ.get('BALMO_COMMIT')
+        return {'commit': env or 'unknown', 'commit_from': 'BALMO_COMMIT' if env else None, 'dirty': None}
 
-def hardware() -> dict:
-    "CPU model and count, torch's thread count, and the GPU (name, count, CUDA version) if torch sees one."
+def source_digest(pkg_dir=None) -> str:
+    "SHA-256 over the package's `*.py` files (names and bytes, sorted by name): names the code that ran, with or without git."
+    h = hashlib.sha256()
+    for f in sorted(Path(pkg_dir or Path(balmo.__file__).parent).glob('*.py')):
+        h.update(f.name.encode() + b'\0' + f.read_bytes() + b'\0')
+    return h.hexdigest()
+
+def hardware(device=None) -> dict:
+    """CPU model and count, torch's thread count, and the GPU (name, count, CUDA version) if torch sees one; for a CUDA
+    `device` also its memory, multiprocessor count, compute capability, driver and the TF32 / cuDNN-benchmark settings."""
     cpu = platform.processor() or platform.machine()
     try:
         with open('/proc/cpuinfo') as f: cpu = next(l.split(':', 1)[1].strip() for l in f if l.startswith('model name'))
@@ -67,13 +78,27 @@ def hardware() -> dict:
     d = {'cpu': cpu, 'cpu_count': os.cpu_count(), 'torch_threads': torch.get_num_threads(), 'gpu': None}
     if torch.cuda.is_available():
         d.update(gpu=torch.cuda.get_device_name(0), gpu_count=torch.cuda.device_count(), cuda=torch.version.cuda)
+    if device is not None and torch.device(device).type == 'cuda':
+        p = torch.cuda.get_device_properties(torch.device(device))
+        try: driver = subprocess.run(['nvidia-smi', '--query-gpu=driver_version', '--format=csv,noheader'],
+                                     capture_output=True, text=True, timeout=30).stdout.strip() or None
+        except (OSError, subprocess.SubprocessError): driver = None
+        d.update(gpu=p.name, gpu_memory_GiB=round(p.total_memory / 2 ** 30, 1), sm_count=p.multi_processor_count,
+                 capability=f'{p.major}.{p.minor}', driver=driver, tf32_matmul=torch.backends.cuda.matmul.allow_tf32,
+                 tf32_cudnn=torch.backends.cudnn.allow_tf32, cudnn_benchmark=torch.backends.cudnn.benchmark)
     return d
 
-def provenance(mode: str, **extra) -> dict:
-    "What made a result: date (UTC), git commit and dirtiness, hardware, library versions, mode, plus `extra` (e.g. the budget)."
-    return {'date': datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds'), **git_state(),
-            'mode': check_mode(mode), 'hardware': hardware(), 'torch': torch.__version__, 'numpy': np.__version__,
-            'python': platform.python_version(), 'balmo': balmo.__version__, **extra}
+def provenance(mode: str | None = None, device=None, **extra) -> dict:
+    """What made a result: date (UTC), the code (git commit and dirtiness, else $BALMO_COMMIT; SHA-256 of balmo/*.py),
+    hardware (`hardware(device)`), library versions, the platform, `mode` (if given), plus `extra` (e.g. the budget).
+    The one provenance record of balmo: the experiments, `balmo bench` and the GPU kit all write it."""
+    d = {'date': datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds'), **git_state(),
+         'source_sha256': source_digest(), 'hardware': hardware(device), 'torch': torch.__version__,
+         'cuda': torch.version.cuda, 'cudnn': torch.backends.cudnn.version() if torch.backends.cudnn.is_available() else None,
+         'numpy': np.__version__, 'python': platform.python_version(), 'platform': platform.platform(),
+         'balmo': balmo.__version__}
+    if mode is not None: d['mode'] = check_mode(mode)
+    return {**d, **extra}
 
 # %% ../../nbs/19_repro.ipynb #c04704a6
 def save_result(name: str, mode: str, result: dict, out=None) -> Path:
@@ -224,25 +249,13 @@ def experiment(name: str):
         if e.name != EXPERIMENTS[name]: raise
         raise ValueError(f'experiment {name!r} ({EXPERIMENTS[name]}) is not part of this balmo version') from None
 
-def add_cli_args(p) -> None:
-    "The `balmo repro` subcommand's arguments."
-    p.add_argument('experiment', choices=list(EXPERIMENTS), help='which reproduction to run')
-    p.add_argument('--mode', choices=list(MODES), default='smoke',
-                   help='smoke: CPU seconds; cpu: laptop minutes per row; gpu: one GPU command; amass: the paper (default: %(default)s)')
-    p.add_argument('--out', default=None, help='results folder (default: figures/repro in the source checkout)')
-    p.add_argument('--data', default=None, help="prepared dataset folder (required for --mode amass)")
-    p.add_argument('--t2m', default=None, metavar='DIR',
-                   help="--mode amass: score FID and Diversity with the T2M evaluator of this download folder (holding "
-                        "t2m/text_mot_match/model/finest.tar and the evaluator's meta/mean.npy, std.npy), as the paper "
-                        "does; without it balmo's own evaluator, whose FIDs are not comparable with the paper's")
-
-def run_cli(a) -> int:
-    "Run `balmo repro` with parsed arguments `a`; prints the experiment's summary and where the result went."
-    mod = experiment(a.experiment)
-    kw = {} if getattr(a, 't2m', None) is None else {'t2m': a.t2m}
+def run_experiment(name: str, mode: str = 'smoke', out=None, data_dir=None, t2m=None,
+                   progress: bool = True) -> tuple[dict, Path]:
+    """Run experiment `name` in `mode` (what `balmo repro` does): (its result, the JSON file it stored). `t2m`: a T2M
+    download folder, for the experiments that score FID (their `run` takes it)."""
+    mod = experiment(name)
+    kw = {} if t2m is None else {'t2m': t2m}
     if kw and 't2m' not in inspect.signature(mod.run).parameters:
-        raise ValueError(f'--t2m: experiment {a.experiment!r} computes no FID; it applies to table1 and table2')
-    res = mod.run(a.mode, out=a.out, data_dir=a.data, progress=True, **kw)
-    print(mod.summary(res))
-    print('wrote', results_dir(a.out) / f'{a.experiment}_{a.mode}.json')
-    return 0
+        raise ValueError(f'--t2m: experiment {name!r} computes no FID; it applies to table1 and table2')
+    res = mod.run(mode, out=out, data_dir=data_dir, progress=progress, **kw)
+    return res, results_dir(out) / f'{name}_{mode}.json'

@@ -14,7 +14,7 @@ __all__ = ['PROXY_CAPSULES', 'PROXY_EXTENSIONS', 'CLIP_CMAPS', 'MODE_SETTINGS', 
            'capsule_vertices', 'proxy_capsules', 'Camera', 'shade', 'draw_surfaces', 'pose_frames', 'body_surfaces',
            'render_clip', 'render_grid', 'animation_writers', 'animate_motions', 'feature_logdet', 'bits_per_dim',
            'GaussianMotionModel', 'exact_divergence', 'hutchinson_vs_exact', 'full_length_clips', 'richardson',
-           'fig3_curves', 'fig3_checks', 'plot_fig3', 'run', 'summary', 'add_cli_args', 'run_cli']
+           'fig3_curves', 'fig3_checks', 'plot_fig3', 'run', 'summary', 'render_samples']
 
 # %% ../../nbs/22_figures.ipynb #2828d97c
 import numpy as np
@@ -489,6 +489,8 @@ def _find_snapshot(mode: str, snapshot, seed: int, progress: bool):
                                         'data_dir': str(Path(experiment_data('smoke', seed)).resolve())})
         return _train_once(cfg, runs_dir('figures', 'smoke'), progress)
     if mode == 'cpu':
+        from balmo.train import pretrained_files
+        if pretrained_files()[0].is_file(): return pretrained_files()[0]       # the model shipped in the package (24)
         for d in [Path('runs/quickstart/run'), (repo_root() or Path('.')) / 'runs' / 'quickstart' / 'run']:
             if d.is_dir() and list_files(d, 'snapshot'): return d
         from balmo.quickstart import QUICKSTART_SAMPLES             # the quickstart's training budget
@@ -667,28 +669,23 @@ def summary(result: dict) -> str:
     return '\n'.join(lines)
 
 # %% ../../nbs/22_figures.ipynb #6b032eae
-def add_cli_args(parser) -> None:
-    "Rendering options for `balmo sample` (see `run_cli`)."
-    g = parser.add_argument_group('rendering (balmo.repro.figures)')
-    g.add_argument('--render', action='store_true', help='draw the samples as bodies over time: <out stem>_render.png and an animation')
-    g.add_argument('--render-n', type=int, default=4, help='how many samples to draw')
-    g.add_argument('--render-poses', type=int, default=8, help='bodies per sample in the PNG')
-    g.add_argument('--render-body', default=None, help='SMPL-H model file or folder: draw its mesh (default: the proxy body)')
-    g.add_argument('--animation', choices=('gif', 'mp4', 'none'), default='gif', help='animation format (mp4 needs ffmpeg)')
-
-def run_cli(args, motions: Sequence[Motion], out) -> list[Path]:
-    """After `balmo sample` wrote its samples to `out`: with `args.render`, draw the first `args.render_n` motions to
-    `<out stem>_render.png` and (unless `args.animation == 'none'`) `<out stem>_render.<gif|mp4>`. Returns the paths."""
-    if not getattr(args, 'render', False): return []
-    if args.render_n < 1: raise ValueError(f'--render-n must be >= 1, got {args.render_n}')
-    if args.animation == 'mp4' and not animation_writers()['mp4']: raise ValueError('--animation mp4 needs ffmpeg on the PATH; use --animation gif')
-    ms = list(motions)[:args.render_n]
+def render_samples(motions: Sequence[Motion], out, n: int = 4, n_poses: int = 8, body_model=None,
+                   animation: str = 'gif') -> list[Path]:
+    """Draw the first `n` of `motions` (a samples file `out` holds them) to `<out stem>_render.png` and, unless
+    `animation == 'none'`, `<out stem>_render.<gif|mp4>`; `body_model`: a SMPL-H model file or folder (default: the
+    proxy body). Returns the paths."""
+    if n < 1: raise ValueError(f'--render-n must be >= 1, got {n}')
+    if animation not in ('gif', 'mp4', 'none'):
+        raise ValueError(f'--animation must be gif, mp4 or none, got {animation!r}')
+    if animation == 'mp4' and not animation_writers()['mp4']:
+        raise ValueError('--animation mp4 needs ffmpeg on the PATH; use --animation gif')
+    ms = list(motions)[:n]
     if not ms: raise ValueError(f'{out}: no motions to render')
-    body = load_body(args.render_body) if args.render_body else None
+    body = load_body(body_model) if body_model else None
     stem = Path(out).with_suffix('')
     png = stem.with_name(stem.name + '_render.png')
-    fig = render_grid({f'{len(ms)} samples': ms}, png, body, args.render_poses); plt.close(fig)
+    fig = render_grid({f'{len(ms)} samples': ms}, png, body, n_poses); plt.close(fig)
     paths = [png]
-    if args.animation != 'none': paths.append(animate_motions(ms, stem.with_name(f'{stem.name}_render.{args.animation}'), body))
+    if animation != 'none': paths.append(animate_motions(ms, stem.with_name(f'{stem.name}_render.{animation}'), body))
     for p in paths: print('wrote', p)
     return paths
