@@ -4,6 +4,7 @@
 
 # %% ../nbs/11_viz.ipynb #0ec9cd4e
 from __future__ import annotations
+import textwrap
 import warnings
 from dataclasses import replace
 from pathlib import Path
@@ -76,7 +77,8 @@ def plot_strip_grid(groups: dict, path=None, n_cols: int = 4, n_poses: int = 6, 
         for c, ax in enumerate(axes[r]):
             if c < len(clips): plot_strip(ax, clips[c], n_poses=n_poses, cmap=_ROW_CMAPS[r % len(_ROW_CMAPS)], lw=1.2)
             else: ax.set_axis_off()
-        axes[r, 0].text(-0.02, 0.5, label, transform=axes[r, 0].transAxes, rotation=90, ha='right', va='center', fontsize=11)
+        lines = textwrap.fill(label, max(8, int(panel_size[1] * 11)))   # a long label wraps to its row's height
+        axes[r, 0].text(-0.02, 0.5, lines, transform=axes[r, 0].transAxes, rotation=90, ha='right', va='center', fontsize=11)
     fig.tight_layout()
     if path is not None:
         path = Path(path); path.parent.mkdir(parents=True, exist_ok=True); fig.savefig(path, dpi=dpi)
