@@ -100,7 +100,7 @@ def ship(run_dir, data_dir, dst=None, ema: int = 0, n_samples: int = 256, length
     `figure`: a png of 8 generated clips over 8 held-out ones (`viz.plot_strip_grid`); `viewer`: their joints for the
     docs site's viewer page (`viz.save_viewer_clips`). Returns the card."""
     from balmo.train import Snapshot, slim_snapshot, pretrained_files, list_files
-    from balmo.quickstart import sample_and_score, denoising_table, load_checked_split, quality_checks
+    from balmo.quickstart import sample_and_score, denoising_table, load_checked_split, quality_checks, QUICKSTART_MARGIN
     from balmo.repro.core import provenance, read_log
     from balmo.body import write_text_atomic, json_default, torch_threads
     if not list_files(run_dir, 'snapshot'):
@@ -122,7 +122,7 @@ def ship(run_dir, data_dir, dst=None, ema: int = 0, n_samples: int = 256, length
             'snapshot_bytes': path.stat().st_size,
             'metrics': res['rows'], 'checks': {k: list(v) for k, v in quality_checks(res).items()}, 'denoising': den,
             'scoring': {'split': 'test', 'n_samples': n_samples, 'length': length, 'seed': seed, 'nfe': snap.last_nfe,
-                        'margin': 16, 'score_s': time.time() - t},
+                        'margin': QUICKSTART_MARGIN, 'score_s': time.time() - t},
             'curve': curve or [], **extra}
     card['targets'] = {k: list(v) for k, v in targets(card).items()}
     if figure is not None:
