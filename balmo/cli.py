@@ -62,6 +62,8 @@ def _args_quickstart(p: argparse.ArgumentParser) -> None:
                    help=f'frames per sampled motion at 20 fps (a positive multiple of {LENGTH_MULTIPLE})')
     p.add_argument('--margin', type=MARGIN, default=QUICKSTART_MARGIN, metavar='FRAMES',
                    help='frames sampled beyond each end of a motion and dropped (the U-Net\'s clip edges are its worst frames)')
+    p.add_argument('--no-pretrained', action='store_true',
+                   help="skip the row of the pretrained model shipped with balmo (it adds about half a minute)")
     p.add_argument('--data-root', metavar='DIR',
                    help='folder for the embedded dataset cache (default: $BALMO_DATA/embedded if BALMO_DATA is set, '
                         'else ~/.cache/balmo/embedded)')
@@ -209,7 +211,8 @@ def _run_quickstart(a) -> int:
     from balmo.metrics import metrics_table
     print(f'embedded data: {embedded_root(a.data_root, a.n_clips, a.seed)}', flush=True)
     res = quickstart(out=a.out, train_samples=a.train_samples, minutes=a.minutes, seed=a.seed, n_samples=a.n_samples,
-                     n_clips=a.n_clips, length=a.length, data_root=a.data_root, margin=a.margin)
+                     n_clips=a.n_clips, length=a.length, data_root=a.data_root, margin=a.margin,
+                     pretrained=None if a.no_pretrained else 'pretrained')
     from balmo.train import format_denoising_errors
     print(metrics_table(res))
     print(format_denoising_errors(res['denoising']))
