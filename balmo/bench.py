@@ -857,20 +857,16 @@ def _evaluate(e: dict, snap_path, data_dir, out: Path, work: Path, dev, S: dict,
     "Sample, evaluate and check as the quickstart does; strips, metric bars, metrics table; the slim snapshot, verified."
     import matplotlib.pyplot as plt
     from balmo.train import Snapshot, slim_snapshot
-    from balmo.metrics import evaluate_samples
-    from balmo.quickstart import quality_checks
+    from balmo.quickstart import quality_checks, sample_and_score
     from balmo.procedural import load_split
     from balmo.viz import plot_strip_grid, plot_metric_bars
     from balmo.body import ProxyBody
     snap = Snapshot.load(snap_path, device=dev)
-    t0 = time.perf_counter()
-    gen = snap.sample(S['n_samples'], seed=0, length=S['length'], n_levels=16, batch_size=S['n_samples'])
-    e['sample_s'], e['nfe'] = time.perf_counter() - t0, snap.last_nfe
-    t0 = time.perf_counter()
     from balmo.metrics import dataset_evaluator
     ev = None if S['evaluator_steps'] is None else dataset_evaluator(data_dir, seed=0, steps=S['evaluator_steps'])
-    result = evaluate_samples(gen, data_dir, 'test', out=work / 'eval', evaluator=ev, seed=0, progress=False)
-    e['evaluate_s'] = time.perf_counter() - t0
+    gen, result = sample_and_score(snap, data_dir, S['n_samples'], 0, S['length'], bf16=bool(snap.config.get('bf16')),
+                                   evaluator=ev, out=work / 'eval', batch_size=S['n_samples'])   # the quickstart's way
+    e.update(result['timing'], nfe=snap.last_nfe)
     checks = quality_checks(result)
     e.update(rows=result['rows'], reference_split=result.get('reference_split'), checks={k: list(v) for k, v in checks.items()},
              ema_std=snap.ema_std, snapshot_samples=snap.samples)

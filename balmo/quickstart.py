@@ -63,13 +63,20 @@ def denoising_table(snap, clips, seed: int = 0) -> dict:
     return denoising_errors(snap.denoiser, snap.transform, clips, length=min(64, snap.config.get('max_length', 64)), seed=seed)
 
 def sample_and_score(snap, data_dir, n_samples: int = 256, seed: int = 0, length: int = 128,
-                     margin: int = QUICKSTART_MARGIN, bf16: bool = True, progress: bool = False) -> tuple[list, dict]:
-    """The quickstart's measurement of a `Snapshot`: `n_samples` motions of `length` frames (31 NFE, `margin` frames
-    dropped at each end) scored by `metrics.evaluate_samples` against the `test` split of `data_dir`. Returns (motions,
-    the evaluate result: 'rows' Generated and Real)."""
+                     margin: int = QUICKSTART_MARGIN, bf16: bool = True, progress: bool = False, evaluator=None,
+                     out=None, batch_size: int = 64) -> tuple[list, dict]:
+    """The quickstart's measurement of a `Snapshot` (also the pretrained row's, the model card's and the GPU kit's):
+    `n_samples` motions of `length` frames (31 NFE, `margin` frames dropped at each end; `batch_size` per network call)
+    scored by `metrics.evaluate_samples` against the `test` split of `data_dir` (`evaluator`, `out` passed on).
+    Returns (motions, the evaluate result: 'rows' Generated and Real, plus 'timing': sample_s, evaluate_s)."""
     from balmo.metrics import evaluate_samples
-    ms = snap.sample(n_samples, seed=seed, length=length, n_levels=16, progress=progress, margin=margin, bf16=bf16)
-    return ms, evaluate_samples(ms, data_dir, 'test', seed=seed, progress=progress)
+    t = time.perf_counter()
+    ms = snap.sample(n_samples, seed=seed, length=length, n_levels=16, progress=progress, margin=margin, bf16=bf16,
+                     batch_size=batch_size)
+    t_sample = time.perf_counter() - t
+    res = evaluate_samples(ms, data_dir, 'test', out=out, evaluator=evaluator, seed=seed, progress=progress)
+    res['timing'] = {'sample_s': t_sample, 'evaluate_s': time.perf_counter() - t - t_sample}
+    return ms, res
 
 # %% ../nbs/12b_quickstart.ipynb #87c8f6e0
 QUALITY_TARGETS = {
