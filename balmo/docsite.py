@@ -5,7 +5,8 @@
 # %% auto #0
 __all__ = ['MATHJAX', 'VIEWER_DATA', 'CONF', 'CSS', 'CHROMIUM_FLAGS', 'CHECK_PAGES', 'site_notebooks', 'page_name',
            'split_directives', 'fix_markdown', 'show_doc_markdown', 'to_myst', 'mathjax_dir', 'write_source',
-           'write_viewer_page', 'relink_site', 'broken_links', 'build', 'browser_check', 'check_report', 'main']
+           'write_viewer_page', 'readme_table', 'sync_readme', 'relink_site', 'broken_links', 'build', 'browser_check',
+           'check_report', 'main']
 
 # %% ../nbs/90_docs.ipynb #21433819
 import json, re, shutil, subprocess, sys, time
@@ -190,6 +191,30 @@ def write_viewer_page(src: Path, figures: Path, doc_host: str) -> str:
         '<iframe class="balmo-viewer" src="viewer/viewer.html" title="balmo viewer"></iframe>\n')
     return 'viewer'
 
+
+# %% ../nbs/90_docs.ipynb #05efebae
+_TABLE_HEAD = '| notebook | module | what it shows |'
+
+def readme_table(index_nb) -> list[str]:
+    "The rows (header included) of the index notebook's notebook table, links `[name](name.ipynb)` as `` `name` ``."
+    cells = json.loads(Path(index_nb).read_text())['cells']
+    md = [''.join(c['source']) for c in cells if c['cell_type'] == 'markdown']
+    lines = next(t for t in md if _TABLE_HEAD in t).splitlines()
+    k = lines.index(_TABLE_HEAD)
+    end = next((j for j, l in enumerate(lines[k:]) if not l.startswith('|')), len(lines) - k)
+    return [re.sub(r'\[([^\]]+)\]\(\1\.ipynb\)', r'`\1`', l) for l in lines[k:k + end]]
+
+def sync_readme(readme, index_nb, check: bool = False) -> bool:
+    """Put `readme_table(index_nb)` in place of the table under `README.md`'s `## The notebooks` heading. Returns
+    whether the README already held it; with `check`, writes nothing."""
+    readme = Path(readme)
+    lines = readme.read_text().splitlines()
+    start = next(j for j in range(lines.index('## The notebooks'), len(lines)) if lines[j] == _TABLE_HEAD)
+    end = next((j for j in range(start, len(lines)) if not lines[j].startswith('|')), len(lines))
+    table = readme_table(index_nb)
+    same = lines[start:end] == table
+    if not same and not check: readme.write_text('\n'.join(lines[:start] + table + lines[end:]) + '\n')
+    return same
 
 # %% ../nbs/90_docs.ipynb #7e1bbd3b
 def _ids(html: str) -> set: return set(re.findall(r'\sid="([^"]+)"', html))
