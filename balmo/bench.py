@@ -4,9 +4,8 @@
 
 # %% ../nbs/23_bench.ipynb #b0000003
 from __future__ import annotations
-import argparse, copy, hashlib, importlib, json, math, os, platform, shutil, subprocess, sys, tempfile, time, traceback, warnings
+import argparse, copy, importlib, json, math, os, shutil, subprocess, sys, tempfile, time, traceback, warnings
 from contextlib import contextmanager
-from datetime import datetime, timezone
 from pathlib import Path
 import numpy as np
 import torch

@@ -901,9 +901,10 @@ class Snapshot:
         warning; the temporary files of a killed run are removed). `ema`: index into the stored EMAs (int) or the σ_rel
         to pick (float). The string `'pretrained'` (`PRETRAINED`) names the snapshot shipped inside the package
         (`pretrained_files`); a folder of that name is `Path('pretrained')` or `'./pretrained'`."""
-        path = pretrained_files()[0] if isinstance(path, str) and path == PRETRAINED else Path(path)
-        if path == pretrained_files()[0] and not path.is_file():
-            raise FileNotFoundError(f'{path}: this install of balmo ships no pretrained snapshot')
+        if isinstance(path, str) and path == PRETRAINED:
+            path = pretrained_files()[0]
+            if not path.is_file(): raise FileNotFoundError(f'{path}: this install of balmo ships no pretrained snapshot')
+        path = Path(path)
         if path.is_dir():
             from balmo.body import remove_debris
             remove_debris(path)                           # temporary files of a killed run (their writer is gone)

@@ -105,7 +105,7 @@ def ship(run_dir, data_dir, dst=None, ema: int = 0, n_samples: int = 256, length
     from balmo.body import write_text_atomic, json_default, torch_threads
     if not list_files(run_dir, 'snapshot'):
         raise FileNotFoundError(f'{run_dir}: no snapshot-*.pt files in this run folder')
-    load_checked_split(data_dir, 'test')                         # the data is there before anything is written
+    test = load_checked_split(data_dir, 'test')                  # the data is there before anything is written
     dst = Path(dst) if dst is not None else pretrained_files()[0].parent
     path = slim_snapshot(run_dir, dst / 'snapshot.pt', ema=ema)
     snap = Snapshot.load(path)
@@ -113,7 +113,7 @@ def ship(run_dir, data_dir, dst=None, ema: int = 0, n_samples: int = 256, length
     with torch_threads(snap.config.get('threads')):
         ms, res = sample_and_score(snap, data_dir, n_samples, seed, length, bf16=bool(snap.config.get('bf16')),
                                    progress=progress)
-        den = denoising_table(snap, load_checked_split(data_dir, 'test'), seed)
+        den = denoising_table(snap, test, seed)
     log = read_log(run_dir)
     card = {'label': label or f'Pretrained ({snap.samples:,} samples)', 'samples': snap.samples,
             'ema_std': snap.ema_std,
@@ -129,7 +129,7 @@ def ship(run_dir, data_dir, dst=None, ema: int = 0, n_samples: int = 256, length
         from balmo.viz import plot_strip_grid
         from balmo.body import ProxyBody
         import matplotlib.pyplot as plt
-        body, test = ProxyBody(), load_checked_split(data_dir, 'test')
+        body = ProxyBody()
         pick = np.random.default_rng(seed).choice(len(test), size=min(8, len(test)), replace=False)
         plot_strip_grid({card['label']: [body.joints(m) for m in ms[:8]],
                          'Real (held-out)': [body.joints(test[i]) for i in pick]}, figure); plt.close('all')
