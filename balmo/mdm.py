@@ -14,7 +14,7 @@ from tqdm.auto import tqdm
 from .body import Motion, save_torch, torch_threads, write_text_atomic
 from .humanml3d import HML_SLICES, HML_DIM, T2M_FEET, humanml3d_features, recover_joints
 from .train import (PowerEMA, restore_state, learning_rate, config_diff, list_files, load_training_motions, check_value,
-                         link_latest, truncate_log, pick_device)
+                         link_latest, truncate_log, pick_device, bf16_available)
 
 # %% auto #0
 __all__ = ['FEATURE_FNS', 'NORMALIZATIONS', 'FOOT_COLS', 'FOOT_JOINTS_HML', 'MDM_PRESETS', 'RESUMABLE_KEYS', 'joints_to_features',
@@ -238,7 +238,7 @@ _COMMON = dict(
     ema_std=[0.05, 0.10],                                      # power-function EMAs kept (balmo.train.PowerEMA) [choice]
     checkpoint_every_samples=100_000, snapshot_every=500_000, keep_checkpoints=2, log_every=1,
     data_dir=None, dataset={'n_clips': 2000, 'seed': 0},       # data=None: data_dir/train.npz, else the embedded dataset
-    device='auto', bf16=True, threads=None,                    # bf16 autocast on CUDA only; CPU threads (None: as is)
+    device='auto', bf16=True, threads=None,                    # bf16 autocast where train.bf16_available; CPU threads
 )
 
 MDM_PRESETS: dict[str, dict] = {
@@ -373,7 +373,7 @@ def _train(cfg: dict, run_dir: Path, data, progress: bool) -> Path:
     step, elapsed = restore_state(net, opt, ema, ck, device)
     del ck
     lambdas = {n: cfg[f'lambda_{n}'] for n in ('pos', 'vel', 'foot')}
-    use_bf16 = cfg['bf16'] and device.type == 'cuda'
+    use_bf16 = cfg['bf16'] and bf16_available(device)                      # CUDA, or a CPU with AVX512-BF16/AMX
     B = cfg['batch']
     samples = step * B
     log_path = run_dir / 'log.jsonl'
