@@ -23,7 +23,7 @@ setuptools.setup(
     python_requires='>=' + cfg['min_python'],
     packages=setuptools.find_packages(include=['balmo', 'balmo.*']),
     include_package_data=True,
-    # HumanML3D's split lists (MIT) and the pretrained snapshot with its card: found by balmo.checks.package_file
+    # HumanML3D's split lists (MIT) and the pretrained snapshot with its card: found by balmo.core.checks.package_file
     package_data={'balmo': ['assets/humanml3d/*', 'assets/pretrained/*']},
     install_requires=reqs,
     extras_require={'dev': dev_reqs},
