@@ -10,8 +10,9 @@ from typing import Any, Sequence
 
 # %% auto #0
 __all__ = ['MODES', 'EMBEDDED_CLIPS', 'SMOKE_OVERRIDES', 'PAPER_PROTOCOL', 'EXPERIMENTS', 'check_mode', 'results_dir', 'runs_dir',
-           'save_result', 'load_results', 'embedded_root', 'experiment_data', 'read_log', 'loss_curve', 'evaluate_runs',
-           'train_row', 'protocol', 'repro_evaluator', 'experiment', 'run_experiment']
+           'save_result', 'load_results', 'embedded_root', 'experiment_data', 'read_log', 'loss_curve',
+           'active_seconds', 'evaluate_runs', 'train_row', 'protocol', 'repro_evaluator', 'experiment',
+           'run_experiment']
 
 # %% ../../../nbs/81_repro.ipynb #bbbfee39
 import numpy as np
@@ -112,6 +113,21 @@ def loss_curve(log: Sequence[dict], points: int = 100, keys: Sequence[str] | Non
         v = np.array([e.get(k, np.nan) for e in log], dtype=np.float64)
         out[k] = [float(np.nanmean(v[a:b])) for a, b in zip(edges[:-1], edges[1:])]
     return out
+
+# %% ../../../nbs/81_repro.ipynb #e8c72c25
+def active_seconds(log: Sequence[dict], factor: float = 5.0) -> float:
+    """Training time of a run from its log (`read_log`) with pauses removed: the first line's `time_s` (start-up,
+    compiling, the first steps) plus each later interval, capped at `factor` × the median time per step × its steps
+    (a line's 'steps', else the difference of 'step' between lines: balmo's and the MDM-style trainer's logs). A run
+    that was suspended (SIGSTOP) or shared the CPU for a while shows those intervals as outliers."""
+    if not log: return 0.0
+    t = np.array([r['time_s'] for r in log], float)
+    steps = (np.array([r['steps'] for r in log[1:]], float) if 'steps' in log[0]
+             else np.diff([r['step'] for r in log]).astype(float))
+    dt = np.diff(t)
+    if not len(dt): return float(t[0])
+    cap = factor * np.median(dt / steps) * steps
+    return float(t[0] + np.minimum(dt, cap).sum())
 
 # %% ../../../nbs/81_repro.ipynb #4815e318
 def evaluate_runs(sample, data_dir, split: str, evaluator=None, seed: int = 0, eval_runs: int = 1, real_all: bool = False,

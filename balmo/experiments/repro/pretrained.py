@@ -9,8 +9,7 @@ from pathlib import Path
 from typing import Sequence
 
 # %% auto #0
-__all__ = ['RECIPE', 'TARGETS', 'train_command', 'quality_curve', 'err_at', 'power_law', 'active_seconds', 'targets', 'ship',
-           'plot_curve']
+__all__ = ['RECIPE', 'TARGETS', 'train_command', 'quality_curve', 'err_at', 'power_law', 'targets', 'ship', 'plot_curve']
 
 # %% ../../../nbs/88_pretrained.ipynb #c47c0ce8
 import numpy as np
@@ -58,19 +57,6 @@ def power_law(samples: Sequence[float], errs: Sequence[float], target: float | N
     if target is not None: out['samples_to_target'] = float(np.exp((np.log(target) - a) / b)) if b < 0 else float('inf')
     return out
 
-# %% ../../../nbs/88_pretrained.ipynb #e8c72c25
-def active_seconds(log: Sequence[dict], factor: float = 5.0) -> float:
-    """Training time of a run from its log (`repro.core.read_log`) with pauses removed: the first line's `time_s`
-    (start-up, compiling, the first steps) plus each later interval, capped at `factor` × the median time per step ×
-    its steps. A run that was suspended (SIGSTOP) or shared the CPU for a while shows those intervals as outliers."""
-    if not log: return 0.0
-    t = np.array([r['time_s'] for r in log], float)
-    steps = np.array([r['steps'] for r in log[1:]], float)
-    dt = np.diff(t)
-    if not len(dt): return float(t[0])
-    cap = factor * np.median(dt / steps) * steps
-    return float(t[0] + np.minimum(dt, cap).sum())
-
 # %% ../../../nbs/88_pretrained.ipynb #80453544
 TARGETS: dict = {   # name: (what, how a card's value is read, limit) [issue 28]
     'FID': ('FID ≤ 3 × Real', lambda c: c['metrics']['Generated']['FID'] / c['metrics']['Real']['FID'], 3.0),
@@ -101,7 +87,7 @@ def ship(run_dir, data_dir, dst=None, ema: int = 0, n_samples: int = 256, length
     docs site's viewer page (`viz.save_viewer_clips`). Returns the card."""
     from balmo.train import Snapshot, slim_snapshot, pretrained_files, list_files
     from balmo.experiments.quickstart import sample_and_score, denoising_table, load_checked_split, quality_checks, QUICKSTART_MARGIN
-    from balmo.experiments.repro.core import read_log
+    from balmo.experiments.repro.core import read_log, active_seconds
     from balmo.core.provenance import provenance
     from balmo.body import write_text_atomic, json_default, torch_threads
     if not list_files(run_dir, 'snapshot'):

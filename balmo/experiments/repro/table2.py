@@ -16,7 +16,8 @@ from ...eval.metrics import comparability
 
 # %% auto #0
 __all__ = ['PAPER_TABLE2', 'QUOTED', 'TRAINED_ROWS', 'ROW_OVERRIDES', 'METRICS', 'BUDGETS', 'MDM_PRESETS_BY_MODE',
-           'MDM_OVERRIDES', 'MDM_SAMPLER', 'balmo_row', 'mdm_row', 'aggregate', 'judge_claims', 'run', 'summary']
+           'MDM_OVERRIDES', 'MDM_SAMPLER', 'WALL_TIME_MDM', 'balmo_row', 'mdm_clips', 'mdm_row', 'aggregate',
+           'judge_claims', 'run', 'summary', 'same_wall_time', 'wall_time_summary']
 
 # %% ../../../nbs/85_table2.ipynb #1a1ed39a
 PAPER_TABLE2 = {                 # the paper's Table 2 (test split) [paper]; None: not reported
@@ -85,6 +86,13 @@ MDM_PRESETS_BY_MODE = {'smoke': 'smoke', 'cpu': 'cpu', 'gpu': 'gpu', 'amass': 'p
 MDM_OVERRIDES = {'smoke': {}, 'cpu': {'threads': 1}, 'gpu': {}, 'amass': {}}
 MDM_SAMPLER = {'sampler': 'ddim', 'steps': 50}     # [choice]: DDIM, 50 NFE (MDM itself runs 1000 ancestral steps)
 
+def mdm_clips(data) -> list[np.ndarray]:
+    "The MDM-style rows' training data: the 263-D features (T, 263) of `data/train.npz` (`RootRelLayout`, as Ours-RootRel)."
+    from balmo.body import load_motions
+    from balmo.repr.rootrel import RootRelLayout
+    lay = RootRelLayout()
+    return [lay.motion_features(m).T.double().numpy() for m in load_motions(Path(data) / 'train.npz')[0]]
+
 def mdm_row(mode: str, data, seed: int, evaluator, runs=None, progress: bool = False, budget: dict | None = None) -> dict:
     """The MDM-style row for one seed: `balmo.baselines.mdm` trained for the mode's sample budget on the same 263-D features as
     Ours-RootRel (`balmo.repr.rootrel.RootRelLayout`), sampled with `MDM_SAMPLER`, its joints scored by `evaluate_samples`.
@@ -93,9 +101,9 @@ def mdm_row(mode: str, data, seed: int, evaluator, runs=None, progress: bool = F
     except ModuleNotFoundError as e:
         if e.name != 'balmo.baselines.mdm': raise
         return {'available': False, 'reason': 'balmo.baselines.mdm (the MDM-style baseline, nbs/75_mdm) is not part of this balmo version'}
-    from balmo.body import load_motions, torch_threads
+    from balmo.body import torch_threads
     from balmo.experiments.repro.core import read_log
-    from balmo.repr.rootrel import RootRelLayout, ROOTREL_FEATURE_KW
+    from balmo.repr.rootrel import ROOTREL_FEATURE_KW
     b = budget or protocol(mode, BUDGETS[check_mode(mode)])
     run_dir = runs_dir('table2', mode, runs) / f'MDM-style_seed{seed}'
     cfg = mdm.resolve_config(MDM_PRESETS_BY_MODE[mode], **MDM_OVERRIDES[mode], seed=seed, total_samples=b['samples'])
@@ -104,9 +112,7 @@ def mdm_row(mode: str, data, seed: int, evaluator, runs=None, progress: bool = F
            'data': str(Path(data).resolve()), 'evaluator': evaluator.describe(), **_protocol_key(b)}
     def make():
         t = time.process_time()
-        lay = RootRelLayout()
-        clips = [lay.motion_features(m).T.double().numpy() for m in load_motions(Path(data) / 'train.npz')[0]]
-        snap = mdm.MDMSnapshot.load(mdm.train(cfg, run_dir, data=clips, progress=progress))
+        snap = mdm.MDMSnapshot.load(mdm.train(cfg, run_dir, data=mdm_clips(data), progress=progress))
         def sample(run_seed):
             with torch_threads(cfg['threads']):
                 return list(snap.to_joints(snap.sample(b['n_samples'], length=b['length'], seed=run_seed, **MDM_SAMPLER)))
@@ -238,4 +244,73 @@ def summary(result: dict) -> str:
     lines += ['', f"Claims of the paper, judged on these seeds (FID of a point mass at the test mean: {result['fid_point_mass']:.3g}):", '']
     lines += [f"* {c['claim']}: **{c['verdict']}**" + (f" (means: {', '.join(f'{k} {v:.3g}' for k, v in c['measured'].items())})" if c['measured'] else '')
               + (f"; {c['why']}" if c.get('why') else '') for c in result['claims']]
+    return '\n'.join(lines)
+
+# %% ../../../nbs/85_table2.ipynb #08c3e7eb
+WALL_TIME_MDM = {'threads': 2, 'log_every': 10, 'checkpoint_every_samples': 20_000, 'snapshot_every': 100_000}
+
+def same_wall_time(run_dir, mdm_samples: int, data_dir=None, snapshot='pretrained', mdm_preset: str = 'cpu',
+                   mdm_overrides: dict | None = None, n_samples: int = 256, length: int = 128, seed: int = 0,
+                   eval_runs: int = 3, evaluator=None, progress: bool = False) -> dict:
+    """Ours-SMPL as `snapshot` (default: the shipped pretrained model) beside the MDM-style baseline trained (or
+    resumed) in `run_dir` for `mdm_samples` samples (`mdm_preset` + `WALL_TIME_MDM` + `mdm_overrides`) on the
+    embedded data (`data_dir`: another prepared dataset), both scored on its test split by one protocol. Returns the
+    rows per model (metrics, samples, training seconds, sampling seconds, NFE), the table and the claims."""
+    import balmo.baselines.mdm as mdm
+    from balmo.body import torch_threads
+    from balmo.data.procedural import load_split
+    from balmo.train import Snapshot, pretrained_files
+    from balmo.experiments.quickstart import QUICKSTART_MARGIN
+    from balmo.experiments.repro.core import read_log, active_seconds
+    data = experiment_data('cpu', data_dir=data_dir)
+    ev = evaluator if evaluator is not None else repro_evaluator('cpu', data, progress=progress)
+    card = json.loads(pretrained_files()[1].read_text()) if snapshot == 'pretrained' else {}
+    snap = Snapshot.load(snapshot)
+    cfg = mdm.resolve_config(mdm_preset, **{**WALL_TIME_MDM, **(mdm_overrides or {})}, seed=seed,
+                             total_samples=int(mdm_samples))
+    msnap = mdm.MDMSnapshot.load(mdm.train(cfg, run_dir, data=mdm_clips(data), progress=progress))
+    log = read_log(run_dir)
+    def ours(s):
+        with torch_threads(snap.config.get('threads')):
+            return snap.sample(n_samples, seed=s, length=length, n_levels=16, margin=QUICKSTART_MARGIN, bf16=True)
+    def theirs(s):
+        with torch_threads(cfg['threads']):
+            return list(msnap.to_joints(msnap.sample(n_samples, length=length, seed=s, **MDM_SAMPLER)))
+    rows = {}
+    for name, sample, m, train_s in (('Ours-SMPL', ours, snap, card.get('train_active_s')),
+                                     ('MDM-style', theirs, msnap, active_seconds(log))):
+        if progress: print(f'same wall time: sampling and scoring {name}', flush=True)
+        res, _, sample_s = evaluate_runs(sample, data, 'test', ev, seed, eval_runs)
+        gen = res['rows']['Generated']
+        rows[name] = {'samples': int(m.samples), 'train_s': train_s, 'sample_s': sample_s, 'nfe': m.last_nfe,
+                      'n_samples': n_samples, 'length': length,
+                      'generated': {k: v for k, v in gen.items() if k != 'mode_coverage'},
+                      'families': (gen.get('mode_coverage') or {}).get('histogram'),
+                      'real': {k: v for k, v in res['rows']['Real'].items() if k != 'mode_coverage'}}
+    table = {'Real': aggregate([rows['Ours-SMPL']], 'real'), **{k: aggregate([r]) for k, r in rows.items()}}
+    fid_point = float(np.trace(np.cov(ev.features(load_split(data, 'test')), rowvar=False)))
+    return {'rows': rows, 'table': table, 'claims': judge_claims(table, fid_point), 'fid_point_mass': fid_point,
+            'mdm_config': cfg, 'mdm_wall_s': float(log[-1]['time_s']) if log else None, 'eval_runs': eval_runs,
+            'snapshot': 'pretrained' if snapshot == 'pretrained' else str(snapshot),
+            'evaluator': ev.describe() if hasattr(ev, 'describe') else type(ev).__name__,
+            'provenance': provenance('cpu', note='same_wall_time')}
+
+# %% ../../../nbs/85_table2.ipynb #915a480b
+def wall_time_summary(result: dict) -> str:
+    "Markdown: the same-wall-time rows (FID the best of the runs with their spread, Diversity, skating, limb σ, time)."
+    lines = ['| row | training samples | training s | FID ↓ (best of runs, spread) | Diversity → | Foot skating % | '
+             'Limb σ mm | families | NFE | sampling s/motion |', '|---|' + '---|' * 10]
+    real = result['table']['Real']
+    lines.append(f"| Real | – | – | {real['FID']['mean']:.2f} | {real['Diversity']['mean']:.2f} | "
+                 f"{real['foot_skating_pct']['mean']:.2f} | {real['limb_sigma_mm']['mean']:.2f} | – | – | – |")
+    for name, r in result['rows'].items():
+        g = r['generated']
+        fid = f"{g['FID']:.2f}" + (f" ({g['FID_spread_pct']:.0f} %)" if 'FID_spread_pct' in g else '')
+        fam = sum(v > 0 for v in r['families'].values()) if r.get('families') else 'n/a'
+        secs = '–' if r['train_s'] is None else f"{r['train_s']:.0f}"
+        lines.append(f"| {name} | {r['samples']:,} | {secs} | {fid} | {g['Diversity']:.2f} | "
+                     f"{g['foot_skating_pct']:.2f} | {g['limb_sigma_mm']:.2f} | {fam} | {r['nfe']} | "
+                     f"{r['sample_s'] / r['n_samples']:.3f} |")
+    c = next(c for c in result['claims'] if 'MDM' in c['claim'])
+    lines += ['', f"{c['claim']}: **{c['verdict']}**" + (f"; {c['why']}" if c.get('why') else '')]
     return '\n'.join(lines)
