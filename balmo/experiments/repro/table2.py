@@ -246,7 +246,7 @@ def summary(result: dict) -> str:
               + (f"; {c['why']}" if c.get('why') else '') for c in result['claims']]
     return '\n'.join(lines)
 
-# %% ../../../nbs/85_table2.ipynb #8b87d377
+# %% ../../../nbs/85_table2.ipynb #0526f0c9
 WALL_TIME_MDM = {'threads': 2, 'log_every': 10, 'checkpoint_every_samples': 20_000, 'snapshot_every': 100_000}
 
 def same_wall_time(run_dir, mdm_samples: int, data_dir=None, snapshot='pretrained', mdm_preset: str = 'cpu',
@@ -295,7 +295,7 @@ def same_wall_time(run_dir, mdm_samples: int, data_dir=None, snapshot='pretraine
             'evaluator': ev.describe() if hasattr(ev, 'describe') else type(ev).__name__,
             'provenance': provenance('cpu', note='same_wall_time')}
 
-# %% ../../../nbs/85_table2.ipynb #f785e65e
+# %% ../../../nbs/85_table2.ipynb #f7983bf0
 def wall_time_summary(result: dict) -> str:
     "Markdown: the same-wall-time rows (FID the best of the runs with their spread, Diversity, skating, limb σ, time)."
     lines = ['| row | training samples | training s | FID ↓ (best of runs, spread) | Diversity → | Foot skating % | '
