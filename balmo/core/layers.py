@@ -5,13 +5,18 @@
 # %% ../../nbs/02_layers.ipynb #6bfa3da8
 from __future__ import annotations
 import ast
+import importlib
+import importlib.abc
+import importlib.util
 import json
 import re
+import sys
+import warnings
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['LAYERS', 'SKIP', 'imported', 'module_imports', 'import_graph', 'layer_of', 'violations', 'private_imports',
-           'notebook_imports', 'notebook_order']
+__all__ = ['LAYERS', 'SKIP', 'MOVED', 'imported', 'module_imports', 'import_graph', 'layer_of', 'violations', 'private_imports',
+           'notebook_imports', 'notebook_order', 'install_aliases']
 
 # %% ../../nbs/02_layers.ipynb #5825a969
 LAYERS: tuple[str, ...] = ('core', 'body', 'data', 'repr', 'model', 'train', 'eval', 'apps', 'baselines', 'experiments',
@@ -125,3 +130,33 @@ def notebook_order(nbs_dir) -> list[str]:
         out += [f'{p.stem} imports {m} (exported by {owner[m]}, a later notebook)'
                 for m in sorted(mods - {None}) if owner[m] > p.stem]
     return out
+
+# %% ../../nbs/02_layers.ipynb #a17be568
+MOVED: dict[str, str] = {   # old module (balmo.<old>) -> where it lives now
+    'rotations': 'core.rotations', 'checks': 'core.checks', 'layers': 'core.layers', 'procedural': 'data.procedural',
+    'amass': 'data.amass', 'export': 'data.export', 'humanml3d': 'repr.humanml3d', 'normalize': 'repr.normalize',
+    'rootrel': 'repr.rootrel', 'unet': 'model.unet', 'loss': 'model.loss', 'sampler': 'model.sampler',
+    'metrics': 'eval.metrics', 'viz': 'eval.viz', 'conditional': 'apps.conditional', 'mdm': 'baselines.mdm',
+    'quickstart': 'experiments.quickstart', 'bench': 'experiments.bench', 'docsite': 'experiments.docsite',
+    'repro': 'experiments.repro'}
+
+# %% ../../nbs/02_layers.ipynb #3f2f0f0a
+class _OldNames(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    "Answers `balmo.<old>[.sub]` (`MOVED`) with the module `balmo.<new>[.sub]` itself."
+    def __init__(self, package: str = 'balmo', moved: dict = MOVED): self.package, self.moved = package, moved
+    def new_name(self, name: str) -> str | None:
+        head, _, rest = name.removeprefix(self.package + '.').partition('.')
+        if not name.startswith(self.package + '.') or head not in self.moved: return None
+        return '.'.join([self.package, self.moved[head]] + ([rest] if rest else []))
+    def find_spec(self, name, path=None, target=None):
+        new = self.new_name(name)
+        return None if new is None else importlib.util.spec_from_loader(name, self)
+    def create_module(self, spec):
+        new = self.new_name(spec.name)
+        warnings.warn(f'{spec.name} is now {new}', DeprecationWarning, stacklevel=3)
+        return importlib.import_module(new)
+    def exec_module(self, module): pass
+
+def install_aliases(package: str = 'balmo') -> None:
+    "Put the old-name finder first on `sys.meta_path` (once); `balmo/__init__.py` calls it."
+    if not any(isinstance(f, _OldNames) for f in sys.meta_path): sys.meta_path.insert(0, _OldNames(package))
