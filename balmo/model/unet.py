@@ -26,11 +26,11 @@ def normalize(x: torch.Tensor, dim: int | tuple[int, ...] | None = None, eps: fl
     return x / norm.to(x.dtype)
 
 def mp_silu(x: torch.Tensor) -> torch.Tensor:
-    "Magnitude-preserving SiLU: silu(x) / 0.596, where 0.596 = sqrt(E[silu(z)²]), z ~ N(0, 1)."
+    "Magnitude-preserving SiLU (EDM2 eq. 81): silu(x) / 0.596, where 0.596 = sqrt(E[silu(z)²]), z ~ N(0, 1)."
     return F.silu(x) / 0.596
 
 def mp_sum(a: torch.Tensor, b: torch.Tensor, t: float = 0.5) -> torch.Tensor:
-    "Magnitude-preserving blend: ((1-t)·a + t·b) / sqrt((1-t)² + t²)."
+    "Magnitude-preserving blend (EDM2 eq. 88): ((1-t)·a + t·b) / sqrt((1-t)² + t²)."
     return a.lerp(b, t) / math.sqrt((1 - t) ** 2 + t ** 2)
 
 def mp_cat(a: torch.Tensor, b: torch.Tensor, dim: int = 1, t: float = 0.5) -> torch.Tensor:
