@@ -21,13 +21,45 @@ except ImportError: fcntl = None
 
 # %% auto #0
 __all__ = ['TRAIN_PRESETS', 'LR_SCHEDULES', 'RESUMABLE_KEYS', 'DATA_CHECKS', 'ROUNDING_KEYS', 'PRETRAINED', 'TRAIN_ERRORS',
-           'check_value', 'length_multiple', 'resolve_config', 'parse_overrides', 'config_diff', 'learning_rate',
-           'sigma_rel_to_gamma', 'gamma_to_sigma_rel', 'PowerEMA', 'CropSampler', 'bf16_available', 'LogWindow',
-           'RunFolderError', 'link_latest', 'RunLock', 'list_files', 'newest_checkpoint', 'pick_device',
-           'load_training_motions', 'truncate_log', 'build_model', 'train', 'restore_state', 'TrainingStopped',
-           'DivergenceGuard', 'preflight', 'one_line_errors', 'verify_snapshot', 'TrainProgress', 'pretrained_files',
-           'sample_seeds', 'motion_bytes', 'Snapshot', 'denoising_errors', 'format_denoising_errors', 'slim_snapshot',
-           'main']
+           'merge_config', 'check_run_keys', 'check_value', 'length_multiple', 'resolve_config', 'parse_overrides',
+           'config_diff', 'learning_rate', 'sigma_rel_to_gamma', 'gamma_to_sigma_rel', 'PowerEMA', 'CropSampler',
+           'bf16_available', 'LogWindow', 'RunFolderError', 'link_latest', 'RunLock', 'list_files', 'newest_checkpoint',
+           'pick_device', 'load_training_motions', 'truncate_log', 'build_model', 'train', 'restore_state',
+           'TrainingStopped', 'DivergenceGuard', 'preflight', 'one_line_errors', 'verify_snapshot', 'TrainProgress',
+           'pretrained_files', 'sample_seeds', 'motion_bytes', 'Snapshot', 'denoising_errors',
+           'format_denoising_errors', 'slim_snapshot', 'main']
+
+# %% ../nbs/50_train.ipynb #04bd7074
+def merge_config(presets: dict, preset: str | dict, overrides: dict, default: str, kind: str,
+                 aliases: dict | None = None) -> dict:
+    """`presets[preset]` (copied) with `overrides` applied, dict-valued keys merged; a dict `preset` is a config whose
+    own 'preset' (else `default`) names the base. Unknown presets and keys raise ValueError naming them; `aliases` maps
+    old key names to current ones. The one merge step of balmo's and the MDM-style trainer's `resolve_config`."""
+    if isinstance(preset, dict):
+        overrides = {**{k: v for k, v in preset.items() if k != 'preset'}, **overrides}
+        preset = preset.get('preset', default)
+    if preset not in presets: raise ValueError(f'unknown {kind} preset {preset!r}; choose from {list(presets)}')
+    cfg = copy.deepcopy(presets[preset])
+    for k, v in overrides.items():
+        k = (aliases or {}).get(k, k)
+        if k == 'preset': raise ValueError(f"'preset' is chosen by the first argument, not an override (got preset={v!r})")
+        if k not in cfg: raise ValueError(f'unknown config key {k!r}; known keys: {sorted(set(cfg) - {"preset"})}')
+        cfg[k] = {**cfg[k], **v} if isinstance(cfg[k], dict) and isinstance(v, dict) else copy.deepcopy(v)
+    return cfg
+
+# %% ../nbs/50_train.ipynb #4e39fe43
+def check_run_keys(c: dict) -> None:
+    "Check the run keys balmo's and the MDM-style trainer's configs share (budget, threads, clip, EMA, dataset, device)."
+    for k in ('minutes', 'grad_clip'):
+        if c[k] is not None and not c[k] > 0: raise ValueError(f'config {k!r} must be > 0 or None, got {c[k]}')
+    if c['threads'] is not None and c['threads'] < 1:
+        raise ValueError(f"config 'threads' must be >= 1 or None, got {c['threads']}")
+    if not c['ema_std'] or any(not (isinstance(s, (int, float)) and 0 < s < 0.28) for s in c['ema_std']):
+        raise ValueError(f"config 'ema_std': need a non-empty list of σ_rel values in (0, 0.28), got {c['ema_std']}")
+    if set(c['dataset']) != {'n_clips', 'seed'}:
+        raise ValueError(f"config 'dataset' needs exactly the keys n_clips, seed; got {c['dataset']}")
+    if not (c['device'] == 'auto' or c['device'].split(':')[0] in ('cpu', 'cuda', 'mps')):
+        raise ValueError(f"config 'device' must be 'auto', 'cpu', 'cuda[:i]' or 'mps', got {c['device']!r}")
 
 # %% ../nbs/50_train.ipynb #d1f9ab78
 _COMMON = dict(
@@ -139,30 +171,13 @@ def _validate(cfg: dict) -> dict:
     if not 0 < c['lr_ref'] <= 1: raise ValueError(f"config 'lr_ref' must be > 0 and at most 1 (Adam moves each weight by up to lr a step), got {c['lr_ref']}")
     if not c['P_std'] > 0: raise ValueError(f"config 'P_std' must be > 0, got {c['P_std']}")
     if not 0 <= c['P_uniform'] <= 1: raise ValueError(f"config 'P_uniform' must be in [0, 1], got {c['P_uniform']}")
-    if c['minutes'] is not None and not c['minutes'] > 0: raise ValueError(f"config 'minutes' must be > 0 or None, got {c['minutes']}")
-    if c['threads'] is not None and c['threads'] < 1: raise ValueError(f"config 'threads' must be >= 1 or None, got {c['threads']}")
-    if c['grad_clip'] is not None and not c['grad_clip'] > 0: raise ValueError(f"config 'grad_clip' must be > 0 or None, got {c['grad_clip']}")
-    if not c['ema_std'] or any(not (isinstance(s, (int, float)) and 0 < s < 0.28) for s in c['ema_std']):
-        raise ValueError(f"config 'ema_std': need a non-empty list of σ_rel values in (0, 0.28), got {c['ema_std']}")
-    if set(c['dataset']) != {'n_clips', 'seed'}: raise ValueError(f"config 'dataset' needs exactly the keys n_clips, seed; got {c['dataset']}")
-    if not (c['device'] == 'auto' or c['device'].split(':')[0] in ('cpu', 'cuda', 'mps')):
-        raise ValueError(f"config 'device' must be 'auto', 'cpu', 'cuda[:i]' or 'mps', got {c['device']!r}")
+    check_run_keys(c)
     return c
 
 def resolve_config(preset: str | dict = 'tiny', **overrides) -> dict:
     """A full, validated config: `TRAIN_PRESETS[preset]` with `overrides` applied (dict-valued keys such as
     `unet_overrides` are merged). A dict `preset` is taken as a config and re-validated. Unknown keys raise ValueError."""
-    if isinstance(preset, dict):
-        overrides = {**{k: v for k, v in preset.items() if k != 'preset'}, **overrides}
-        preset = preset.get('preset', 'tiny')
-    if preset not in TRAIN_PRESETS: raise ValueError(f'unknown training preset {preset!r}; choose from {list(TRAIN_PRESETS)}')
-    cfg = copy.deepcopy(TRAIN_PRESETS[preset])
-    for k, v in overrides.items():
-        k = _ALIASES.get(k, k)
-        if k == 'preset': raise ValueError(f"'preset' is chosen by the first argument, not an override (got preset={v!r})")
-        if k not in cfg: raise ValueError(f'unknown config key {k!r}; known keys: {sorted(cfg)}')
-        cfg[k] = {**cfg[k], **v} if isinstance(cfg[k], dict) and isinstance(v, dict) else copy.deepcopy(v)
-    return _validate(cfg)
+    return _validate(merge_config(TRAIN_PRESETS, preset, overrides, 'tiny', 'training', _ALIASES))
 
 # %% ../nbs/50_train.ipynb #923123c6
 DATA_CHECKS = dict(plausibility=dict(PLAUSIBILITY), drop_implausible=False, max_scale_ratio=10.0)

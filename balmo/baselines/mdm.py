@@ -14,7 +14,8 @@ from tqdm.auto import tqdm
 from ..body import Motion, save_torch, torch_threads, write_text_atomic
 from ..repr.humanml3d import HML_SLICES, HML_DIM, T2M_FEET, humanml3d_features, recover_joints
 from ..train import (PowerEMA, restore_state, learning_rate, config_diff, list_files, load_training_motions, check_value,
-                         link_latest, truncate_log, pick_device, bf16_available)
+                         link_latest, truncate_log, pick_device, bf16_available, merge_config,
+                         check_run_keys)
 
 # %% auto #0
 __all__ = ['FEATURE_FNS', 'NORMALIZATIONS', 'FOOT_COLS', 'FOOT_JOINTS_HML', 'MDM_PRESETS', 'RESUMABLE_KEYS', 'joints_to_features',
@@ -261,17 +262,10 @@ RESUMABLE_KEYS = ('total_samples', 'minutes', 'checkpoint_every_samples', 'snaps
 def resolve_config(preset: str | dict = 'cpu', **overrides) -> dict:
     """A full, validated config: `MDM_PRESETS[preset]` with `overrides` (a dict `preset` is re-validated). Unknown keys,
     wrong types and out-of-range values raise ValueError naming the key."""
-    if isinstance(preset, dict):
-        overrides = {**{k: v for k, v in preset.items() if k != 'preset'}, **overrides}
-        preset = preset.get('preset', 'cpu')
-    if preset not in MDM_PRESETS: raise ValueError(f'unknown MDM preset {preset!r}; choose from {list(MDM_PRESETS)}')
-    cfg = copy.deepcopy(MDM_PRESETS[preset])
-    for k, v in overrides.items():
-        if k == 'preset' or k not in cfg: raise ValueError(f'unknown config key {k!r}; known keys: {sorted(set(cfg) - {"preset"})}')
-        cfg[k] = {**cfg[k], **v} if isinstance(cfg[k], dict) and isinstance(v, dict) else copy.deepcopy(v)
+    cfg = merge_config(MDM_PRESETS, preset, overrides, 'cpu', 'MDM')
     for k, v in cfg.items():
         if v is None and k in _NULLABLE: continue
-        kind = _NULLABLE.get(k) or type(MDM_PRESETS[preset][k])
+        kind = _NULLABLE.get(k) or type(MDM_PRESETS[cfg['preset']][k])
         if kind is list and not isinstance(v, (list, tuple)): raise ValueError(f'config key {k!r}: expected a list, got {v!r}')
         if kind is not list: check_value(k, v, kind)
     c = json.loads(json.dumps(cfg))
@@ -284,16 +278,9 @@ def resolve_config(preset: str | dict = 'cpu', **overrides) -> dict:
     for k in ('lambda_pos', 'lambda_vel', 'lambda_foot', 'weight_decay', 'lr_warmup_samples', 'lr_decay_samples'):
         if c[k] < 0: raise ValueError(f'config {k!r} must be >= 0, got {c[k]}')
     if not c['lr'] > 0: raise ValueError(f"config 'lr' must be > 0, got {c['lr']}")
-    for k in ('minutes', 'grad_clip'):
-        if c[k] is not None and not c[k] > 0: raise ValueError(f'config {k!r} must be > 0 or None, got {c[k]}')
-    if c['threads'] is not None and c['threads'] < 1: raise ValueError(f"config 'threads' must be >= 1 or None, got {c['threads']}")
     if c['normalization'] not in NORMALIZATIONS: raise ValueError(f"config 'normalization' must be one of {NORMALIZATIONS}, got {c['normalization']!r}")
     if c['features'] not in FEATURE_FNS: raise ValueError(f"config 'features': unknown feature function {c['features']!r}; choose from {list(FEATURE_FNS)}")
-    if not c['ema_std'] or any(not (isinstance(s, (int, float)) and 0 < s < 0.28) for s in c['ema_std']):
-        raise ValueError(f"config 'ema_std': need a non-empty list of σ_rel values in (0, 0.28), got {c['ema_std']}")
-    if set(c['dataset']) != {'n_clips', 'seed'}: raise ValueError(f"config 'dataset' needs exactly the keys n_clips, seed; got {c['dataset']}")
-    if not (c['device'] == 'auto' or c['device'].split(':')[0] in ('cpu', 'cuda', 'mps')):
-        raise ValueError(f"config 'device' must be 'auto', 'cpu', 'cuda[:i]' or 'mps', got {c['device']!r}")
+    check_run_keys(c)
     return c
 
 def parse_overrides(items: Sequence[str]) -> dict:
