@@ -299,7 +299,7 @@ def same_wall_time(run_dir, mdm_samples: int, data_dir=None, snapshot='pretraine
 def wall_time_summary(result: dict) -> str:
     "Markdown: the same-wall-time rows (FID the best of the runs with their spread, Diversity, skating, limb σ, time)."
     lines = ['| row | training samples | training s | FID ↓ (best of runs, spread) | Diversity → | Foot skating % | '
-             'Limb σ mm | families | NFE | sampling s/motion |', '|---|' + '---|' * 10]
+             'Limb σ mm | families | NFE | sampling s/motion |', '|---|' + '---|' * 9]
     real = result['table']['Real']
     lines.append(f"| Real | – | – | {real['FID']['mean']:.2f} | {real['Diversity']['mean']:.2f} | "
                  f"{real['foot_skating_pct']['mean']:.2f} | {real['limb_sigma_mm']['mean']:.2f} | – | – | – |")
