@@ -22,11 +22,11 @@ except ImportError: fcntl = None
 # %% auto #0
 __all__ = ['TRAIN_PRESETS', 'LR_SCHEDULES', 'RESUMABLE_KEYS', 'DATA_CHECKS', 'ROUNDING_KEYS', 'PRETRAINED', 'TRAIN_ERRORS',
            'merge_config', 'check_run_keys', 'check_value', 'length_multiple', 'resolve_config', 'parse_overrides',
-           'config_diff', 'learning_rate', 'sigma_rel_to_gamma', 'gamma_to_sigma_rel', 'PowerEMA', 'CropSampler',
-           'bf16_available', 'LogWindow', 'RunFolderError', 'link_latest', 'RunLock', 'list_files', 'newest_checkpoint',
-           'pick_device', 'load_training_motions', 'truncate_log', 'build_model', 'train', 'restore_state',
-           'TrainingStopped', 'DivergenceGuard', 'preflight', 'one_line_errors', 'verify_snapshot', 'TrainProgress',
-           'pretrained_files', 'sample_seeds', 'motion_bytes', 'Snapshot', 'denoising_errors',
+           'config_diff', 'check_same_run', 'learning_rate', 'sigma_rel_to_gamma', 'gamma_to_sigma_rel', 'PowerEMA',
+           'CropSampler', 'bf16_available', 'LogWindow', 'RunFolderError', 'link_latest', 'RunLock', 'list_files',
+           'newest_checkpoint', 'pick_device', 'load_training_motions', 'truncate_log', 'build_model', 'train',
+           'restore_state', 'TrainingStopped', 'DivergenceGuard', 'preflight', 'one_line_errors', 'verify_snapshot',
+           'TrainProgress', 'pretrained_files', 'sample_seeds', 'motion_bytes', 'Snapshot', 'denoising_errors',
            'format_denoising_errors', 'slim_snapshot', 'main']
 
 # %% ../nbs/50_train.ipynb #04bd7074
@@ -244,6 +244,13 @@ def config_diff(a: dict, b: dict, ignore: Sequence[str] = RESUMABLE_KEYS) -> dic
     "Keys whose values differ between configs `a` and `b` (apart from `ignore`): {key: (a_value, b_value)}."
     keys = (set(a) | set(b)) - set(ignore)
     return {k: (a.get(k), b.get(k)) for k in sorted(keys) if a.get(k) != b.get(k)}
+
+def check_same_run(run_dir, old: dict, new: dict, resumable: Sequence[str], ignore: Sequence[str] | None = None) -> None:
+    """Refuse to resume `run_dir` (started with config `old`) with config `new` when they differ outside `resumable`
+    (`ignore`: the keys not compared, default `resumable`): a ValueError naming the run and each differing key."""
+    diff = config_diff(old, new, resumable if ignore is None else ignore)
+    if diff: raise ValueError(f'{run_dir}: this run was started with a different config; differing keys (old, new): {diff}. '
+                              f'Only {list(resumable)} may change on resume; use a new run_dir for a new config.')
 
 # %% ../nbs/50_train.ipynb #ffad0ed5
 def learning_rate(samples: float, lr_ref: float, warmup_samples: float = 0, decay_samples: float = 0,
@@ -597,10 +604,8 @@ def _train(cfg, run_dir, data, progress, rank, world, local_rank, allow_data_cha
                'loss_dim_weights': old.get('dim_weights'), 'P_uniform': 0.0, 'loss_balance': 'denoised',
                'loss_group_error': 'mean', 'lr_schedule': 'rsqrt', **old}
         # a cosine schedule ends at total_samples: there it changes what every step computes
-        diff = config_diff(old, cfg, [k for k in RESUMABLE_KEYS if not (k == 'total_samples' and cfg['lr_schedule'] == 'cosine')])
-        if diff:
-            raise ValueError(f'{run_dir}: this run was started with a different config; differing keys (old, new): {diff}. '
-                             f'Only {list(RESUMABLE_KEYS)} may change on resume; use a new run_dir for a new config.')
+        check_same_run(run_dir, old, cfg, RESUMABLE_KEYS,
+                       [k for k in RESUMABLE_KEYS if not (k == 'total_samples' and cfg['lr_schedule'] == 'cosine')])
     # --- data: plausibility, fingerprint, normalisation (config.json is written only once they pass)
     where = _data_label(cfg, data)
     motions = load_training_motions(cfg, data)

@@ -13,9 +13,9 @@ from torch import nn
 from tqdm.auto import tqdm
 from ..body import Motion, save_torch, torch_threads, write_text_atomic
 from ..repr.humanml3d import HML_SLICES, HML_DIM, T2M_FEET, humanml3d_features, recover_joints
-from ..train import (PowerEMA, restore_state, learning_rate, config_diff, list_files, load_training_motions, check_value,
+from ..train import (PowerEMA, restore_state, learning_rate, list_files, load_training_motions, check_value,
                          link_latest, truncate_log, pick_device, bf16_available, merge_config,
-                         check_run_keys)
+                         check_run_keys, check_same_run)
 
 # %% auto #0
 __all__ = ['FEATURE_FNS', 'NORMALIZATIONS', 'FOOT_COLS', 'FOOT_JOINTS_HML', 'MDM_PRESETS', 'RESUMABLE_KEYS', 'joints_to_features',
@@ -342,9 +342,7 @@ def _train(cfg: dict, run_dir: Path, data, progress: bool) -> Path:
     cfg_path = run_dir / 'config.json'
     if cfg_path.exists() or ckpts:
         old = torch.load(ckpts[-1][1], map_location='cpu', weights_only=True)['config'] if ckpts else json.loads(cfg_path.read_text())
-        diff = config_diff(old, cfg, RESUMABLE_KEYS)
-        if diff: raise ValueError(f'{run_dir}: this run was started with a different config; differing keys (old, new): {diff}. '
-                                  f'Only {list(RESUMABLE_KEYS)} may change on resume; use a new run_dir for a new config.')
+        check_same_run(run_dir, old, cfg, RESUMABLE_KEYS)
     run_dir.mkdir(parents=True, exist_ok=True)
     for p in run_dir.glob('*.tmp*'): p.unlink(missing_ok=True)                      # debris of a killed write
     write_text_atomic(cfg_path, json.dumps(cfg, indent=1) + '\n')
