@@ -42,14 +42,15 @@ def merge_config(presets: dict, preset: str | dict, overrides: dict, default: st
     cfg = copy.deepcopy(presets[preset])
     for k, v in overrides.items():
         k = (aliases or {}).get(k, k)
-        if k == 'preset': raise ValueError(f"'preset' is chosen by the first argument, not an override (got preset={v!r})")
+        if k == 'preset':
+            raise ValueError(f"'preset' is chosen by the first argument, not an override (got preset={v!r})")
         if k not in cfg: raise ValueError(f'unknown config key {k!r}; known keys: {sorted(set(cfg) - {"preset"})}')
         cfg[k] = {**cfg[k], **v} if isinstance(cfg[k], dict) and isinstance(v, dict) else copy.deepcopy(v)
     return cfg
 
 # %% ../nbs/50_train.ipynb #4e39fe43
 def check_run_keys(c: dict) -> None:
-    "Check the run keys balmo's and the MDM-style trainer's configs share (budget, threads, clip, EMA, dataset, device)."
+    "Check the run keys both trainers' configs share (budget, threads, gradient clip, EMA, dataset, device)."
     for k in ('minutes', 'grad_clip'):
         if c[k] is not None and not c[k] > 0: raise ValueError(f'config {k!r} must be > 0 or None, got {c[k]}')
     if c['threads'] is not None and c['threads'] < 1:
@@ -245,12 +246,13 @@ def config_diff(a: dict, b: dict, ignore: Sequence[str] = RESUMABLE_KEYS) -> dic
     keys = (set(a) | set(b)) - set(ignore)
     return {k: (a.get(k), b.get(k)) for k in sorted(keys) if a.get(k) != b.get(k)}
 
-def check_same_run(run_dir, old: dict, new: dict, resumable: Sequence[str], ignore: Sequence[str] | None = None) -> None:
+def check_same_run(run_dir, old: dict, new: dict, resumable: Sequence[str],
+                   ignore: Sequence[str] | None = None) -> None:
     """Refuse to resume `run_dir` (started with config `old`) with config `new` when they differ outside `resumable`
     (`ignore`: the keys not compared, default `resumable`): a ValueError naming the run and each differing key."""
     diff = config_diff(old, new, resumable if ignore is None else ignore)
-    if diff: raise ValueError(f'{run_dir}: this run was started with a different config; differing keys (old, new): {diff}. '
-                              f'Only {list(resumable)} may change on resume; use a new run_dir for a new config.')
+    if diff: raise ValueError(f'{run_dir}: this run was started with a different config; differing keys (old, new): '
+                              f'{diff}. Only {list(resumable)} may change on resume; use a new run_dir for a new config.')
 
 # %% ../nbs/50_train.ipynb #ffad0ed5
 def learning_rate(samples: float, lr_ref: float, warmup_samples: float = 0, decay_samples: float = 0,

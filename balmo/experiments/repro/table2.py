@@ -87,7 +87,7 @@ MDM_OVERRIDES = {'smoke': {}, 'cpu': {'threads': 1}, 'gpu': {}, 'amass': {}}
 MDM_SAMPLER = {'sampler': 'ddim', 'steps': 50}     # [choice]: DDIM, 50 NFE (MDM itself runs 1000 ancestral steps)
 
 def mdm_clips(data) -> list[np.ndarray]:
-    "The MDM-style rows' training data: the 263-D features (T, 263) of `data/train.npz` (`RootRelLayout`, as Ours-RootRel)."
+    "The MDM-style rows' training data: the 263-D features (T, 263) of `data/train.npz` (`RootRelLayout`)."
     from balmo.body import load_motions
     from balmo.repr.rootrel import RootRelLayout
     lay = RootRelLayout()
