@@ -11,8 +11,7 @@ from typing import Any, Sequence
 # %% auto #0
 __all__ = ['MODES', 'EMBEDDED_CLIPS', 'SMOKE_OVERRIDES', 'PAPER_PROTOCOL', 'EXPERIMENTS', 'check_mode', 'results_dir', 'runs_dir',
            'save_result', 'load_results', 'embedded_root', 'experiment_data', 'read_log', 'loss_curve',
-           'active_seconds', 'evaluate_runs', 'train_row', 'protocol', 'repro_evaluator', 'experiment',
-           'run_experiment']
+           'active_seconds', 'train_row', 'protocol', 'repro_evaluator', 'experiment', 'run_experiment']
 
 # %% ../../../nbs/81_repro.ipynb #bbbfee39
 import numpy as np
@@ -21,6 +20,7 @@ import balmo
 from ...body import json_default, write_text_atomic
 from ...core.checks import repo_root
 from ...core.provenance import provenance
+from ...eval.metrics import evaluate_runs
 
 # %% ../../../nbs/81_repro.ipynb #bf81bd59
 MODES: dict[str, str] = {
@@ -128,29 +128,6 @@ def active_seconds(log: Sequence[dict], factor: float = 5.0) -> float:
     if not len(dt): return float(t[0])
     cap = factor * np.median(dt / steps) * steps
     return float(t[0] + np.minimum(dt, cap).sum())
-
-# %% ../../../nbs/81_repro.ipynb #4815e318
-def evaluate_runs(sample, data_dir, split: str, evaluator=None, seed: int = 0, eval_runs: int = 1, real_all: bool = False,
-                  real_draws: int = 10) -> tuple[dict, list, float]:
-    """`sample(run_seed)` -> motions (or joint arrays), evaluated against `data_dir/{split}.npz` (`metrics.evaluate_samples`),
-    `eval_runs` times with sample seeds `seed + 1000·r`: (the result of the run with the lowest FID, its samples, the mean
-    sampling time). With several runs the kept Generated row also holds 'FID_runs', 'best_run' and 'FID_spread_pct'
-    (100 · (max − min) / min over the runs), the paper's "best of 3 runs" with its spread."""
-    from balmo.eval.metrics import evaluate_samples
-    results, times, keep = [], [], None
-    for r in range(eval_runs):
-        t = time.perf_counter()
-        generated = sample(seed + 1000 * r)
-        times.append(time.perf_counter() - t)
-        res = evaluate_samples(generated, data_dir, split, evaluator=evaluator, seed=seed, progress=False,
-                               real_draws=real_draws, real_all=real_all)
-        if keep is None or res['rows']['Generated']['FID'] < results[keep][0]['rows']['Generated']['FID']: keep = r
-        results.append((res, generated if keep == r else None))
-    res, generated = results[keep]
-    if eval_runs > 1:
-        fids = [x['rows']['Generated']['FID'] for x, _ in results]
-        res['rows']['Generated'].update(FID_runs=fids, best_run=keep, FID_spread_pct=100 * (max(fids) - min(fids)) / max(min(fids), 1e-12))
-    return res, generated, float(np.mean(times))
 
 # %% ../../../nbs/81_repro.ipynb #6a1449c1
 def train_row(run_dir, data_dir, samples: int, preset: str = 'tiny', overrides: dict | None = None, seed: int = 0,

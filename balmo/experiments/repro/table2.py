@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import torch
 from .core import (SMOKE_OVERRIDES, check_mode, experiment_data, load_results, runs_dir,
-                                          save_result, train_row, evaluate_runs, protocol, repro_evaluator)
+                                          save_result, train_row, protocol, repro_evaluator)
 from ...core.provenance import provenance
-from ...eval.metrics import comparability
+from ...eval.metrics import comparability, evaluate_runs
 
 # %% auto #0
 __all__ = ['PAPER_TABLE2', 'QUOTED', 'TRAINED_ROWS', 'ROW_OVERRIDES', 'METRICS', 'BUDGETS', 'MDM_PRESETS_BY_MODE',
@@ -260,7 +260,7 @@ def same_wall_time(run_dir, mdm_samples: int, data_dir=None, snapshot='pretraine
     from balmo.body import torch_threads
     from balmo.data.procedural import load_split
     from balmo.train import Snapshot, pretrained_files
-    from balmo.experiments.quickstart import QUICKSTART_MARGIN
+    from balmo.experiments.quickstart import sample_and_score
     from balmo.experiments.repro.core import read_log, active_seconds
     data = experiment_data('cpu', data_dir=data_dir)
     ev = evaluator if evaluator is not None else repro_evaluator('cpu', data, progress=progress)
@@ -270,18 +270,17 @@ def same_wall_time(run_dir, mdm_samples: int, data_dir=None, snapshot='pretraine
                              total_samples=int(mdm_samples))
     msnap = mdm.MDMSnapshot.load(mdm.train(cfg, run_dir, data=mdm_clips(data), progress=progress))
     log = read_log(run_dir)
-    def ours(s):
-        with torch_threads(snap.config.get('threads')):
-            return snap.sample(n_samples, seed=s, length=length, n_levels=16, margin=QUICKSTART_MARGIN, bf16=True)
     def theirs(s):
         with torch_threads(cfg['threads']):
             return list(msnap.to_joints(msnap.sample(n_samples, length=length, seed=s, **MDM_SAMPLER)))
     rows = {}
-    for name, sample, m, train_s in (('Ours-SMPL', ours, snap, card.get('train_active_s')),
-                                     ('MDM-style', theirs, msnap, active_seconds(log))):
+    for name, m, train_s in (('Ours-SMPL', snap, card.get('train_active_s')), ('MDM-style', msnap, active_seconds(log))):
         if progress: print(f'same wall time: sampling and scoring {name}', flush=True)
-        res, _, sample_s = evaluate_runs(sample, data, 'test', ev, seed, eval_runs)
-        gen = res['rows']['Generated']
+        if name == 'Ours-SMPL':                      # as its card was scored: the quickstart's margin, bf16
+            with torch_threads(snap.config.get('threads')):
+                res = sample_and_score(snap, data, n_samples, seed, length, evaluator=ev, eval_runs=eval_runs)[1]
+        else: res = evaluate_runs(theirs, data, 'test', ev, seed, eval_runs)[0]
+        sample_s, gen = res['timing']['sample_s'], res['rows']['Generated']
         rows[name] = {'samples': int(m.samples), 'train_s': train_s, 'sample_s': sample_s, 'nfe': m.last_nfe,
                       'n_samples': n_samples, 'length': length,
                       'generated': {k: v for k, v in gen.items() if k != 'mode_coverage'},
