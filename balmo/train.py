@@ -26,8 +26,8 @@ __all__ = ['TRAIN_PRESETS', 'LR_SCHEDULES', 'RESUMABLE_KEYS', 'DATA_CHECKS', 'RO
            'CropSampler', 'bf16_available', 'LogWindow', 'RunFolderError', 'link_latest', 'RunLock', 'list_files',
            'newest_checkpoint', 'pick_device', 'load_training_motions', 'truncate_log', 'build_model', 'train',
            'restore_state', 'TrainingStopped', 'DivergenceGuard', 'preflight', 'one_line_errors', 'verify_snapshot',
-           'TrainProgress', 'pretrained_files', 'sample_seeds', 'motion_bytes', 'Snapshot', 'denoising_errors',
-           'format_denoising_errors', 'slim_snapshot', 'main']
+           'TrainProgress', 'pretrained_files', 'pretrained_card', 'sample_seeds', 'motion_bytes', 'Snapshot',
+           'denoising_errors', 'format_denoising_errors', 'slim_snapshot', 'main']
 
 # %% ../nbs/50_train.ipynb #04bd7074
 def merge_config(presets: dict, preset: str | dict, overrides: dict, default: str, kind: str,
@@ -890,6 +890,11 @@ def pretrained_files() -> tuple[Path, Path]:
     d = package_file('assets', 'pretrained')
     return d / 'snapshot.pt', d / 'card.json'
 
+
+def pretrained_card() -> dict:
+    "The shipped pretrained model's card (`pretrained_files`), read from its JSON; {} in an install without it."
+    f = pretrained_files()[1]
+    return json.loads(f.read_text()) if f.is_file() else {}
 
 # %% ../nbs/50_train.ipynb #982914ec
 def sample_seeds(seed: int, n: int, first: int = 0) -> list[int]:

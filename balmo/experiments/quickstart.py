@@ -127,7 +127,8 @@ def quickstart(out='runs/quickstart', train_samples: int | None = QUICKSTART_SAM
     samples)'), in the tables and figures ('pretrained' in the result; None: no such row)."""
     from balmo.body import ProxyBody, torch_threads
     from balmo.data.procedural import embedded_dataset
-    from balmo.train import resolve_config, train, Snapshot, format_denoising_errors, PRETRAINED, pretrained_files
+    from balmo.train import (resolve_config, train, Snapshot, format_denoising_errors, PRETRAINED, pretrained_files,
+                             pretrained_card)
     from balmo.data.export import save_samples_npz
     from balmo.eval.metrics import write_metrics
     t0, times = time.time(), {}
@@ -159,7 +160,7 @@ def quickstart(out='runs/quickstart', train_samples: int | None = QUICKSTART_SAM
     if ppath is not None and ppath.exists():                             # what the method reaches with a long training
         t = time.time()
         psnap = Snapshot.load(ppath)
-        card = json.loads(pretrained_files()[1].read_text()) if shipped and pretrained_files()[1].is_file() else {}
+        card = pretrained_card() if shipped else {}
         label = card.get('label', f'Pretrained ({psnap.samples:,} samples)')
         with torch_threads(cfg['threads']):
             pgen, pres = sample_and_score(psnap, data_dir, n_samples, seed, length, margin, cfg['bf16'], False)

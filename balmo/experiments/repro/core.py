@@ -4,9 +4,9 @@
 
 # %% ../../../nbs/81_repro.ipynb #94ffc25a
 from __future__ import annotations
-import datetime, hashlib, importlib, inspect, json, os, platform, subprocess, sys, time
+import importlib, inspect, json, time
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Sequence
 
 # %% auto #0
 __all__ = ['MODES', 'EMBEDDED_CLIPS', 'SMOKE_OVERRIDES', 'PAPER_PROTOCOL', 'EXPERIMENTS', 'check_mode', 'results_dir', 'runs_dir',
@@ -15,8 +15,6 @@ __all__ = ['MODES', 'EMBEDDED_CLIPS', 'SMOKE_OVERRIDES', 'PAPER_PROTOCOL', 'EXPE
 
 # %% ../../../nbs/81_repro.ipynb #bbbfee39
 import numpy as np
-import torch
-import balmo
 from ...body import json_default, write_text_atomic
 from ...core.checks import repo_root
 from ...core.provenance import provenance

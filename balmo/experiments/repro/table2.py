@@ -259,12 +259,12 @@ def same_wall_time(run_dir, mdm_samples: int, data_dir=None, snapshot='pretraine
     import balmo.baselines.mdm as mdm
     from balmo.body import torch_threads
     from balmo.data.procedural import load_split
-    from balmo.train import Snapshot, pretrained_files
+    from balmo.train import Snapshot, pretrained_card
     from balmo.experiments.quickstart import sample_and_score
     from balmo.experiments.repro.core import read_log, active_seconds
     data = experiment_data('cpu', data_dir=data_dir)
     ev = evaluator if evaluator is not None else repro_evaluator('cpu', data, progress=progress)
-    card = json.loads(pretrained_files()[1].read_text()) if snapshot == 'pretrained' else {}
+    card = pretrained_card() if snapshot == 'pretrained' else {}
     snap = Snapshot.load(snapshot)
     cfg = mdm.resolve_config(mdm_preset, **{**WALL_TIME_MDM, **(mdm_overrides or {})}, seed=seed,
                              total_samples=int(mdm_samples))
