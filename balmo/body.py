@@ -48,7 +48,8 @@ class Motion:
         f = lambda a: np.asarray(a, dtype=np.float32)
         self.root_orient, self.trans, self.betas = f(self.root_orient), f(self.trans), f(self.betas)
         self.pose_body = f(self.pose_body)
-        if self.pose_body.ndim == 2 and self.pose_body.shape[1] == 63: self.pose_body = self.pose_body.reshape(-1, 21, 3)
+        if self.pose_body.ndim == 2 and self.pose_body.shape[1] == 63:
+            self.pose_body = self.pose_body.reshape(-1, 21, 3)
         T = self.root_orient.shape[0] if self.root_orient.ndim == 2 else -1
         who = f"Motion '{self.source}'" if self.source else 'Motion'
         for name, a, shape in [('root_orient', self.root_orient, (T, 3)), ('pose_body', self.pose_body, (T, 21, 3)),
@@ -60,7 +61,8 @@ class Motion:
         self.fps, self.gender = float(self.fps), str(self.gender)
 
     @property
-    def n_frames(self) -> int: return self.root_orient.shape[0]
+    def n_frames(self) -> int:
+        return self.root_orient.shape[0]
 
     def crop(self, start: int, length: int) -> 'Motion':
         "Frames `start:start+length` as a new Motion (metadata copied, `meta['crop']` recorded)."
@@ -73,7 +75,8 @@ class Motion:
 # %% ../nbs/10_body.ipynb #c62fad7e
 def forward_kinematics(rotmats: torch.Tensor, rest_joints: torch.Tensor, trans: torch.Tensor | None = None,
                        parents=SMPL22_PARENTS):
-    "Local rotations (...,J,3,3), rest joints (...,J,3), translation (...,3) -> joints (...,J,3), global rotations (...,J,3,3)."
+    """Local rotations (...,J,3,3), rest joints (...,J,3), translation (...,3) -> joints (...,J,3), global rotations
+    (...,J,3,3)."""
     rest_joints = rest_joints.expand(rotmats.shape[:-2] + (3,))
     G, X = [rotmats[..., 0, :, :]], [rest_joints[..., 0, :] + (0 if trans is None else trans)]
     for j in range(1, len(parents)):
@@ -106,12 +109,32 @@ class torch_threads:
 # %% ../nbs/10_body.ipynb #2a17077e
 PROXY_STATURE = 1.70
 # parent-relative rest offsets in units of stature (pelvis row: absolute position), T-pose, SMPL frame
-_PROXY_OFFSETS = np.array([
-    [0.000, 0.524, 0.008], [0.061, -0.005, -0.005], [-0.061, -0.005, -0.005], [0.000, 0.048, -0.023],
-    [0.025, -0.234, 0.019], [-0.025, -0.234, 0.019], [0.000, 0.085, 0.010], [0.023, -0.243, -0.009],
-    [-0.023, -0.243, -0.009], [0.000, 0.086, -0.006], [0.008, -0.027, 0.078], [-0.008, -0.027, 0.078],
-    [0.000, 0.105, 0.014], [0.014, 0.062, 0.024], [-0.014, 0.062, 0.024], [0.000, 0.060, 0.023],
-    [0.089, 0.0, 0.0], [-0.089, 0.0, 0.0], [0.145, 0.0, 0.0], [-0.145, 0.0, 0.0], [0.143, 0.0, 0.0], [-0.143, 0.0, 0.0]])
+_PROXY_OFFSETS = np.array(
+    [
+        [0.000, 0.524, 0.008],
+        [0.061, -0.005, -0.005],
+        [-0.061, -0.005, -0.005],
+        [0.000, 0.048, -0.023],
+        [0.025, -0.234, 0.019],
+        [-0.025, -0.234, 0.019],
+        [0.000, 0.085, 0.010],
+        [0.023, -0.243, -0.009],
+        [-0.023, -0.243, -0.009],
+        [0.000, 0.086, -0.006],
+        [0.008, -0.027, 0.078],
+        [-0.008, -0.027, 0.078],
+        [0.000, 0.105, 0.014],
+        [0.014, 0.062, 0.024],
+        [-0.014, 0.062, 0.024],
+        [0.000, 0.060, 0.023],
+        [0.089, 0.0, 0.0],
+        [-0.089, 0.0, 0.0],
+        [0.145, 0.0, 0.0],
+        [-0.145, 0.0, 0.0],
+        [0.143, 0.0, 0.0],
+        [-0.143, 0.0, 0.0],
+    ]
+)
 _TRUNK = [3, 6, 9, 12, 15]
 
 def _proxy_offset_dirs() -> np.ndarray:
@@ -148,7 +171,8 @@ class ProxyBody(nn.Module):
         tmpl = _accumulate(_PROXY_OFFSETS) * stature
         dirs = _accumulate(_proxy_offset_dirs()) * stature                         # (10, 22, 3)
         self.register_buffer('J_template', torch.tensor(tmpl, dtype=torch.float32))
-        self.register_buffer('J_dirs', torch.tensor(dirs, dtype=torch.float32).permute(1, 2, 0).contiguous())  # (22,3,10)
+        # (22,3,10)
+        self.register_buffer('J_dirs', torch.tensor(dirs, dtype=torch.float32).permute(1, 2, 0).contiguous())
 
     def rest_joints(self, betas: torch.Tensor) -> torch.Tensor:
         "betas (..., 10) -> rest joints (..., 22, 3)."
@@ -204,7 +228,8 @@ def _copyreg_reconstructor(cls, base, state):
 
 def _latin1(s, encoding='latin1'):
     "`_codecs.encode` as protocol-2 pickles use it for bytes (latin-1 only)."
-    if encoding not in ('latin1', 'latin-1'): raise pickle.UnpicklingError(f'refusing _codecs.encode with encoding {encoding!r}')
+    if encoding not in ('latin1', 'latin-1'):
+        raise pickle.UnpicklingError(f'refusing _codecs.encode with encoding {encoding!r}')
     return s.encode('latin1')
 
 def _sparse_standin(fmt: str) -> type:
@@ -214,10 +239,13 @@ class SafeUnpickler(pickle.Unpickler):
     """An unpickler that builds numpy arrays / dtypes / scalars, plain containers and scipy sparse matrices (as
     `_SparseState` stand-ins) and nothing else: any other global (`os.system`, `builtins.eval`, a chumpy class, ...)
     raises `pickle.UnpicklingError` naming it, before anything runs."""
-    _ALLOWED = {(m, n): None for m in ('numpy.core.multiarray', 'numpy._core.multiarray') for n in ('_reconstruct', 'scalar')}
+    _ALLOWED = {
+        (m, n): None for m in ('numpy.core.multiarray', 'numpy._core.multiarray') for n in ('_reconstruct', 'scalar')
+    }
     _ALLOWED.update({('numpy', 'ndarray'): None, ('numpy', 'dtype'): None, ('numpy.core.numeric', '_frombuffer'): None,
                      ('numpy._core.numeric', '_frombuffer'): None, ('_codecs', 'encode'): _latin1})
-    _ALLOWED.update({(m, 'object'): object for m in ('builtins', '__builtin__')})           # Python 2 pickles use the old names
+    # Python 2 pickles use the old names
+    _ALLOWED.update({(m, 'object'): object for m in ('builtins', '__builtin__')})
     _ALLOWED.update({(m, '_reconstructor'): _copyreg_reconstructor for m in ('copyreg', 'copy_reg')})
     _SPARSE = {fmt: _sparse_standin(fmt) for fmt in ('csc', 'csr', 'coo')}
 
@@ -262,7 +290,8 @@ def load_smplh_arrays(path) -> dict:
     try:
         if path.suffix == '.pkl':
             with open(path, 'rb') as f: data = SafeUnpickler(f, encoding='latin1').load()
-            if not isinstance(data, dict): raise ValueError(f'{path}: a .pkl model must hold a dict, got {type(data).__name__}')
+            if not isinstance(data, dict):
+                raise ValueError(f'{path}: a .pkl model must hold a dict, got {type(data).__name__}')
         else:
             d = np.load(path, allow_pickle=False)
             if not hasattr(d, 'files'): raise ValueError(f'{path}: a single array, not a .npz model file')
@@ -274,7 +303,9 @@ def load_smplh_arrays(path) -> dict:
         raise ValueError(f'{path}: {e}; {_convert_hint(path)}') from None
     except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError, IndexError, TypeError) as e:
         if str(e).startswith(str(path)): raise
-        raise ValueError(f'{path}: not a readable {path.suffix or "model"} model file ({type(e).__name__}: {e})') from None
+        raise ValueError(
+            f'{path}: not a readable {path.suffix or "model"} model file ({type(e).__name__}: {e})'
+        ) from None
     data = {k: _plain_array(v) for k, v in data.items()}
     missing = [k for k in SMPLH_REQUIRED_KEYS if k not in data]
     if missing: raise ValueError(f'{path}: not a SMPL-H model file, missing keys {missing}')
@@ -296,7 +327,9 @@ class SMPLHBody(nn.Module):
         reg = np.asarray(d['J_regressor'], dtype=np.float64)
         S = np.asarray(d['shapedirs'], dtype=np.float64)[:, :, :num_betas]
         if S.shape[2] < num_betas: raise ValueError(f'{self.path}: shapedirs has {S.shape[2]} betas, need {num_betas}')
-        self.register_buffer('J_template', torch.tensor(reg @ np.asarray(d['v_template'], np.float64), dtype=torch.float32)[:22])
+        self.register_buffer(
+            'J_template', torch.tensor(reg @ np.asarray(d['v_template'], np.float64), dtype=torch.float32)[:22]
+        )
         self.register_buffer('J_dirs', torch.tensor(np.einsum('jv,vck->jck', reg, S), dtype=torch.float32)[:22])
         self._smplx = None
 
@@ -306,8 +339,13 @@ class SMPLHBody(nn.Module):
         "Skinned mesh vertices (T, V, 3) through smplx (hands flat, β truncated to `num_betas`)."
         if self._smplx is None:                 # smplx gets the arrays balmo read: it never unpickles the file itself
             import smplx                        # only here: importing balmo needs no smplx
-            self._smplx = smplx.SMPLH(model_path=str(self.path), data_struct=smplx.utils.Struct(**load_smplh_arrays(self.path)),
-                                      num_betas=self.num_betas, use_pca=False, flat_hand_mean=True)
+            self._smplx = smplx.SMPLH(
+                model_path=str(self.path),
+                data_struct=smplx.utils.Struct(**load_smplh_arrays(self.path)),
+                num_betas=self.num_betas,
+                use_pca=False,
+                flat_hand_mean=True,
+            )
         T, t = motion.n_frames, lambda a: torch.as_tensor(a, dtype=torch.float32)
         with torch.no_grad():
             out = self._smplx(global_orient=t(motion.root_orient), body_pose=t(motion.pose_body).reshape(T, 63),
@@ -354,67 +392,107 @@ def write_fake_smplh(path, seed: int = 0, n_betas: int = 16) -> Path:
 
 # %% ../nbs/10_body.ipynb #3c6cfdb5
 class WriteError(OSError):
-    "A file could not be written (no space, file-size limit, no permission): one line naming the folder, the bytes needed, the free space."
+    """A file could not be written (no space, file-size limit, no permission): one line naming the folder, the bytes
+    needed, the free space."""
+
 
 def fmt_bytes(n: float | None) -> str:
-    if n is None: return 'unknown'
+    if n is None:
+        return 'unknown'
     for unit in ('bytes', 'kB', 'MB', 'GB'):
-        if abs(n) < 1000: return f'{n:.0f} {unit}' if unit == 'bytes' else f'{n:.1f} {unit}'
+        if abs(n) < 1000:
+            return f'{n:.0f} {unit}' if unit == 'bytes' else f'{n:.1f} {unit}'
         n /= 1000
     return f'{n:.1f} TB'
 
+
 def free_bytes(folder) -> int | None:
-    try: return shutil.disk_usage(folder).free
-    except OSError: return None
+    try:
+        return shutil.disk_usage(folder).free
+    except OSError:
+        return None
+
 
 def _fsize_limit() -> int | None:
     "The process's file-size limit in bytes (`ulimit -f`), or None when unlimited or unknown."
-    try: import resource
-    except ImportError: return None
+    try:
+        import resource
+    except ImportError:
+        return None
     soft = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
     return None if soft == resource.RLIM_INFINITY else int(soft)
 
+
 def _fsync_dir(folder) -> None:
     "fsync a folder so that a rename in it is on disk (skipped where folders cannot be opened, e.g. Windows)."
-    try: fd = os.open(folder, os.O_RDONLY)
-    except OSError: return
-    try: os.fsync(fd)
-    except OSError: pass
-    finally: os.close(fd)
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
-_TORCH_WRITE_FAILURES = ('unexpected pos', 'PytorchStreamWriter failed', 'file write failed')   # torch's short-write messages
 
-def _write_error(path: Path, err: BaseException | None, need: int | None, written: int = 0,
-                 free_at_failure: int | None = None) -> WriteError | None:
+# torch's short-write messages
+_TORCH_WRITE_FAILURES = ('unexpected pos', 'PytorchStreamWriter failed', 'file write failed')
+
+
+def _write_error(
+    path: Path, err: BaseException | None, need: int | None, written: int = 0, free_at_failure: int | None = None
+) -> WriteError | None:
     """The WriteError for a failed write of `path` if it is a storage problem, else None (the caller re-raises `err`).
     `free_at_failure`: the free space measured when the write failed (before its temporary file was removed)."""
     code, free, limit = getattr(err, 'errno', None), free_bytes(path.parent), _fsize_limit()
     torch_short = not isinstance(err, OSError) and any(s in str(err) for s in _TORCH_WRITE_FAILURES)
     if code in (errno.EACCES, errno.EPERM, errno.EROFS):
-        e = WriteError(f'{path.parent}: cannot write {path.name} in this folder ({os.strerror(code)})'); e.errno = code
+        e = WriteError(f'{path.parent}: cannot write {path.name} in this folder ({os.strerror(code)})')
+        e.errno = code
         return e
-    full = (code in (errno.ENOSPC, errno.EFBIG, getattr(errno, 'EDQUOT', -1)) or (limit is not None and written >= limit)
-            or (free is not None and need is not None and free < need) or (free is not None and free < 4096)
-            or (torch_short and free_at_failure is not None and free_at_failure < max(1 << 20, written // 100)))
+    full = (
+        code in (errno.ENOSPC, errno.EFBIG, getattr(errno, 'EDQUOT', -1))
+        or (limit is not None and written >= limit)
+        or (free is not None and need is not None and free < need)
+        or (free is not None and free < 4096)
+        or (torch_short and free_at_failure is not None and free_at_failure < max(1 << 20, written // 100))
+    )
     if not full and torch_short:                       # a short write with space left: still one line naming the file
         first = (str(err).strip().splitlines() or [''])[0][:160]
-        e = WriteError(f'{path.parent}: cannot write {path.name} (the write stopped short: {first}); check the disk and re-run. '
-                       'Nothing partial was left; existing files are untouched.'); e.errno = errno.EIO
+        e = WriteError(
+            f'{path.parent}: cannot write {path.name} (the write stopped short: {first}); check the disk and re-run. '
+            'Nothing partial was left; existing files are untouched.'
+        )
+        e.errno = errno.EIO
         return e
-    if not full: return None
+    if not full:
+        return None
     needed = f'about {fmt_bytes(need)} needed' if need else f'more than {fmt_bytes(written)} needed'
-    why = f'the file-size limit (ulimit -f) is {fmt_bytes(limit)}' if limit is not None and written >= limit else 'no space left'
-    e = WriteError(f'{path.parent}: cannot write {path.name} ({why}): {needed}, {fmt_bytes(free)} free on this disk; '
-                   'free some space (or write elsewhere) and re-run. Nothing partial was left; existing files are untouched.')
+    why = (
+        f'the file-size limit (ulimit -f) is {fmt_bytes(limit)}'
+        if limit is not None and written >= limit
+        else 'no space left'
+    )
+    e = WriteError(
+        f'{path.parent}: cannot write {path.name} ({why}): {needed}, {fmt_bytes(free)} free on this disk; '
+        'free some space (or write elsewhere) and re-run. Nothing partial was left; existing files are untouched.'
+    )
     e.errno = errno.EFBIG if why.startswith('the file-size') else errno.ENOSPC
     return e
 
+
 def _pid_alive(pid: int) -> bool:
     "Whether process `pid` exists on this machine (a process of another user counts as alive)."
-    try: os.kill(pid, 0)
-    except ProcessLookupError: return False
-    except (PermissionError, OSError, OverflowError): return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError, OverflowError):
+        return True
     return True
+
 
 def remove_debris(folder, name: str = '*') -> list[Path]:
     """Remove `<name>.tmp<pid>` files in `folder` left by writers that were killed (their pid no longer runs here):
@@ -423,9 +501,13 @@ def remove_debris(folder, name: str = '*') -> list[Path]:
     for p in Path(folder).glob(f'{glob.escape(name) if name != "*" else "*"}.tmp*'):
         pid = p.name.rpartition('.tmp')[2]
         if pid.isdigit() and int(pid) != os.getpid() and not _pid_alive(int(pid)):
-            try: p.unlink(); gone.append(p)
-            except OSError: pass
+            try:
+                p.unlink()
+                gone.append(p)
+            except OSError:
+                pass
     return gone
+
 
 def atomic_write(path, write: Callable, need: int | None = None) -> Path:
     """Write `path` with `write(f)` (f: a binary file) through a temporary file that is fsync'ed and renamed over `path`
@@ -433,47 +515,69 @@ def atomic_write(path, write: Callable, need: int | None = None) -> Path:
     writers of `path` are removed first (`remove_debris`). A failure removes the
     temporary file; a storage problem raises `WriteError`. `need`: estimated size in bytes, checked against the free
     space first. Returns `path`."""
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     remove_debris(path.parent, path.name)
     if need is not None and (free := free_bytes(path.parent)) is not None and free < need:
         raise _write_error(path, None, need)
     tmp = path.with_name(f'{path.name}.tmp{os.getpid()}')
     try:
         with open(tmp, 'wb') as f:
-            write(f); f.flush(); os.fsync(f.fileno())
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException as e:                        # KeyboardInterrupt too: never leave a partial file behind
         written, free_fail = tmp.stat().st_size if tmp.exists() else 0, free_bytes(path.parent)
-        try: tmp.unlink(missing_ok=True)
-        except OSError: pass
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:
+            pass
         err = _write_error(path, e, need, written, free_fail) if isinstance(e, Exception) else None
-        if err is not None: raise err from None
+        if err is not None:
+            raise err from None
         raise
     _fsync_dir(path.parent)
     return path
 
+
 def tensor_bytes(obj) -> int:
     "Bytes held by the tensors and arrays in a nested dict / list / tuple (an estimate of its size on disk)."
-    if isinstance(obj, torch.Tensor): return obj.numel() * obj.element_size()
-    if isinstance(obj, np.ndarray): return obj.nbytes
-    if isinstance(obj, dict): return sum(tensor_bytes(v) for v in obj.values())
-    if isinstance(obj, (list, tuple)): return sum(tensor_bytes(v) for v in obj)
+    if isinstance(obj, torch.Tensor):
+        return obj.numel() * obj.element_size()
+    if isinstance(obj, np.ndarray):
+        return obj.nbytes
+    if isinstance(obj, dict):
+        return sum(tensor_bytes(v) for v in obj.values())
+    if isinstance(obj, (list, tuple)):
+        return sum(tensor_bytes(v) for v in obj)
     return 0
 
+
 def _tensor_storages(obj, out: dict) -> int:
-    "Collect the distinct storages of the tensors in `obj` into `out` {data_ptr: nbytes}; returns the number of tensors."
+    """Collect the distinct storages of the tensors in `obj` into `out` {data_ptr: nbytes}; returns the number of
+    tensors."""
     if isinstance(obj, torch.Tensor):
-        s = obj.untyped_storage(); out[s.data_ptr() or id(s)] = s.nbytes(); return 1
-    if isinstance(obj, dict): return sum(_tensor_storages(v, out) for v in obj.values())
-    if isinstance(obj, (list, tuple)): return sum(_tensor_storages(v, out) for v in obj)
+        s = obj.untyped_storage()
+        out[s.data_ptr() or id(s)] = s.nbytes()
+        return 1
+    if isinstance(obj, dict):
+        return sum(_tensor_storages(v, out) for v in obj.values())
+    if isinstance(obj, (list, tuple)):
+        return sum(_tensor_storages(v, out) for v in obj)
     return 0
+
 
 def _skeleton(obj):
     "`obj` with tensors and arrays replaced by None: what torch.save pickles around them."
-    if isinstance(obj, (torch.Tensor, np.ndarray)): return None
-    if isinstance(obj, dict): return {k: _skeleton(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)): return [_skeleton(v) for v in obj]
+    if isinstance(obj, (torch.Tensor, np.ndarray)):
+        return None
+    if isinstance(obj, dict):
+        return {k: _skeleton(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_skeleton(v) for v in obj]
     return obj
+
 
 def torch_file_bytes(obj) -> int:
     """An upper estimate of the size of `torch.save(obj)`: the tensors' storages (torch writes whole storages), arrays,
@@ -481,36 +585,51 @@ def torch_file_bytes(obj) -> int:
     structure around them, plus 1 % and 64 kB (measured against real files below)."""
     storages = {}
     n = _tensor_storages(obj, storages)
-    try: meta = len(pickle.dumps(_skeleton(obj), protocol=2))
-    except Exception: meta = 65536
+    try:
+        meta = len(pickle.dumps(_skeleton(obj), protocol=2))
+    except Exception:
+        meta = 65536
     raw = sum(storages.values()) + tensor_bytes(_skeleton_arrays(obj)) + 512 * n + meta
     return int(raw * 1.01) + 65536
 
+
 def _skeleton_arrays(obj):
     "The numpy arrays of `obj` (pickled inline by torch.save)."
-    if isinstance(obj, np.ndarray): return obj
-    if isinstance(obj, dict): return [_skeleton_arrays(v) for v in obj.values()]
-    if isinstance(obj, (list, tuple)): return [_skeleton_arrays(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return obj
+    if isinstance(obj, dict):
+        return [_skeleton_arrays(v) for v in obj.values()]
+    if isinstance(obj, (list, tuple)):
+        return [_skeleton_arrays(v) for v in obj]
     return None
+
 
 def save_torch(obj, path) -> Path:
     "`torch.save(obj)` to `path` through `atomic_write`, the free space checked first against `torch_file_bytes(obj)`."
     return atomic_write(path, lambda f: torch.save(obj, f), need=torch_file_bytes(obj))
 
+
 def read_torch_file(path):
-    """`torch.load(path, weights_only=True)` on CPU after checking the CRC-32 of every record (torch does not). A missing
-    file raises FileNotFoundError; an empty, truncated or damaged file, or one holding anything but tensors and plain
-    values (never executed), raises a one-line ValueError naming it."""
+    """`torch.load(path, weights_only=True)` on CPU after checking the CRC-32 of every record (torch does not). A
+    missing file raises FileNotFoundError; an empty, truncated or damaged file, or one holding anything but tensors and
+    plain values (never executed), raises a one-line ValueError naming it."""
     path = Path(path)
-    if not path.is_file(): raise FileNotFoundError(f'{path}: no such file')
+    if not path.is_file():
+        raise FileNotFoundError(f'{path}: no such file')
     size = path.stat().st_size
     try:
-        with zipfile.ZipFile(path) as z: bad = z.testzip()
-    except Exception as e: raise ValueError(f'{path}: damaged or not a torch file ({size} bytes; {type(e).__name__}: {e})') from None
-    if bad is not None: raise ValueError(f'{path}: damaged (checksum mismatch in record {bad!r}, {size} bytes)')
-    try: return torch.load(path, map_location='cpu', weights_only=True)
+        with zipfile.ZipFile(path) as z:
+            bad = z.testzip()
+    except Exception as e:
+        raise ValueError(f'{path}: damaged or not a torch file ({size} bytes; {type(e).__name__}: {e})') from None
+    if bad is not None:
+        raise ValueError(f'{path}: damaged (checksum mismatch in record {bad!r}, {size} bytes)')
+    try:
+        return torch.load(path, map_location='cpu', weights_only=True)
     except pickle.UnpicklingError:
-        raise ValueError(f'{path}: holds objects other than tensors and plain values; not loaded (balmo never writes such files)') from None
+        raise ValueError(
+            f'{path}: holds objects other than tensors and plain values; not loaded (balmo never writes such files)'
+        ) from None
     except Exception as e:
         first = (str(e).strip().splitlines() or [''])[0][:200]
         raise ValueError(f'{path}: damaged or not a torch file ({type(e).__name__}: {first})') from None
@@ -530,28 +649,45 @@ def json_default(o):
 # %% ../nbs/10_body.ipynb #592a01ab
 def save_motions(path, motions: list[Motion], info: dict | None = None) -> Path:
     "Write clips to one .npz (`atomic_write`: never a partial file). numpy values in `meta` are stored as lists."
-    if not motions: raise ValueError(f'{path}: no motions to save')
-    arrays = dict(root_orient=np.concatenate([m.root_orient for m in motions]),
-                  pose_body=np.concatenate([m.pose_body for m in motions]),
-                  trans=np.concatenate([m.trans for m in motions]),
-                  betas=np.stack([m.betas for m in motions]), lengths=np.array([m.n_frames for m in motions], np.int64),
-                  fps=np.array([m.fps for m in motions]), gender=np.array([m.gender for m in motions]),
-                  source=np.array([m.source for m in motions]),
-                  meta_json=np.array(json.dumps({'info': info or {}, 'meta': [m.meta for m in motions]}, default=json_default)))
+    if not motions:
+        raise ValueError(f'{path}: no motions to save')
+    arrays = dict(
+        root_orient=np.concatenate([m.root_orient for m in motions]),
+        pose_body=np.concatenate([m.pose_body for m in motions]),
+        trans=np.concatenate([m.trans for m in motions]),
+        betas=np.stack([m.betas for m in motions]),
+        lengths=np.array([m.n_frames for m in motions], np.int64),
+        fps=np.array([m.fps for m in motions]),
+        gender=np.array([m.gender for m in motions]),
+        source=np.array([m.source for m in motions]),
+        meta_json=np.array(json.dumps({'info': info or {}, 'meta': [m.meta for m in motions]}, default=json_default)),
+    )
     return atomic_write(path, lambda f: np.savez(f, **arrays), need=sum(a.nbytes for a in arrays.values()) + 65536)
+
 
 def load_motions(path) -> tuple[list[Motion], dict]:
     "Read a file written by `save_motions`: (motions, info)."
     path = Path(path)
-    if not path.is_file(): raise FileNotFoundError(f'{path}: no such dataset file')
-    try: d = np.load(path, allow_pickle=False)
-    except (OSError, ValueError, zipfile.BadZipFile) as e: raise ValueError(f'{path}: not a balmo dataset file ({e})') from None
+    if not path.is_file():
+        raise FileNotFoundError(f'{path}: no such dataset file')
+    try:
+        d = np.load(path, allow_pickle=False)
+    except (OSError, ValueError, zipfile.BadZipFile) as e:
+        raise ValueError(f'{path}: not a balmo dataset file ({e})') from None
     need = ['root_orient', 'pose_body', 'trans', 'betas', 'lengths', 'fps', 'gender', 'source', 'meta_json']
-    if missing := [k for k in need if k not in d.files]: raise ValueError(f'{path}: not a balmo dataset file, missing {missing}')
-    js = json.loads(str(d['meta_json'])); ends = np.cumsum(d['lengths']); starts = ends - d['lengths']
-    ro, pb, tr, be, fps, ge, so = (d[k] for k in ('root_orient', 'pose_body', 'trans', 'betas', 'fps', 'gender', 'source'))
-    ms = [Motion(ro[a:b], pb[a:b], tr[a:b], be[i], float(fps[i]), str(ge[i]), str(so[i]), js['meta'][i])   # each array read once
-          for i, (a, b) in enumerate(zip(starts, ends))]
+    if missing := [k for k in need if k not in d.files]:
+        raise ValueError(f'{path}: not a balmo dataset file, missing {missing}')
+    js = json.loads(str(d['meta_json']))
+    ends = np.cumsum(d['lengths'])
+    starts = ends - d['lengths']
+    ro, pb, tr, be, fps, ge, so = (
+        d[k] for k in ('root_orient', 'pose_body', 'trans', 'betas', 'fps', 'gender', 'source')
+    )
+    # each array read once
+    ms = [
+        Motion(ro[a:b], pb[a:b], tr[a:b], be[i], float(fps[i]), str(ge[i]), str(so[i]), js['meta'][i])
+        for i, (a, b) in enumerate(zip(starts, ends))
+    ]
     return ms, js['info']
 
 # %% ../nbs/10_body.ipynb #4c4160e8
@@ -561,11 +697,13 @@ def motions_info(path) -> dict:
     if not path.is_file(): raise FileNotFoundError(f'{path}: no such dataset file')
     try:
         with np.load(path, allow_pickle=False) as d: return json.loads(str(d['meta_json']))['info']
-    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as e: raise ValueError(f'{path}: not a balmo dataset file ({e})') from None
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as e:
+        raise ValueError(f'{path}: not a balmo dataset file ({e})') from None
 
 # %% ../nbs/10_body.ipynb #67a50e47
 PLAUSIBILITY = {'max_trans_m': 1000.0, 'max_rot_rad': 4 * math.pi, 'max_abs_beta': 10.0,
-                'max_root_speed_mps': 1000.0}    # frame-to-frame root speed: 50 m a frame at 20 fps; a teleport is ~20 000
+                # frame-to-frame root speed: 50 m a frame at 20 fps; a teleport is ~20 000
+                'max_root_speed_mps': 1000.0}
 
 class ImplausibleDataError(ValueError):
     "Clips beyond the plausibility bounds (`PLAUSIBILITY`); `.problems` lists them."
@@ -575,38 +713,45 @@ class ImplausibleDataError(ValueError):
 def plausibility_bounds(bounds: dict | None = None) -> dict:
     "`PLAUSIBILITY` updated with `bounds`, checked (known keys, numbers > 0)."
     b = {**PLAUSIBILITY, **(bounds or {})}
-    if unknown := sorted(set(b) - set(PLAUSIBILITY)): raise ValueError(f'plausibility: unknown keys {unknown}; known: {sorted(PLAUSIBILITY)}')
+    if unknown := sorted(set(b) - set(PLAUSIBILITY)):
+        raise ValueError(f'plausibility: unknown keys {unknown}; known: {sorted(PLAUSIBILITY)}')
     for k, v in b.items():
         if isinstance(v, bool) or not isinstance(v, (int, float)) or not v > 0:
             raise ValueError(f'plausibility {k!r} must be a number > 0, got {v!r}')
     return b
 
 def implausibility(m: Motion, bounds: dict | None = None) -> str | None:
-    "Why clip `m` is physically implausible ('frame t: <quantity> = v > <bound> = b'), or None if every value is within `bounds`."
+    """Why clip `m` is physically implausible ('frame t: <quantity> = v > <bound> = b'), or None if every value is
+    within `bounds`."""
     b = plausibility_bounds(bounds)
     f64 = lambda a: np.asarray(a, np.float64)                 # norms in float64: 1e30 squared overflows float32
     tr = np.linalg.norm(f64(m.trans), axis=-1)
     rot = np.linalg.norm(f64(np.concatenate([m.root_orient[:, None], m.pose_body], 1)), axis=-1)   # (T, 22)
     if (tr > b['max_trans_m']).any():
-        t = int(np.argmax(tr > b['max_trans_m'])); return f"frame {t}: |trans| = {tr[t]:.4g} m > max_trans_m = {b['max_trans_m']:.4g}"
+        t = int(np.argmax(tr > b['max_trans_m']))
+        return f"frame {t}: |trans| = {tr[t]:.4g} m > max_trans_m = {b['max_trans_m']:.4g}"
     if (rot > b['max_rot_rad']).any():
         t, j = (int(v) for v in np.argwhere(rot > b['max_rot_rad'])[0])
         name = 'root_orient' if j == 0 else f'pose_body joint {SMPL22_NAMES[j]}'
         return f"frame {t}: {name} angle = {rot[t, j]:.4g} rad > max_rot_rad = {b['max_rot_rad']:.4g}"
-    speed = np.linalg.norm(np.diff(f64(m.trans), axis=0), axis=-1) * m.fps            # (T-1,) m/s at the clip's own rate
+    # (T-1,) m/s at the clip's own rate
+    speed = np.linalg.norm(np.diff(f64(m.trans), axis=0), axis=-1) * m.fps
     if (speed > b['max_root_speed_mps']).any():
         t = int(np.argmax(speed > b['max_root_speed_mps']))
-        return (f"frames {t}-{t + 1}: root speed = {speed[t]:.4g} m/s (a jump of {speed[t] / m.fps:.4g} m at {m.fps:g} fps) "
-                f"> max_root_speed_mps = {b['max_root_speed_mps']:.4g}")
+        return (
+            f"frames {t}-{t + 1}: root speed = {speed[t]:.4g} m/s (a jump of {speed[t] / m.fps:.4g} m at {m.fps:g} fps)"
+            f" > max_root_speed_mps = {b['max_root_speed_mps']:.4g}"
+        )
     if (ab := np.abs(f64(m.betas))).max() > b['max_abs_beta']:
         k = int(np.argmax(ab)); return f"betas[{k}] = {m.betas[k]:.4g}, beyond max_abs_beta = {b['max_abs_beta']:.4g}"
     return None
 
 def screen_motions(motions, bounds: dict | None = None, drop: bool = False, where: str = 'data',
                    hint: str = 'drop such clips with drop_implausible=True') -> tuple[list[Motion], list[dict]]:
-    """Check every clip with `implausibility`. Returns (kept clips, problems), each problem a dict with the clip's `index`,
-    `source` and a `message`. Implausible clips raise `ImplausibleDataError` (naming `where`, the first clips, frames and
-    values) unless `drop`, which removes them."""
+    """Check every clip with `implausibility`. Returns (kept clips, problems), each problem a dict with the clip's
+    `index`,
+    `source` and a `message`. Implausible clips raise `ImplausibleDataError` (naming `where`, the first clips, frames
+    and values) unless `drop`, which removes them."""
     problems = []
     for i, m in enumerate(motions):
         if (why := implausibility(m, bounds)) is not None:

@@ -13,18 +13,45 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from .core.checks import (CLIError, COUNT, LENGTH, LENGTH_MULTIPLE, MARGIN, MIN_CLIPS, MIN_SAMPLES, MINUTES, N_CLIPS,
-                          N_SAMPLES, PRESETS, SEED, SPLITS, TRAIN_SAMPLES, creatable_dir, dataset_dir, existing_path,
-                          output_file, writable_dir)
-from .experiments.quickstart import (QUICKSTART_MARGIN, QUICKSTART_RATE, QUICKSTART_SAMPLES, embedded_root, load_checked_split,
-                              denoising_table, omp_wait_policy, quickstart)
+from balmo.core.checks import (
+    CLIError,
+    COUNT,
+    LENGTH,
+    LENGTH_MULTIPLE,
+    MARGIN,
+    MIN_CLIPS,
+    MIN_SAMPLES,
+    MINUTES,
+    N_CLIPS,
+    N_SAMPLES,
+    PRESETS,
+    SEED,
+    SPLITS,
+    TRAIN_SAMPLES,
+    creatable_dir,
+    dataset_dir,
+    existing_path,
+    output_file,
+    writable_dir,
+)
+from balmo.experiments.quickstart import (
+    QUICKSTART_MARGIN,
+    QUICKSTART_RATE,
+    QUICKSTART_SAMPLES,
+    embedded_root,
+    load_checked_split,
+    denoising_table,
+    omp_wait_policy,
+    quickstart,
+)
 
 # %% auto #0
 __all__ = ['COMMANDS', 'bench', 'main']
 
 # %% ../nbs/90_cli.ipynb #89346c0d
 def bench(*args, **kw) -> list[dict]:
-    "`balmo.experiments.bench.bench` (written and tested in nbs/87_bench.ipynb), imported when called so that `balmo --help` stays light."
+    """`balmo.experiments.bench.bench` (written and tested in nbs/87_bench.ipynb), imported when called so that `balmo
+    --help` stays light."""
     from balmo.experiments.bench import bench as _bench
     return _bench(*args, **kw)
 
@@ -38,7 +65,14 @@ class _Help(argparse.RawDescriptionHelpFormatter):
     "Help text with each option's default after it (when it has one)."
     def _get_help_string(self, action):
         h, d = action.help or '', action.default
-        if not (d is None or d is False or d is argparse.SUPPRESS or d == [] or '%(default)' in h or not action.option_strings):
+        if not (
+            d is None
+            or d is False
+            or d is argparse.SUPPRESS
+            or d == []
+            or '%(default)' in h
+            or not action.option_strings
+        ):
             h += ' (default: %(default)s)'
         return h
 
@@ -46,13 +80,27 @@ def _args_quickstart(p: argparse.ArgumentParser) -> None:
     p.add_argument('--out', default='runs/quickstart', metavar='DIR',
                    help='output folder: metrics.json/.md, samples.npz, figures/, viewer.html and the training run run/ '
                         '(re-running the same command resumes that run)')
-    p.add_argument('--train-samples', type=TRAIN_SAMPLES, default=QUICKSTART_SAMPLES, metavar='N',
-                   help='training budget in samples (crops seen): the result depends only on the seed, not on the machine; '
-                        f'about N / {QUICKSTART_RATE:g} seconds on 2 idle cores')
-    p.add_argument('--minutes', type=MINUTES, default=None, metavar='M',
-                   help='also stop the training after M minutes of wall-clock time (whichever budget runs out first); '
-                        'it bounds the training only: generating the data (first run), sampling, evaluating and drawing '
-                        'the figures come on top')
+    p.add_argument(
+        '--train-samples',
+        type=TRAIN_SAMPLES,
+        default=QUICKSTART_SAMPLES,
+        metavar='N',
+        help=(
+            'training budget in samples (crops seen): the result depends only on the seed, not on the machine; '
+            f'about N / {QUICKSTART_RATE:g} seconds on 2 idle cores'
+        ),
+    )
+    p.add_argument(
+        '--minutes',
+        type=MINUTES,
+        default=None,
+        metavar='M',
+        help=(
+            'also stop the training after M minutes of wall-clock time (whichever budget runs out first); '
+            'it bounds the training only: generating the data (first run), sampling, evaluating and drawing '
+            'the figures come on top'
+        ),
+    )
     p.add_argument('--seed', type=SEED, default=0, help='seed of the embedded data, the training and the samples')
     p.add_argument('--n-samples', type=N_SAMPLES, default=256, metavar='N',
                    help=f'motions to sample and evaluate (at least {MIN_SAMPLES})')
@@ -60,8 +108,13 @@ def _args_quickstart(p: argparse.ArgumentParser) -> None:
                    help=f'size of the embedded dataset (at least {MIN_CLIPS}: 3 per motion family), split 80/10/10')
     p.add_argument('--length', type=LENGTH, default=128, metavar='FRAMES',
                    help=f'frames per sampled motion at 20 fps (a positive multiple of {LENGTH_MULTIPLE})')
-    p.add_argument('--margin', type=MARGIN, default=QUICKSTART_MARGIN, metavar='FRAMES',
-                   help='frames sampled beyond each end of a motion and dropped (the U-Net\'s clip edges are its worst frames)')
+    p.add_argument(
+        '--margin',
+        type=MARGIN,
+        default=QUICKSTART_MARGIN,
+        metavar='FRAMES',
+        help='frames sampled beyond each end of a motion and dropped (the U-Net\'s clip edges are its worst frames)',
+    )
     p.add_argument('--no-pretrained', action='store_true',
                    help="skip the row of the pretrained model shipped with balmo (it adds about half a minute)")
     p.add_argument('--data-root', metavar='DIR',
@@ -71,8 +124,12 @@ def _args_quickstart(p: argparse.ArgumentParser) -> None:
 def _args_train(p: argparse.ArgumentParser) -> None:
     p.add_argument('--run', required=True, metavar='DIR',
                    help='run folder (config, log, checkpoints, snapshots); run the same command again to resume')
-    p.add_argument('--preset', choices=PRESETS, default='tiny',
-                   help='training preset: tiny (the CPU quickstart), small (one GPU, hours), paper (the paper\'s scale)')
+    p.add_argument(
+        '--preset',
+        choices=PRESETS,
+        default='tiny',
+        help='training preset: tiny (the CPU quickstart), small (one GPU, hours), paper (the paper\'s scale)',
+    )
     p.add_argument('--data', metavar='DIR',
                    help='dataset folder with train.npz (from balmo prepare); default: the embedded dataset, cached in '
                         '$BALMO_DATA or ~/.cache/balmo')
@@ -86,19 +143,48 @@ def _args_sample(p: argparse.ArgumentParser) -> None:
                        help='a run folder (its newest snapshot) or a snapshot-*.pt file')
     which.add_argument('--pretrained', action='store_true',
                        help='the snapshot shipped with balmo (its model card: balmo/assets/pretrained/card.json)')
-    p.add_argument('--out', required=True, metavar='FILE.npz', help='samples file to write (AMASS-style keys; the name ends in .npz)')
+    p.add_argument(
+        '--out',
+        required=True,
+        metavar='FILE.npz',
+        help='samples file to write (AMASS-style keys; the name ends in .npz)',
+    )
     p.add_argument('--n', type=COUNT, default=256, help='number of motions')
-    p.add_argument('--length', type=COUNT, default=192, metavar='FRAMES',
-                   help=f"frames per motion at 20 fps, a multiple of {LENGTH_MULTIPLE} (the U-Net length multiple of every preset; "
-                        "a snapshot with another U-Net names its own)")
-    p.add_argument('--seed', type=SEED, default=0, help='seed; motion i depends only on (seed, i), not on the batch size')
+    p.add_argument(
+        '--length',
+        type=COUNT,
+        default=192,
+        metavar='FRAMES',
+        help=(
+            f"frames per motion at 20 fps, a multiple of {LENGTH_MULTIPLE} (the U-Net length multiple of every preset; "
+            "a snapshot with another U-Net names its own)"
+        ),
+    )
+    p.add_argument(
+        '--seed', type=SEED, default=0, help='seed; motion i depends only on (seed, i), not on the batch size'
+    )
     p.add_argument('--nfe-levels', type=COUNT, default=16, metavar='N',
                    help='noise levels of the Heun sampler: 2N - 1 network evaluations per motion')
-    p.add_argument('--batch-size', type=COUNT, default=64, metavar='B', help='motions per network call (memory only; samples do not change)')
-    p.add_argument('--up', choices=['y', 'z'], default='y', help="up axis of the written file: y (balmo's) or z (AMASS's)")
-    p.add_argument('--margin', type=MARGIN, default=QUICKSTART_MARGIN, metavar='FRAMES',
-                   help="frames sampled beyond each end of a motion and dropped, as the quickstart does (the U-Net's clip "
-                        "edges are its worst frames; unconditional sampling only)")
+    p.add_argument(
+        '--batch-size',
+        type=COUNT,
+        default=64,
+        metavar='B',
+        help='motions per network call (memory only; samples do not change)',
+    )
+    p.add_argument(
+        '--up', choices=['y', 'z'], default='y', help="up axis of the written file: y (balmo's) or z (AMASS's)"
+    )
+    p.add_argument(
+        '--margin',
+        type=MARGIN,
+        default=QUICKSTART_MARGIN,
+        metavar='FRAMES',
+        help=(
+            "frames sampled beyond each end of a motion and dropped, as the quickstart does (the U-Net's clip "
+            "edges are its worst frames; unconditional sampling only)"
+        ),
+    )
     from balmo.apps.conditional import METHODS, DEFAULT_METHOD                # 70_conditional
     g = p.add_argument_group('conditional sampling (balmo.apps.conditional)')
     g.add_argument('--betas', action='append', metavar='B0,B1,...',
@@ -128,44 +214,90 @@ def _args_sample(p: argparse.ArgumentParser) -> None:
                    help='animation format (mp4 needs ffmpeg)')
 
 def _args_evaluate(p: argparse.ArgumentParser) -> None:
-    p.add_argument('--samples', required=True, metavar='FILE',
-                   help='samples to score: a .npz written by balmo sample or balmo quickstart (SMPL parameters), or joint '
-                        'positions as .npy: HumanML3D-style (N, T, 22, 3), y-up, metres, 20 fps, or MDM\'s results.npy '
-                        '(needs --allow-pickle); metrics that need SMPL parameters are then reported as n/a')
-    p.add_argument('--data', required=True, metavar='DIR',
-                   help='dataset folder with train.npz and the reference split: the one balmo prepare wrote, or the embedded '
-                        "dataset (the quickstart's is ~/.cache/balmo/embedded/n2000_seed0 unless BALMO_DATA is set; balmo quickstart prints it)")
+    p.add_argument(
+        '--samples',
+        required=True,
+        metavar='FILE',
+        help=(
+            'samples to score: a .npz written by balmo sample or balmo quickstart (SMPL parameters), or joint '
+            'positions as .npy: HumanML3D-style (N, T, 22, 3), y-up, metres, 20 fps, or MDM\'s results.npy '
+            '(needs --allow-pickle); metrics that need SMPL parameters are then reported as n/a'
+        ),
+    )
+    p.add_argument(
+        '--data',
+        required=True,
+        metavar='DIR',
+        help=(
+            'dataset folder with train.npz and the reference split: the one balmo prepare wrote, or the embedded'
+            ' dataset (the quickstart\'s is ~/.cache/balmo/embedded/n2000_seed0 unless BALMO_DATA is set; balmo'
+            ' quickstart prints it)'
+        ),
+    )
     p.add_argument('--split', choices=SPLITS, default='test', help='reference split the samples are compared with')
-    p.add_argument('--out', metavar='DIR', help='folder for metrics.json and metrics.md (default: print the table only)')
+    p.add_argument(
+        '--out', metavar='DIR', help='folder for metrics.json and metrics.md (default: print the table only)'
+    )
     p.add_argument('--seed', type=SEED, default=0, help="seed of the evaluator's training and of the Real row's draws")
-    p.add_argument('--snapshot', metavar='RUN_OR_FILE',
-                   help="also the snapshot's held-out denoising error per noise level and feature group on --split "
-                        '(err/σ² at the sampler\'s levels, the table balmo quickstart prints; into metrics.json/.md with --out)')
-    p.add_argument('--no-plausibility-check', action='store_true',
-                   help='score clips beyond the physical bounds (balmo.body.PLAUSIBILITY: sizes, root speed) instead of '
-                        'refusing them')
-    p.add_argument('--evaluator', choices=['balmo', 't2m'], default=None,
-                   help="what scores FID and Diversity: balmo (its own evaluator, trained on the data's training split; "
-                        "FIDs not comparable with published ones) or t2m (the T2M evaluator of the HumanML3D protocol, "
-                        'needs --t2m) (default: t2m when --t2m is given, else balmo)')
+    p.add_argument(
+        '--snapshot',
+        metavar='RUN_OR_FILE',
+        help=(
+            "also the snapshot's held-out denoising error per noise level and feature group on --split "
+            "(err/σ² at the sampler\'s levels, the table balmo quickstart prints; into metrics.json/.md with --out)"
+        ),
+    )
+    p.add_argument(
+        '--no-plausibility-check',
+        action='store_true',
+        help=(
+            'score clips beyond the physical bounds (balmo.body.PLAUSIBILITY: sizes, root speed) instead of '
+            'refusing them'
+        ),
+    )
+    p.add_argument(
+        '--evaluator',
+        choices=['balmo', 't2m'],
+        default=None,
+        help=(
+            "what scores FID and Diversity: balmo (its own evaluator, trained on the data's training split; "
+            "FIDs not comparable with published ones) or t2m (the T2M evaluator of the HumanML3D protocol, "
+            "needs --t2m) (default: t2m when --t2m is given, else balmo)"
+        ),
+    )
     p.add_argument('--t2m', metavar='DIR',
                    help='the T2M evaluator download: a folder holding t2m/text_mot_match/model/finest.tar and the '
                         "evaluator's meta/mean.npy and std.npy (the T2M/MDM repository root with checkpoints/t2m/, the "
                         't2m/ folder, or text_mot_match/)')
-    p.add_argument('--allow-pickle', action='store_true',
-                   help="read MDM's results.npy (a pickled dict), admitting numpy arrays and plain containers only: code in "
-                        'the file is refused, never run (balmo.repr.humanml3d.ArrayUnpickler)')
+    p.add_argument(
+        '--allow-pickle',
+        action='store_true',
+        help=(
+            "read MDM's results.npy (a pickled dict), admitting numpy arrays and plain containers only: code in "
+            "the file is refused, never run (balmo.repr.humanml3d.ArrayUnpickler)"
+        ),
+    )
 
 def _args_prepare(p: argparse.ArgumentParser) -> None:
-    p.add_argument('--amass', required=True, metavar='DIR', help='AMASS root folder (with dataset folders such as CMU/, KIT/)')
-    p.add_argument('--body-model', required=True, metavar='PATH', help='SMPL-H model file (.npz or .pkl) or a folder of them')
-    p.add_argument('--out', required=True, metavar='DIR', help='output folder: {train,val,test}.npz, report.json and a conversion cache')
+    p.add_argument(
+        '--amass', required=True, metavar='DIR', help='AMASS root folder (with dataset folders such as CMU/, KIT/)'
+    )
+    p.add_argument(
+        '--body-model', required=True, metavar='PATH', help='SMPL-H model file (.npz or .pkl) or a folder of them'
+    )
+    p.add_argument(
+        '--out',
+        required=True,
+        metavar='DIR',
+        help='output folder: {train,val,test}.npz, report.json and a conversion cache',
+    )
     p.add_argument('--humanml3d', metavar='DIR',
                    help="folder with HumanML3D's index.csv and train/val/test.txt, e.g. a HumanML3D clone (default: "
                         "$BALMO_HUMANML3D, else the copies shipped in the package's balmo/assets/humanml3d/)")
 
 def _args_bench(p: argparse.ArgumentParser) -> None:
-    a = p.add_argument                                     # the options of balmo.experiments.bench.bench (nbs/87_bench.ipynb)
+    # the options of balmo.experiments.bench.bench (nbs/87_bench.ipynb)
+    a = p.add_argument
     a('--device', default='cpu', help="'cpu', 'cuda' or 'cuda:i'")
     a('--presets', help=f'comma-separated training presets (of {", ".join(PRESETS)}; default: tiny,small on the CPU; '
                         'tiny,small,paper on CUDA)')
@@ -202,220 +334,368 @@ def _args_repro(p: argparse.ArgumentParser) -> None:
 def _check_device(device: str) -> None:
     "A CLIError unless `device` names a device torch can use here."
     import torch
+
     kind = device.split(':')[0]
-    if device != 'auto' and kind not in ('cpu', 'cuda', 'mps'): raise CLIError(f"device {device!r}: expected auto, cpu, cuda, cuda:N or mps")
-    if kind == 'cuda' and not torch.cuda.is_available(): raise CLIError(f'device {device!r}: no CUDA device available (torch {torch.__version__})')
-    if kind == 'mps' and not torch.backends.mps.is_available(): raise CLIError(f"device 'mps': not available on this machine")
+    if device != 'auto' and kind not in ('cpu', 'cuda', 'mps'):
+        raise CLIError(f"device {device!r}: expected auto, cpu, cuda, cuda:N or mps")
+    if kind == 'cuda' and not torch.cuda.is_available():
+        raise CLIError(f'device {device!r}: no CUDA device available (torch {torch.__version__})')
+    if kind == 'mps' and not torch.backends.mps.is_available():
+        raise CLIError(f"device 'mps': not available on this machine")
+
 
 def _run_quickstart(a) -> int:
     from balmo.eval.metrics import metrics_table
+
     print(f'embedded data: {embedded_root(a.data_root, a.n_clips, a.seed)}', flush=True)
-    res = quickstart(out=a.out, train_samples=a.train_samples, minutes=a.minutes, seed=a.seed, n_samples=a.n_samples,
-                     n_clips=a.n_clips, length=a.length, data_root=a.data_root, margin=a.margin,
-                     pretrained=None if a.no_pretrained else 'pretrained')
+    res = quickstart(
+        out=a.out,
+        train_samples=a.train_samples,
+        minutes=a.minutes,
+        seed=a.seed,
+        n_samples=a.n_samples,
+        n_clips=a.n_clips,
+        length=a.length,
+        data_root=a.data_root,
+        margin=a.margin,
+        pretrained=None if a.no_pretrained else 'pretrained',
+    )
     from balmo.train import format_denoising_errors
+
     print(metrics_table(res))
     print(format_denoising_errors(res['denoising']))
-    print('quality checks:', '; '.join(f"{k} {v[0]:.4g} (limit {v[1]:.4g}) {'ok' if v[2] else 'FAILED'}" for k, v in res['checks'].items()))
+    print(
+        'quality checks:',
+        '; '.join(f"{k} {v[0]:.4g} (limit {v[1]:.4g}) {'ok' if v[2] else 'FAILED'}" for k, v in res['checks'].items()),
+    )
     print(f"wrote {Path(res['samples']).parent} in {res['times']['total_s'] / 60:.1f} min (data: {res['data_dir']})")
     return 0
 
+
 def _run_train(a) -> int:
     run = Path(a.run).expanduser()
-    if run.exists() and not run.is_dir(): raise CLIError(f'run folder {run} is a file; --run takes a folder (a new one, or an earlier run to resume)')
-    data = dataset_dir(a.data).resolve() if a.data else None           # stored absolute: the run resumes from any folder
+    if run.exists() and not run.is_dir():
+        raise CLIError(f'run folder {run} is a file; --run takes a folder (a new one, or an earlier run to resume)')
+    # stored absolute: the run resumes from any folder
+    data = dataset_dir(a.data).resolve() if a.data else None
     from balmo.train import resolve_config, parse_overrides, train
+
     ov = parse_overrides(a.overrides, a.preset)
-    if data is not None: ov['data_dir'] = str(data)
+    if data is not None:
+        ov['data_dir'] = str(data)
     cfg = resolve_config(a.preset, **ov)
     _check_device(cfg['device'])
     from balmo.train import preflight
+
     preflight(cfg, run)                                                 # network, memory, free space: before any file
     creatable_dir(run, 'run folder')
     from balmo.data.procedural import embedded_dir
+
     shown = cfg['data_dir'] or embedded_dir(cfg['dataset']['n_clips'], cfg['dataset']['seed'])
     print(f'training data: {shown}', flush=True)
     print('snapshot:', train(cfg, run))
     return 0
 
+
 def _run_sample(a) -> int:
     out = output_file(a.out, 'samples file', '.npz')
     from balmo.train import Snapshot, pretrained_files
-    snap_path = (existing_path(pretrained_files()[0], 'pretrained snapshot (not in this install)', 'file')
-                 if a.pretrained else existing_path(a.snapshot, 'snapshot'))
+
+    snap_path = (
+        existing_path(pretrained_files()[0], 'pretrained snapshot (not in this install)', 'file')
+        if a.pretrained
+        else existing_path(a.snapshot, 'snapshot')
+    )
     from balmo.data.export import write_samples_npz
+
     snap = Snapshot.load(snap_path)                                  # a run folder: its newest snapshot
     if a.length % (m := snap.denoiser.length_multiple):
         raise CLIError(f'--length {a.length}: must be a multiple of {m} for {snap.path} (its U-Net\'s length multiple)')
     if any((a.betas, a.prefix, a.inbetween, a.path)):                # conditional sampling (70_conditional)
         from balmo.apps.conditional import make_condition, generate
         from balmo.data.export import save_samples_npz
+
         try:
             cond = make_condition(snap.transform, a.n, a.length, a.betas, a.prefix, a.inbetween, a.path, a.keep)
-            ms = generate(snap, cond, seed=a.seed, method=a.method, n_levels=a.nfe_levels, batch_size=a.batch_size,
-                          progress=True, resample=a.resample, cg_iters=a.cg_iters, guide_sigma_max=a.guide_sigma_max)
-        except (FileNotFoundError, ValueError) as e: raise CLIError(str(e)) from None
-        print(f'wrote {save_samples_npz(out, ms, up_axis=a.up)} ({len(ms)} clips: {cond.n // a.n} conditions x {a.n}, '
-              f'{a.method}, {ms[0].meta["nfe"]} NFE)')
-    else:                                                            # streamed: one batch in memory, space checked first
-        ms = snap.iter_samples(a.n, seed=a.seed, length=a.length, n_levels=a.nfe_levels, batch_size=a.batch_size, progress=True,
-                               margin=a.margin, bf16=bool(snap.config.get('bf16')))
-        print(f'wrote {write_samples_npz(out, ms, a.n * a.length, up_axis=a.up)} ({a.n} motions of {a.length} frames from '
-              f'{snap.path}, {a.up}-up, margin {a.margin})')
+            ms = generate(
+                snap,
+                cond,
+                seed=a.seed,
+                method=a.method,
+                n_levels=a.nfe_levels,
+                batch_size=a.batch_size,
+                progress=True,
+                resample=a.resample,
+                cg_iters=a.cg_iters,
+                guide_sigma_max=a.guide_sigma_max,
+            )
+        except (FileNotFoundError, ValueError) as e:
+            raise CLIError(str(e)) from None
+        print(
+            f'wrote {save_samples_npz(out, ms, up_axis=a.up)} ({len(ms)} clips: {cond.n // a.n} conditions x {a.n}, '
+            f'{a.method}, {ms[0].meta["nfe"]} NFE)'
+        )
+    # streamed: one batch in memory, space checked first
+    else:
+        ms = snap.iter_samples(
+            a.n,
+            seed=a.seed,
+            length=a.length,
+            n_levels=a.nfe_levels,
+            batch_size=a.batch_size,
+            progress=True,
+            margin=a.margin,
+            bf16=bool(snap.config.get('bf16')),
+        )
+        print(
+            f'wrote {write_samples_npz(out, ms, a.n * a.length, up_axis=a.up)} ({a.n} motions of {a.length} frames from'
+            f' {snap.path}, {a.up}-up, margin {a.margin})'
+        )
         ms = None
     if a.render:
         if ms is None:
             from balmo.data.export import load_samples_npz
+
             ms = load_samples_npz(out)
         from balmo.experiments.repro.figures import render_samples
+
         render_samples(ms, out, a.render_n, a.render_poses, a.render_body, a.animation)
     return 0
 
+
 def _evaluator(kind: str | None, t2m) -> 'T2MEvaluator | None':
-    "The T2M evaluator of `--t2m DIR` (None: balmo's own, fitted by `evaluate_samples`); a CLIError for a wrong pairing."
+    """The T2M evaluator of `--t2m DIR` (None: balmo's own, fitted by `evaluate_samples`); a CLIError for a wrong
+    pairing."""
     kind = kind or ('t2m' if t2m is not None else 'balmo')
     if kind == 'balmo':
-        if t2m is not None: raise CLIError('--t2m is used only with --evaluator t2m')
+        if t2m is not None:
+            raise CLIError('--t2m is used only with --evaluator t2m')
         return None
-    if t2m is None: raise CLIError('--evaluator t2m needs --t2m DIR (the T2M download holding t2m/text_mot_match/model/finest.tar)')
+    if t2m is None:
+        raise CLIError('--evaluator t2m needs --t2m DIR (the T2M download holding t2m/text_mot_match/model/finest.tar)')
     from balmo.eval.metrics import T2MEvaluator
-    try: return T2MEvaluator.from_dir(t2m)
-    except (FileNotFoundError, ValueError) as e: raise CLIError(f'--t2m: {e}') from None
+
+    try:
+        return T2MEvaluator.from_dir(t2m)
+    except (FileNotFoundError, ValueError) as e:
+        raise CLIError(f'--t2m: {e}') from None
+
 
 def _run_evaluate(a) -> int:
     samples = existing_path(a.samples, 'samples file', 'file')
     dataset_dir(a.data, ('train', a.split))
-    if a.out is not None: creatable_dir(a.out, 'output folder')           # created when the metrics are written
+    if a.out is not None:
+        creatable_dir(a.out, 'output folder')  # created when the metrics are written
     evaluator = _evaluator(a.evaluator, a.t2m)
-    if samples.suffix == '.npy':                                     # joint positions (32_humanml3d): HumanML3D-style or MDM's
+    # joint positions (32_humanml3d): HumanML3D-style or MDM's
+    if samples.suffix == '.npy':
         from balmo.repr.humanml3d import read_any_samples
-        try: generated = read_any_samples(samples, a.allow_pickle)
-        except (ValueError, OSError) as e: raise CLIError(str(e)) from None
+
+        try:
+            generated = read_any_samples(samples, a.allow_pickle)
+        except (ValueError, OSError) as e:
+            raise CLIError(str(e)) from None
     else:
         from balmo.data.export import resample_motion, read_samples      # to 20 fps from each clip's mocap_framerate
-        generated = [resample_motion(m, 20.0, f"{samples}: clip #{i}" + (f' ({m.source!r})' if m.source else ''))
-                     for i, m in enumerate(read_samples(samples))]
-    if len(generated) < MIN_SAMPLES: raise CLIError(f'{samples}: {len(generated)} motions; evaluation needs at least {MIN_SAMPLES}')
+
+        generated = [
+            resample_motion(m, 20.0, f"{samples}: clip #{i}" + (f' ({m.source!r})' if m.source else ''))
+            for i, m in enumerate(read_samples(samples))
+        ]
+    if len(generated) < MIN_SAMPLES:
+        raise CLIError(f'{samples}: {len(generated)} motions; evaluation needs at least {MIN_SAMPLES}')
     snap_path = existing_path(a.snapshot, 'snapshot') if a.snapshot is not None else None
     from balmo.eval.metrics import metrics_table, write_metrics, evaluate_samples
     from balmo.train import format_denoising_errors
-    res = evaluate_samples(generated, a.data, a.split, seed=a.seed, evaluator=evaluator,
-                           plausibility=False if a.no_plausibility_check else None)
+
+    res = evaluate_samples(
+        generated,
+        a.data,
+        a.split,
+        seed=a.seed,
+        evaluator=evaluator,
+        plausibility=False if a.no_plausibility_check else None,
+    )
     print(metrics_table(res))
     if snap_path is not None:
         from balmo.train import Snapshot
+
         snap = Snapshot.load(snap_path)
-        res.update(denoising=denoising_table(snap, load_checked_split(a.data, a.split), a.seed), snapshot=str(snap.path))
-        print(f'\nsnapshot {snap.path}:'); print(format_denoising_errors(res['denoising']))
+        res.update(
+            denoising=denoising_table(snap, load_checked_split(a.data, a.split), a.seed), snapshot=str(snap.path)
+        )
+        print(f'\nsnapshot {snap.path}:')
+        print(format_denoising_errors(res['denoising']))
     if a.out is not None:
         write_metrics(res, a.out)                                       # once, with the denoising table if any
         if 'denoising' in res:
-            with open(Path(a.out) / 'metrics.md', 'a') as f: f.write('\n\n' + format_denoising_errors(res['denoising']) + '\n')
+            with open(Path(a.out) / 'metrics.md', 'a') as f:
+                f.write('\n\n' + format_denoising_errors(res['denoising']) + '\n')
         print(f'wrote {Path(a.out) / "metrics.json"} and metrics.md')
     return 0
+
 
 def _run_prepare(a) -> int:
     amass, body_model = existing_path(a.amass, 'AMASS folder', 'dir'), existing_path(a.body_model, 'body model')
     from balmo.data.amass import prepare, format_report, find_humanml3d, humanml3d_files, HUMANML3D_DIR
+
     hml = find_humanml3d(existing_path(a.humanml3d, 'HumanML3D folder', 'dir') if a.humanml3d else None)
-    if hml is None: raise CLIError('no HumanML3D index.csv found: pass --humanml3d DIR (or check BALMO_HUMANML3D)')
+    if hml is None:
+        raise CLIError('no HumanML3D index.csv found: pass --humanml3d DIR (or check BALMO_HUMANML3D)')
     humanml3d_files(hml)                                                # index.csv and the three split lists are there
     out = Path(a.out).expanduser()
-    if out.resolve() == HUMANML3D_DIR.resolve(): raise CLIError(f'--out {out}: that folder holds the shipped HumanML3D files; choose another')
+    if out.resolve() == HUMANML3D_DIR.resolve():
+        raise CLIError(f'--out {out}: that folder holds the shipped HumanML3D files; choose another')
     rep = prepare(amass, hml, body_model, writable_dir(out, 'output folder'))
     print(format_report(rep))
-    if not rep['clips']['kept'].get('train'):                           # nothing to train on: a failure, with the reasons
+    # nothing to train on: a failure, with the reasons
+    if not rep['clips']['kept'].get('train'):
         from collections import Counter
+
         why = Counter(p['reason'] for p in rep['problems'] if p['reason'] != 'empty_split')
         first = next((p['message'] for p in rep['problems'] if p['reason'] != 'empty_split'), 'no problem recorded')
-        raise CLIError(f"{out}: no usable training clips ({sum(rep['clips']['kept'].values())} clips kept in all; problems: "
-                       f"{dict(why) or 'none'}; the first: {first}); the details are in {out / 'report.json'}")
+        raise CLIError(
+            f"{out}: no usable training clips ({sum(rep['clips']['kept'].values())} clips kept in all; problems: "
+            f"{dict(why) or 'none'}; the first: {first}); the details are in {out / 'report.json'}"
+        )
     return 0
+
 
 def _csv(s: str | None) -> tuple | None:
     return None if s is None else tuple(x.strip() for x in s.split(',') if x.strip())
+
 
 def _run_bench(a) -> int:
     presets = _csv(a.presets)
     if presets is not None:
         bad = [p for p in presets if p not in PRESETS]
-        if bad or not presets: raise CLIError(f"--presets {a.presets!r}: unknown {bad or 'empty list'}; choose from {', '.join(PRESETS)}")
+        if bad or not presets:
+            raise CLIError(f"--presets {a.presets!r}: unknown {bad or 'empty list'}; choose from {', '.join(PRESETS)}")
     _check_device(a.device)
     out = output_file(a.json, 'bench JSON file', '.json') if a.json else None
     from balmo.experiments.bench import bench, Budget, provenance
     from balmo.body import write_text_atomic, json_default
+
     comp = {None: None, 'off': (False,), 'on': (True,), 'both': (False, True)}[a.compile]
-    rows = bench(presets, length=a.length, sample_batch=a.sample_batch, train_batch=a.train_batch, n_repeat=a.n_repeat,
-                 device=a.device, precisions=_csv(a.precision), compile=comp, sample_n=a.sample_n,
-                 sample_length=a.sample_length, nfe_levels=a.nfe_levels, sample_chunk=a.sample_chunk, crop=a.crop,
-                 threads=a.threads, loop_samples=a.loop_samples, budget=None if a.budget is None else Budget(a.budget))
+    rows = bench(
+        presets,
+        length=a.length,
+        sample_batch=a.sample_batch,
+        train_batch=a.train_batch,
+        n_repeat=a.n_repeat,
+        device=a.device,
+        precisions=_csv(a.precision),
+        compile=comp,
+        sample_n=a.sample_n,
+        sample_length=a.sample_length,
+        nfe_levels=a.nfe_levels,
+        sample_chunk=a.sample_chunk,
+        crop=a.crop,
+        threads=a.threads,
+        loop_samples=a.loop_samples,
+        budget=None if a.budget is None else Budget(a.budget),
+    )
     if out is not None:
         rec = dict(provenance=provenance(a.device), rows=rows)
         write_text_atomic(out, json.dumps(rec, indent=1, default=json_default))
         print('wrote', out)
     return 0
 
+
 def _run_repro(a) -> int:
     from balmo.experiments.repro.core import run_experiment, experiment
+
     res, path = run_experiment(a.experiment, a.mode, out=a.out, data_dir=a.data, t2m=a.t2m)
     print(experiment(a.experiment).summary(res))
     print('wrote', path)
     return 0
 
-COMMANDS: dict[str, tuple] = {   # name: (help, add_arguments(parser) or 'module:function', run(args) -> int or 'module:function')
-    'quickstart': ('the whole job on the embedded data, on a laptop CPU (plain `balmo` runs it too)', _args_quickstart, _run_quickstart),
+
+# name: (help, add_arguments(parser) or 'module:function', run(args) -> int or 'module:function')
+COMMANDS: dict[str, tuple] = {
+    'quickstart': (
+        'the whole job on the embedded data, on a laptop CPU (plain `balmo` runs it too)',
+        _args_quickstart,
+        _run_quickstart,
+    ),
     'train': ('train a model (run the same command again to resume)', _args_train, _run_train),
     'sample': ('sample motions from a snapshot', _args_sample, _run_sample),
     'evaluate': ('metrics of samples against a dataset split, with the Real row', _args_evaluate, _run_evaluate),
     'prepare': ('AMASS + HumanML3D -> cached dataset', _args_prepare, _run_prepare),
     'bench': ('training and sampling speed of this machine', _args_bench, _run_bench),
-    'repro': ("reproduce a table or figure of the paper (table1, table2, figures) in a mode: smoke, cpu, gpu or amass",
-              _args_repro, _run_repro),
+    'repro': (
+        "reproduce a table or figure of the paper (table1, table2, figures) in a mode: smoke, cpu, gpu or amass",
+        _args_repro,
+        _run_repro,
+    ),
 }
+
 
 def _load(f):
     "A function, or the function a 'module:function' string names (imported now)."
-    if not isinstance(f, str): return f
+    if not isinstance(f, str):
+        return f
     mod, _, name = f.partition(':')
     return getattr(importlib.import_module(mod), name)
 
+
 def _parser(argv=()) -> argparse.ArgumentParser:
-    "The `balmo` parser; only the command named in `argv` gets its arguments (its add-arguments function is loaded only then)."
+    """The `balmo` parser; only the command named in `argv` gets its arguments (its add-arguments function is loaded
+    only then)."""
     from balmo import __version__
-    p = _Parser(prog='balmo', formatter_class=_Help,
-                description='Unconditional human motion and shape generation with balanced score-based diffusion.',
-                epilog='`balmo COMMAND --help` lists the options of a command. Plain `balmo` runs the quickstart.')
+
+    p = _Parser(
+        prog='balmo',
+        formatter_class=_Help,
+        description='Unconditional human motion and shape generation with balanced score-based diffusion.',
+        epilog='`balmo COMMAND --help` lists the options of a command. Plain `balmo` runs the quickstart.',
+    )
     p.add_argument('--version', action='version', version=f'balmo {__version__}')
-    p.add_argument('--debug', action='store_true', help='show the traceback of an error (also BALMO_DEBUG=1; anywhere on the line)')
+    p.add_argument(
+        '--debug', action='store_true', help='show the traceback of an error (also BALMO_DEBUG=1; anywhere on the line)'
+    )
     sub = p.add_subparsers(dest='cmd', metavar='COMMAND', parser_class=_Parser)
     chosen = next((s for s in argv if not s.startswith('-')), None)
     for name, (hlp, add, _) in COMMANDS.items():
         sp = sub.add_parser(name, help=hlp, description=hlp[0].upper() + hlp[1:] + '.', formatter_class=_Help)
-        if name == chosen: _load(add)(sp)
+        if name == chosen:
+            _load(add)(sp)
     return p
 
+
 def _user_errors() -> tuple:
-    "What the command reports as one line: CLIError, OSError, ValueError, MemoryError and the errors balmo.train declares."
+    """What the command reports as one line: CLIError, OSError, ValueError, MemoryError and the errors balmo.train
+    declares."""
     t = sys.modules.get('balmo.train')
     return (CLIError, OSError, ValueError, MemoryError, *(t.TRAIN_ERRORS if t is not None else ()))
 
+
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the `balmo` console script. Plain `balmo` runs the quickstart with its defaults. An error about the
-    user's input or environment is one line and exit status 2; `--debug` (anywhere) or BALMO_DEBUG=1 shows the traceback."""
+    """Entry point of the `balmo` console script. Plain `balmo` runs the quickstart with its defaults. An error about
+    the user's input or environment is one line and exit status 2; `--debug` (anywhere) or BALMO_DEBUG=1 shows the
+    traceback."""
     argv = sys.argv[1:] if argv is None else list(argv)
-    debug = '--debug' in argv or os.environ.get('BALMO_DEBUG', '') not in ('', '0') or bool(os.environ.get('BALMO_TRACEBACK'))
+    debug = (
+        '--debug' in argv
+        or os.environ.get('BALMO_DEBUG', '') not in ('', '0')
+        or bool(os.environ.get('BALMO_TRACEBACK'))
+    )
     argv = [s for s in argv if s != '--debug']
     omp_wait_policy()                                     # before torch starts (see the quickstart)
     a = _parser(argv or ['quickstart']).parse_args(argv or ['quickstart'])
-    try: return _load(COMMANDS[a.cmd][2])(a) or 0
+    try:
+        return _load(COMMANDS[a.cmd][2])(a) or 0
     except KeyboardInterrupt:
-        print(f'balmo {a.cmd}: interrupted', file=sys.stderr); raise SystemExit(130) from None
+        print(f'balmo {a.cmd}: interrupted', file=sys.stderr)
+        raise SystemExit(130) from None
     except _user_errors() as e:
-        if debug: raise
+        if debug:
+            raise
         msg = ' '.join(str(e).split()) or type(e).__name__
         print(f'balmo {a.cmd}: error: {msg}', file=sys.stderr)                      # one line, whatever the message
         raise SystemExit(2) from None
 
 # %% ../nbs/90_cli.ipynb #c0eb3ecb
 #| eval: false
-if __name__ == '__main__': sys.exit(main())   # `python -m balmo.cli` (and `torchrun -m balmo.cli`); not run inside notebooks
+# `python -m balmo.cli` (and `torchrun -m balmo.cli`); not run inside notebooks
+if __name__ == '__main__': sys.exit(main())

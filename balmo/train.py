@@ -9,8 +9,19 @@ import numpy as np
 import torch
 import torch.distributed as dist
 from tqdm.auto import tqdm
-from .body import (Motion, load_motions, torch_threads, atomic_write, save_torch, write_text_atomic, read_torch_file, WriteError, PLAUSIBILITY,
-                        screen_motions, motions_fingerprint)
+from balmo.body import (
+    Motion,
+    load_motions,
+    torch_threads,
+    atomic_write,
+    save_torch,
+    write_text_atomic,
+    read_torch_file,
+    WriteError,
+    PLAUSIBILITY,
+    screen_motions,
+    motions_fingerprint,
+)
 from .model.unet import make_denoiser, UNET_PRESETS, LOGVAR_HEADS
 from .model.loss import LOSS_PRESETS, BALANCES, GROUP_ERRORS, loss_preset, diffusion_loss, sample_sigma
 from .model.sampler import heun_sample, check_fits, edm_sigmas
@@ -66,17 +77,24 @@ def check_run_keys(c: dict) -> None:
 _COMMON = dict(
     seed=0,
     unet='tiny', unet_overrides={},            # balmo.model.unet.make_denoiser(unet, **unet_overrides)
-    logvar_head='mp',                          # the uncertainty head: 'mp' (EDM2's magnitude-preserving linear) or 'linear' (40_unet)
-    loss='final', P_mean=-0.4, P_std=1.0,      # balmo.model.loss.loss_preset(loss, P_mean=, P_std=, P_uniform=, dim_weight=loss_dim_weights)
-    P_uniform=0.0,                             # share of training σ drawn log-uniformly over [0.002, 80] (41_loss) [choice]
+    # the uncertainty head: 'mp' (EDM2's magnitude-preserving linear) or 'linear' (40_unet)
+    logvar_head='mp',
+    # balmo.model.loss.loss_preset(loss, P_mean=, P_std=, P_uniform=, dim_weight=loss_dim_weights)
+    loss='final', P_mean=-0.4, P_std=1.0,
+    # share of training σ drawn log-uniformly over [0.002, 80] (41_loss) [choice]
+    P_uniform=0.0,
     normalization='em', dim_weights=None,      # w_k on the features; None: follow the loss preset (True for 'final')
     loss_dim_weights=None,                     # w_k on each group's loss term; None: same as dim_weights (see below)
-    loss_balance=None, loss_group_error=None,  # readings R3, R2 of the loss (41_loss, LossConfig); None: the loss preset's
-    tau='absolute',                            # root translation features: 'absolute' [paper] or 'velocity' (30_rotation_normalization)
-    representation='smpl',                     # 'smpl' [paper] or 'rootrel': HumanML3D 263-D joint features, Table 2's Ours-RootRel [choice] (33_rootrel)
+    # readings R3, R2 of the loss (41_loss, LossConfig); None: the loss preset's
+    loss_balance=None, loss_group_error=None,
+    # root translation features: 'absolute' [paper] or 'velocity' (30_rotation_normalization)
+    tau='absolute',
+    # 'smpl' [paper] or 'rootrel': HumanML3D 263-D joint features, Table 2's Ours-RootRel [choice] (33_rootrel)
+    representation='smpl',
     batch=32, max_length=192,                  # global batch (split over processes); crop length (multiple of 32)
     lr_ref=1e-2, lr_warmup_samples=0, lr_decay_samples=0,
-    lr_schedule='rsqrt',                       # R4: 'rsqrt' (EDM2: 1/sqrt(t/lr_decay_samples)) or 'cosine' (to 0 at total_samples)
+    # R4: 'rsqrt' (EDM2: 1/sqrt(t/lr_decay_samples)) or 'cosine' (to 0 at total_samples)
+    lr_schedule='rsqrt',
     total_samples=1_000_000, minutes=None,     # stop at total_samples, or after `minutes` of training (if set)
     ema_std=[0.05, 0.10],                      # σ_rel of the power-function EMAs kept (snapshots hold all of them)
     grad_clip=None,                            # clip the global gradient norm (None: no clipping); non-finite → skip
@@ -92,24 +110,70 @@ TRAIN_PRESETS: dict[str, dict] = {
     # than the 145 features, cheap 64-channel levels below it, 64-frame crops, short warm-up and early decay; EDM2's
     # learned-uncertainty loss with the paper's dimensionality weights (the balanced per-group loss learns the small
     # noise levels far too slowly for a minutes-long run) and EDM1's wider noise distribution (P_mean -1.2, P_std 1.2).
-    # Two threads (the quickstart's 2 cores): run it alone, since OpenMP threads that share a busy CPU spin and slow down.
-    'tiny': {**_COMMON, 'preset': 'tiny', 'unet': 'tiny', 'unet_overrides': {'model_channels': 64, 'channel_mult': [4, 1, 1, 1, 1, 1]},
-             'loss': 'baseline', 'dim_weights': True, 'logvar_head': 'linear', 'P_mean': -1.2, 'P_std': 1.2,
-             'batch': 32, 'max_length': 64, 'lr_ref': 2e-2, 'lr_warmup_samples': 1_000, 'lr_decay_samples': 8_000,
-             'total_samples': 400_000, 'checkpoint_every_samples': 8_000, 'snapshot_every': 100_000, 'threads': 2},
+    # Two threads (the quickstart's 2 cores): run it alone, since OpenMP threads that share a busy CPU spin and slow
+    # down.
+    'tiny': {
+        **_COMMON,
+        'preset': 'tiny',
+        'unet': 'tiny',
+        'unet_overrides': {'model_channels': 64, 'channel_mult': [4, 1, 1, 1, 1, 1]},
+        'loss': 'baseline',
+        'dim_weights': True,
+        'logvar_head': 'linear',
+        'P_mean': -1.2,
+        'P_std': 1.2,
+        'batch': 32,
+        'max_length': 64,
+        'lr_ref': 2e-2,
+        'lr_warmup_samples': 1_000,
+        'lr_decay_samples': 8_000,
+        'total_samples': 400_000,
+        'checkpoint_every_samples': 8_000,
+        'snapshot_every': 100_000,
+        'threads': 2,
+    },
     # one GPU, an hour-scale run [choice]
-    'small': {**_COMMON, 'preset': 'small', 'unet': 'small', 'batch': 128, 'max_length': 192, 'lr_ref': 1e-2,
-              'lr_warmup_samples': 50_000, 'lr_decay_samples': 200_000, 'total_samples': 2_000_000,
-              'checkpoint_every_samples': 100_000, 'snapshot_every': 500_000},
+    'small': {
+        **_COMMON,
+        'preset': 'small',
+        'unet': 'small',
+        'batch': 128,
+        'max_length': 192,
+        'lr_ref': 1e-2,
+        'lr_warmup_samples': 50_000,
+        'lr_decay_samples': 200_000,
+        'total_samples': 2_000_000,
+        'checkpoint_every_samples': 100_000,
+        'snapshot_every': 500_000,
+    },
     # the paper's scale: 600 epochs over 10626 clips ≈ 6.4 M samples [paper]; widths, lr, batch, EMA [choice]
-    'paper': {**_COMMON, 'preset': 'paper', 'unet': 'paper', 'batch': 256, 'max_length': 192, 'lr_ref': 1e-2,
-              'lr_warmup_samples': 200_000, 'lr_decay_samples': 500_000, 'total_samples': 6_400_000,
-              'checkpoint_every_samples': 256_000, 'snapshot_every': 1_280_000, 'log_every': 10},
+    'paper': {
+        **_COMMON,
+        'preset': 'paper',
+        'unet': 'paper',
+        'batch': 256,
+        'max_length': 192,
+        'lr_ref': 1e-2,
+        'lr_warmup_samples': 200_000,
+        'lr_decay_samples': 500_000,
+        'total_samples': 6_400_000,
+        'checkpoint_every_samples': 256_000,
+        'snapshot_every': 1_280_000,
+        'log_every': 10,
+    },
 }
 
 _ALIASES = {'lr': 'lr_ref'}
-_NULLABLE = {'minutes': float, 'grad_clip': float, 'data_dir': str, 'dim_weights': bool, 'loss_dim_weights': bool, 'threads': int,
-             'loss_balance': str, 'loss_group_error': str}
+_NULLABLE = {
+    'minutes': float,
+    'grad_clip': float,
+    'data_dir': str,
+    'dim_weights': bool,
+    'loss_dim_weights': bool,
+    'threads': int,
+    'loss_balance': str,
+    'loss_group_error': str,
+}
 LR_SCHEDULES = ('rsqrt', 'cosine')
 # keys that may change between a run and its resumption (they do not change what a step computes)
 RESUMABLE_KEYS = ('total_samples', 'minutes', 'checkpoint_every_samples', 'snapshot_every', 'keep_checkpoints',
@@ -131,7 +195,8 @@ def _non_finite(v, key: str = '') -> tuple | None:
     if isinstance(v, float) and not math.isfinite(v): return key, v
     items = v.items() if isinstance(v, dict) else enumerate(v) if isinstance(v, list) else ()
     for k, x in items:
-        if (bad := _non_finite(x, f'{key}.{k}' if key and isinstance(k, str) else f'{key}[{k}]' if key else k)): return bad
+        if bad := _non_finite(x, f'{key}.{k}' if key and isinstance(k, str) else f'{key}[{k}]' if key else k):
+            return bad
     return None
 
 def _validate(cfg: dict) -> dict:
@@ -146,8 +211,10 @@ def _validate(cfg: dict) -> dict:
         check_value(k, v, kind)
     c = json.loads(json.dumps(cfg))                        # tuples -> lists; fails loudly on non-JSON values
     if bad := _non_finite(c): raise ValueError(f'config {bad[0]!r} must be a finite number, got {bad[1]}')
-    if c['unet'] not in UNET_PRESETS: raise ValueError(f"config 'unet': unknown U-Net preset {c['unet']!r}; choose from {list(UNET_PRESETS)}")
-    if c['loss'] not in LOSS_PRESETS: raise ValueError(f"config 'loss': unknown loss preset {c['loss']!r}; choose from {list(LOSS_PRESETS)}")
+    if c['unet'] not in UNET_PRESETS:
+        raise ValueError(f"config 'unet': unknown U-Net preset {c['unet']!r}; choose from {list(UNET_PRESETS)}")
+    if c['loss'] not in LOSS_PRESETS:
+        raise ValueError(f"config 'loss': unknown loss preset {c['loss']!r}; choose from {list(LOSS_PRESETS)}")
     if c['normalization'] not in NORMALIZATIONS:
         raise ValueError(f"config 'normalization' must be one of {NORMALIZATIONS}, got {c['normalization']!r}")
     if c['tau'] not in TAU_MODES: raise ValueError(f"config 'tau' must be one of {TAU_MODES}, got {c['tau']!r}")
@@ -155,21 +222,29 @@ def _validate(cfg: dict) -> dict:
     if c['loss_dim_weights'] is None: c['loss_dim_weights'] = c['dim_weights']
     if c['loss_balance'] is None: c['loss_balance'] = LOSS_PRESETS[c['loss']].balance
     if c['loss_group_error'] is None: c['loss_group_error'] = LOSS_PRESETS[c['loss']].group_error
-    if c['loss_balance'] not in BALANCES: raise ValueError(f"config 'loss_balance' must be one of {BALANCES}, got {c['loss_balance']!r}")
+    if c['loss_balance'] not in BALANCES:
+        raise ValueError(f"config 'loss_balance' must be one of {BALANCES}, got {c['loss_balance']!r}")
     if c['loss_group_error'] not in GROUP_ERRORS:
         raise ValueError(f"config 'loss_group_error' must be one of {GROUP_ERRORS}, got {c['loss_group_error']!r}")
     if c['lr_schedule'] not in LR_SCHEDULES:
         raise ValueError(f"config 'lr_schedule' must be one of {LR_SCHEDULES}, got {c['lr_schedule']!r}")
-    if c['logvar_head'] not in LOGVAR_HEADS: raise ValueError(f"config 'logvar_head' must be one of {LOGVAR_HEADS}, got {c['logvar_head']!r}")
-    if 'logvar_head' in c['unet_overrides']: raise ValueError("set 'logvar_head' as a config key, not in unet_overrides")
+    if c['logvar_head'] not in LOGVAR_HEADS:
+        raise ValueError(f"config 'logvar_head' must be one of {LOGVAR_HEADS}, got {c['logvar_head']!r}")
+    if 'logvar_head' in c['unet_overrides']:
+        raise ValueError("set 'logvar_head' as a config key, not in unet_overrides")
     mult = length_multiple(c)
     if c['max_length'] < mult or c['max_length'] % mult:
-        raise ValueError(f"config 'max_length'={c['max_length']} must be a positive multiple of {mult} (the U-Net's length multiple)")
+        raise ValueError(
+            f"config 'max_length'={c['max_length']} must be a positive multiple of {mult} (the U-Net's length multiple)"
+        )
     for k in ('batch', 'total_samples', 'checkpoint_every_samples', 'snapshot_every', 'keep_checkpoints', 'log_every'):
         if c[k] < 1: raise ValueError(f'config {k!r} must be >= 1, got {c[k]}')
     for k in ('lr_warmup_samples', 'lr_decay_samples'):
         if c[k] < 0: raise ValueError(f'config {k!r} must be >= 0, got {c[k]}')
-    if not 0 < c['lr_ref'] <= 1: raise ValueError(f"config 'lr_ref' must be > 0 and at most 1 (Adam moves each weight by up to lr a step), got {c['lr_ref']}")
+    if not 0 < c['lr_ref'] <= 1:
+        raise ValueError(
+            f"config 'lr_ref' must be > 0 and at most 1 (Adam moves each weight by up to lr a step), got {c['lr_ref']}"
+        )
     if not c['P_std'] > 0: raise ValueError(f"config 'P_std' must be > 0, got {c['P_std']}")
     if not 0 <= c['P_uniform'] <= 1: raise ValueError(f"config 'P_uniform' must be in [0, 1], got {c['P_uniform']}")
     check_run_keys(c)
@@ -177,7 +252,8 @@ def _validate(cfg: dict) -> dict:
 
 def resolve_config(preset: str | dict = 'tiny', **overrides) -> dict:
     """A full, validated config: `TRAIN_PRESETS[preset]` with `overrides` applied (dict-valued keys such as
-    `unet_overrides` are merged). A dict `preset` is taken as a config and re-validated. Unknown keys raise ValueError."""
+    `unet_overrides` are merged). A dict `preset` is taken as a config and re-validated. Unknown keys raise
+    ValueError."""
     return _validate(merge_config(TRAIN_PRESETS, preset, overrides, 'tiny', 'training', _ALIASES))
 
 # %% ../nbs/50_train.ipynb #923123c6
@@ -222,7 +298,8 @@ def _coerce(key: str, s: str, like):
 def parse_overrides(items: Sequence[str], preset: str = 'tiny') -> dict:
     """Parse `['lr=0.01', 'loss=baseline', 'unet_overrides.model_channels=32', ...]` into an overrides dict for
     `resolve_config`, coercing each value to the type of that key in `TRAIN_PRESETS[preset]`. Unknown keys raise."""
-    if preset not in TRAIN_PRESETS: raise ValueError(f'unknown training preset {preset!r}; choose from {list(TRAIN_PRESETS)}')
+    if preset not in TRAIN_PRESETS:
+        raise ValueError(f'unknown training preset {preset!r}; choose from {list(TRAIN_PRESETS)}')
     base, out = TRAIN_PRESETS[preset], {}
     for item in items:
         if '=' not in item: raise ValueError(f'override {item!r}: expected key=value')
@@ -230,7 +307,10 @@ def parse_overrides(items: Sequence[str], preset: str = 'tiny') -> dict:
         key = _ALIASES.get(key.strip(), key.strip())
         top, _, sub = key.partition('.')
         if top not in base or top == 'preset':
-            raise ValueError(f'unknown config key {top!r} in override {item!r}; known keys: {sorted(k for k in base if k != "preset")}')
+            raise ValueError(
+                f'unknown config key {top!r} in override {item!r}; known keys:'
+                f' {sorted(k for k in base if k != "preset")}'
+            )
         if sub:
             if not isinstance(base[top], dict): raise ValueError(f'override {item!r}: {top!r} is not a nested dict')
             like = base[top].get(sub)
@@ -251,8 +331,11 @@ def check_same_run(run_dir, old: dict, new: dict, resumable: Sequence[str],
     """Refuse to resume `run_dir` (started with config `old`) with config `new` when they differ outside `resumable`
     (`ignore`: the keys not compared, default `resumable`): a ValueError naming the run and each differing key."""
     diff = config_diff(old, new, resumable if ignore is None else ignore)
-    if diff: raise ValueError(f'{run_dir}: this run was started with a different config; differing keys (old, new): '
-                              f'{diff}. Only {list(resumable)} may change on resume; use a new run_dir for a new config.')
+    if diff:
+        raise ValueError(
+            f'{run_dir}: this run was started with a different config; differing keys (old, new): '
+            f'{diff}. Only {list(resumable)} may change on resume; use a new run_dir for a new config.'
+        )
 
 # %% ../nbs/50_train.ipynb #ffad0ed5
 def learning_rate(samples: float, lr_ref: float, warmup_samples: float = 0, decay_samples: float = 0,
@@ -267,7 +350,8 @@ def learning_rate(samples: float, lr_ref: float, warmup_samples: float = 0, deca
 
 # %% ../nbs/50_train.ipynb #42a43d95
 def sigma_rel_to_gamma(sigma_rel: float) -> float:
-    "Exponent γ of the power-function EMA with relative standard deviation `sigma_rel` (largest real root of the cubic)."
+    """Exponent γ of the power-function EMA with relative standard deviation `sigma_rel` (largest real root of the
+    cubic)."""
     s2 = float(sigma_rel) ** 2
     if not 0 < sigma_rel < 0.28: raise ValueError(f'sigma_rel must be in (0, 0.28), got {sigma_rel}')
     roots = np.roots([s2, 7 * s2, 16 * s2 - 1, 12 * s2 - 1])
@@ -302,7 +386,8 @@ class PowerEMA:
         return {'stds': self.stds, 'ema': [{n: e.detach().cpu().clone() for n, e in ema.items()} for ema in self.ema]}
 
     def load_state_dict(self, d: dict) -> None:
-        if [float(s) for s in d['stds']] != self.stds: raise ValueError(f"EMA σ_rel {d['stds']} != configured {self.stds}")
+        if [float(s) for s in d['stds']] != self.stds:
+            raise ValueError(f"EMA σ_rel {d['stds']} != configured {self.stds}")
         dev = next(iter(self.ema[0].values())).device if self.ema and self.ema[0] else 'cpu'
         self.ema = [{n: e.to(dev, torch.float32).clone() for n, e in ema.items()} for ema in d['ema']]
 
@@ -324,8 +409,11 @@ class CropSampler:
         self.crop = crop
         self.buckets = {int(L): np.flatnonzero(crop == L) for L in sorted(set(crop.tolist())) if L > 0}
         if not self.buckets:
-            raise ValueError(f'no training clip has at least {multiple} frames (lengths {self.lengths.min() if len(self.lengths) else "-"}'
-                             f'..{self.lengths.max() if len(self.lengths) else "-"})')
+            raise ValueError(
+                f'no training clip has at least {multiple} frames (lengths'
+                f' {self.lengths.min() if len(self.lengths) else "-"}'
+                f'..{self.lengths.max() if len(self.lengths) else "-"})'
+            )
         self.n_used = sum(len(v) for v in self.buckets.values())
         self.n_skipped = len(self.lengths) - self.n_used            # clips shorter than `multiple` frames
         self.keys = list(self.buckets)
@@ -341,7 +429,11 @@ class CropSampler:
         return L, idx, starts, int(rng.integers(2 ** 62))
 
     def __repr__(self):
-        return f'CropSampler({self.n_used} clips; crop length: clips ' + ', '.join(f'{L}: {len(v)}' for L, v in self.buckets.items()) + ')'
+        return (
+            f'CropSampler({self.n_used} clips; crop length: clips '
+            + ', '.join(f'{L}: {len(v)}' for L, v in self.buckets.items())
+            + ')'
+        )
 
 # %% ../nbs/50_train.ipynb #18e02f22
 def _cpu_flags() -> set[str]:
@@ -377,78 +469,120 @@ class LogWindow:
 _CKPT, _SNAP = 'checkpoint', 'snapshot'
 _CKPT_KEYS = ('net', 'opt', 'ema', 'step', 'samples', 'elapsed_s', 'config', 'transform')
 
+
 class RunFolderError(RuntimeError):
     "A run folder that cannot be used now (locked by another process, no readable checkpoint): one line naming it."
 
+
 def link_latest(run_dir: Path, samples: int) -> None:
     "Point run_dir/snapshot.pt at snapshot-<samples>.pt (a hard link, or a copy where links are not supported)."
-    src, dst, tmp = run_dir / f'{_SNAP}-{samples:012d}.pt', run_dir / f'{_SNAP}.pt', run_dir / f'{_SNAP}.pt.tmp{os.getpid()}'
-    if dst.exists() and os.path.samefile(src, dst): return    # already linked (renaming a link over itself would keep tmp)
+    src, dst, tmp = (
+        run_dir / f'{_SNAP}-{samples:012d}.pt',
+        run_dir / f'{_SNAP}.pt',
+        run_dir / f'{_SNAP}.pt.tmp{os.getpid()}',
+    )
+    # already linked (renaming a link over itself would keep tmp)
+    if dst.exists() and os.path.samefile(src, dst):
+        return
     tmp.unlink(missing_ok=True)
-    try: os.link(src, tmp)
+    try:
+        os.link(src, tmp)
     except OSError:
-        with open(src, 'rb') as f: atomic_write(dst, lambda g: shutil.copyfileobj(f, g)); return
+        with open(src, 'rb') as f:
+            atomic_write(dst, lambda g: shutil.copyfileobj(f, g))
+            return
     os.replace(tmp, dst)
     tmp.unlink(missing_ok=True)
 
+
 class RunLock:
-    """An exclusive lock on a run folder while a process trains in it: `fcntl.flock` on `run_dir/lock`, which records the
-    holder's pid, host and start time. A second process gets `RunFolderError` naming the holder. The kernel releases
+    """An exclusive lock on a run folder while a process trains in it: `fcntl.flock` on `run_dir/lock`, which records
+    the holder's pid, host and start time. A second process gets `RunFolderError` naming the holder. The kernel releases
     the lock when the holder exits, even by SIGKILL. (No locking where fcntl is missing, i.e. Windows.)"""
-    def __init__(self, run_dir): self.run_dir, self.fd = Path(run_dir), None
+
+    def __init__(self, run_dir):
+        self.run_dir, self.fd = Path(run_dir), None
 
     def __enter__(self) -> 'RunLock':
         self.run_dir.mkdir(parents=True, exist_ok=True)
-        if fcntl is None: return self
+        if fcntl is None:
+            return self
         fd = os.open(self.run_dir / 'lock', os.O_RDWR | os.O_CREAT, 0o644)
-        try: fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as e:
             holder = os.pread(fd, 4096, 0).decode(errors='replace')
             os.close(fd)
-            if e.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK): raise
-            try: h = json.loads(holder); who = f"pid {h['pid']} on {h['host']}, training since {h['since']}"
-            except (ValueError, KeyError, TypeError): who = 'pid unknown'
-            raise RunFolderError(f'{self.run_dir}: in use by another balmo process ({who}); wait for it to finish, '
-                                 'or use another run folder') from None
+            if e.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+                raise
+            try:
+                h = json.loads(holder)
+                who = f"pid {h['pid']} on {h['host']}, training since {h['since']}"
+            except (ValueError, KeyError, TypeError):
+                who = 'pid unknown'
+            raise RunFolderError(
+                f'{self.run_dir}: in use by another balmo process ({who}); wait for it to finish, '
+                'or use another run folder'
+            ) from None
         os.ftruncate(fd, 0)
-        os.pwrite(fd, json.dumps({'pid': os.getpid(), 'host': socket.gethostname(), 'since': time.strftime('%Y-%m-%d %H:%M:%S')}).encode(), 0)
+        os.pwrite(
+            fd,
+            json.dumps(
+                {'pid': os.getpid(), 'host': socket.gethostname(), 'since': time.strftime('%Y-%m-%d %H:%M:%S')}
+            ).encode(),
+            0,
+        )
         self.fd = fd
         return self
 
     def __exit__(self, *exc) -> None:
         if self.fd is not None:
-            os.ftruncate(self.fd, 0); os.close(self.fd); self.fd = None     # closing releases the lock
+            os.ftruncate(self.fd, 0)
+            os.close(self.fd)
+            self.fd = None  # closing releases the lock
+
 
 def list_files(run_dir, kind: str = _CKPT) -> list[tuple[int, Path]]:
     "(samples, path) of the `kind` ('checkpoint' | 'snapshot') files in `run_dir`, oldest first."
     out = []
     for p in Path(run_dir).glob(f'{kind}-*.pt'):
         s = p.stem[len(kind) + 1:]
-        if s.isdigit(): out.append((int(s), p))
+        if s.isdigit():
+            out.append((int(s), p))
     return sorted(out)
 
+
 def newest_checkpoint(run_dir) -> tuple[dict | None, Path | None]:
-    """(state, path) of the newest checkpoint in `run_dir` that reads back whole (`read_torch_file`: CRC-checked, weights
-    only) and has a checkpoint's keys; (None, None) if there is none. A damaged one is renamed `<name>.damaged` (kept,
-    never deleted) with a one-line warning, and the next older one is tried; if every one is damaged, RunFolderError."""
+    """(state, path) of the newest checkpoint in `run_dir` that reads back whole (`read_torch_file`: CRC-checked,
+    weights only) and has a checkpoint's keys; (None, None) if there is none. A damaged one is renamed `<name>.damaged`
+    (kept, never deleted) with a one-line warning, and the next older one is tried; if every one is damaged,
+    RunFolderError."""
     damaged = []
     for _, p in reversed(list_files(run_dir, _CKPT)):
         try:
             ck = read_torch_file(p)
             missing = [k for k in _CKPT_KEYS if k not in ck] if isinstance(ck, dict) else list(_CKPT_KEYS)
-            if missing: raise ValueError(f'{p}: not a complete balmo checkpoint (missing {missing})')
+            if missing:
+                raise ValueError(f'{p}: not a complete balmo checkpoint (missing {missing})')
             return ck, p
         except ValueError as e:
-            bad = p.with_name(p.name + '.damaged'); os.replace(p, bad); damaged.append(bad.name)
+            bad = p.with_name(p.name + '.damaged')
+            os.replace(p, bad)
+            damaged.append(bad.name)
             warnings.warn(f'{e}; moved aside to {bad.name}, trying the next older checkpoint', stacklevel=2)
     if damaged:
-        raise RunFolderError(f'{run_dir}: no readable checkpoint (moved aside: {", ".join(damaged)}); re-run to start this run '
-                             'from the beginning, or put a good checkpoint back')
+        raise RunFolderError(
+            f'{run_dir}: no readable checkpoint (moved aside: {", ".join(damaged)}); re-run to start this run '
+            'from the beginning, or put a good checkpoint back'
+        )
     return None, None
 
+
 def _dist_info() -> tuple[int, int, int]:
-    if dist.is_available() and dist.is_initialized(): return dist.get_rank(), dist.get_world_size(), int(os.environ.get('LOCAL_RANK', 0))
+    if dist.is_available() and dist.is_initialized():
+        return dist.get_rank(), dist.get_world_size(), int(os.environ.get('LOCAL_RANK', 0))
     return 0, 1, 0
+
 
 def _setup_distributed(device: str) -> bool:
     "Initialise torch.distributed from torchrun's environment if WORLD_SIZE > 1; True if this call initialised it."
@@ -458,45 +592,71 @@ def _setup_distributed(device: str) -> bool:
         return True
     return False
 
+
 def pick_device(device: str, local_rank: int) -> torch.device:
-    if device == 'auto': device = f'cuda:{local_rank}' if torch.cuda.is_available() else 'cpu'
+    if device == 'auto':
+        device = f'cuda:{local_rank}' if torch.cuda.is_available() else 'cpu'
     dev = torch.device(device)
     if dev.type == 'cuda':
-        if dev.index is None: dev = torch.device('cuda', local_rank)
+        if dev.index is None:
+            dev = torch.device('cuda', local_rank)
         torch.cuda.set_device(dev)
     return dev
+
 
 def load_training_motions(cfg: dict, data=None) -> list[Motion]:
     """The training clips: `data` as a list of Motions, or a folder with train.npz, or (None) `cfg['data_dir']`,
     or the embedded procedural dataset `cfg['dataset']` (built once, cached in `procedural.embedded_dir`)."""
     if isinstance(data, (list, tuple)):
-        if not data or not all(isinstance(m, Motion) for m in data): raise ValueError('data: expected a non-empty list of Motions')
+        if not data or not all(isinstance(m, Motion) for m in data):
+            raise ValueError('data: expected a non-empty list of Motions')
         return list(data)
     folder = data if data is not None else cfg.get('data_dir')
     if folder is None:
         from balmo.data.procedural import embedded_dataset, load_split
+
         rank, world, _ = _dist_info()
-        if world > 1 and rank != 0: dist.barrier()           # rank 0 builds the cache first
+        if world > 1 and rank != 0:
+            dist.barrier()  # rank 0 builds the cache first
         root = embedded_dataset(n_clips=cfg['dataset']['n_clips'], seed=cfg['dataset']['seed'])
-        if world > 1 and rank == 0: dist.barrier()
+        if world > 1 and rank == 0:
+            dist.barrier()
         return load_split(root, 'train')
     f = Path(folder)
     f = f / 'train.npz' if f.is_dir() or f.suffix != '.npz' else f
-    if not f.is_file(): raise FileNotFoundError(f'{f}: training data not found (expected a folder with train.npz written by body.save_motions)')
+    if not f.is_file():
+        raise FileNotFoundError(
+            f'{f}: training data not found (expected a folder with train.npz written by body.save_motions)'
+        )
     return load_motions(f)[0]
 
+
 def _snapshot_state(cfg, net, ema: PowerEMA, transform, step, samples, data: dict | None = None) -> dict:
-    return {'format': 'balmo-snapshot', 'version': 1, 'config': cfg, 'denoiser_config': net.config,
-            'transform': transform.state_dict(), 'ema_std': ema.stds, 'step': step, 'samples': samples,
-            'ema': [ema.net_state(net, i) for i in range(len(ema.stds))], 'data': data}
+    return {
+        'format': 'balmo-snapshot',
+        'version': 1,
+        'config': cfg,
+        'denoiser_config': net.config,
+        'transform': transform.state_dict(),
+        'ema_std': ema.stds,
+        'step': step,
+        'samples': samples,
+        'ema': [ema.net_state(net, i) for i in range(len(ema.stds))],
+        'data': data,
+    }
+
 
 def truncate_log(path: Path, step: int) -> None:
-    if not path.exists(): return
+    if not path.exists():
+        return
     keep = []
     for line in path.read_text().splitlines():
-        try: e = json.loads(line)
-        except json.JSONDecodeError: continue                  # a line cut by a kill
-        if e.get('step', 0) <= step: keep.append(line)
+        try:
+            e = json.loads(line)
+        except json.JSONDecodeError:
+            continue  # a line cut by a kill
+        if e.get('step', 0) <= step:
+            keep.append(line)
     write_text_atomic(path, ''.join(l + '\n' for l in keep))
 
 # %% ../nbs/50_train.ipynb #2b6ff35c
@@ -504,16 +664,30 @@ def build_model(cfg: dict, layout: FeatureLayout | None = None):
     """(denoiser, loss config, Adam optimizer) for a resolved `cfg`, as `train` builds them. Seeds torch's global
     generator with cfg['seed'] before drawing the initial weights (`balmo bench` times this same network)."""
     layout = layout or representation_layout(cfg)
-    loss_cfg = loss_preset(cfg['loss'], P_mean=cfg['P_mean'], P_std=cfg['P_std'], P_uniform=cfg['P_uniform'],
-                           dim_weight=cfg['loss_dim_weights'], balance=cfg['loss_balance'], group_error=cfg['loss_group_error'])
+    loss_cfg = loss_preset(
+        cfg['loss'],
+        P_mean=cfg['P_mean'],
+        P_std=cfg['P_std'],
+        P_uniform=cfg['P_uniform'],
+        dim_weight=cfg['loss_dim_weights'],
+        balance=cfg['loss_balance'],
+        group_error=cfg['loss_group_error'],
+    )
     torch.manual_seed(cfg['seed'])
-    net = make_denoiser(cfg['unet'], channels=layout.n_features, n_logvar=loss_cfg.n_logvar(len(layout.names)),
-                        logvar_head=cfg['logvar_head'], **cfg['unet_overrides'])
+    net = make_denoiser(
+        cfg['unet'],
+        channels=layout.n_features,
+        n_logvar=loss_cfg.n_logvar(len(layout.names)),
+        logvar_head=cfg['logvar_head'],
+        **cfg['unet_overrides'],
+    )
     opt = torch.optim.Adam(net.parameters(), lr=cfg['lr_ref'], betas=(0.9, 0.99), eps=1e-8, foreach=True)
     return net, loss_cfg, opt
 
+
 def train(cfg: dict, run_dir, data=None, progress: bool = True, allow_data_change: bool = False) -> Path:
-    """Train (or resume) the run in `run_dir` with config `cfg` (see `resolve_config`); returns the newest snapshot path.
+    """Train (or resume) the run in `run_dir` with config `cfg` (see `resolve_config`); returns the newest snapshot
+    path.
     `data`: None (cfg['data_dir'] or the embedded dataset), a folder with train.npz, or a list of Motions.
     `allow_data_change`: resume even if the training clips differ from those in the checkpoint (else ValueError).
     Under torchrun (WORLD_SIZE > 1) every process runs this; rank r takes its slice of each global batch; rank 0 holds
@@ -525,131 +699,210 @@ def train(cfg: dict, run_dir, data=None, progress: bool = True, allow_data_chang
     rank, world, local_rank = _dist_info()
     fresh = rank == 0 and not run_dir.exists()
     try:
-        with torch_threads(cfg['threads']), (RunLock(run_dir) if rank == 0 else contextlib.nullcontext()), one_line_errors(run_dir, cfg):
+        with torch_threads(cfg['threads']), (
+            RunLock(run_dir) if rank == 0 else contextlib.nullcontext()
+        ), one_line_errors(run_dir, cfg):
             return _train(cfg, run_dir, data, progress, rank, world, local_rank, allow_data_change)
     except BaseException:
-        if fresh: _discard_if_empty(run_dir)                         # a refused command leaves no folder behind
+        if fresh:
+            _discard_if_empty(run_dir)  # a refused command leaves no folder behind
         raise
     finally:
-        if owns_pg: dist.destroy_process_group()
+        if owns_pg:
+            dist.destroy_process_group()
+
 
 def _data_label(cfg: dict, data) -> str:
     "Where the training clips come from, for messages."
-    if isinstance(data, (list, tuple)): return f'the {len(data)} training clips given'
+    if isinstance(data, (list, tuple)):
+        return f'the {len(data)} training clips given'
     folder = data if data is not None else cfg.get('data_dir')
-    if folder is None: return f"the embedded dataset (n_clips={cfg['dataset']['n_clips']}, seed={cfg['dataset']['seed']}) train split"
+    if folder is None:
+        return f"the embedded dataset (n_clips={cfg['dataset']['n_clips']}, seed={cfg['dataset']['seed']}) train split"
     f = Path(folder)
     return str(f / 'train.npz' if f.is_dir() or f.suffix != '.npz' else f)
 
+
 def _resume_checkpoint(run_dir: Path, rank: int, world: int) -> dict | None:
     "The newest readable checkpoint (rank 0 chooses, moving damaged ones aside; the other ranks load the same file)."
-    if world == 1: return newest_checkpoint(run_dir)[0]
+    if world == 1:
+        return newest_checkpoint(run_dir)[0]
     name = [None]
     if rank == 0:
-        ck, p = newest_checkpoint(run_dir); name = [p.name if p is not None else None]
+        ck, p = newest_checkpoint(run_dir)
+        name = [p.name if p is not None else None]
     dist.broadcast_object_list(name, 0)
     return (ck if rank == 0 else read_torch_file(run_dir / name[0])) if name[0] is not None else None
+
 
 def _check_resume(ck: dict, cfg: dict, data_info: dict, device, run_dir: Path, allow_data_change: bool) -> None:
     "Refuse other training data (unless allowed); warn when a resumable change makes the run differ in float rounding."
     old = ck.get('data')
     if old is None:
-        warnings.warn(f'{run_dir}: the checkpoint holds no fingerprint of its training data (written by an older balmo); '
-                      'cannot check that the data are the same', stacklevel=3)
+        warnings.warn(
+            f'{run_dir}: the checkpoint holds no fingerprint of its training data (written by an older balmo); '
+            'cannot check that the data are the same',
+            stacklevel=3,
+        )
     elif old['sha256'] != data_info['sha256']:
         what = lambda d: f"{d['n_clips']} clips, {d['n_frames']} frames, sha256 {d['sha256'][:12]}"
-        msg = f'{run_dir}: the training data differ from those this run was trained on ({what(old)} then; {what(data_info)} now)'
+        msg = (
+            f'{run_dir}: the training data differ from those this run was trained on ({what(old)} then;'
+            f' {what(data_info)} now)'
+        )
         if not allow_data_change:
-            raise ValueError(msg + '; use a new run folder, or allow_data_change=True (--allow-data-change) to continue on these data')
+            raise ValueError(
+                msg
+                + '; use a new run folder, or allow_data_change=True (--allow-data-change) to continue on these data'
+            )
         warnings.warn(msg + '; continuing on the new data (allow_data_change)', stacklevel=3)
     changed = {k: (ck['config'].get(k), cfg[k]) for k in ROUNDING_KEYS if ck['config'].get(k) != cfg[k]}
-    if ck.get('device_type', device.type) != device.type: changed['device type'] = (ck['device_type'], device.type)
+    if ck.get('device_type', device.type) != device.type:
+        changed['device type'] = (ck['device_type'], device.type)
     bf16_then = ck.get('bf16', bool(ck['config'].get('bf16')) and ck.get('device_type') == 'cuda')   # older: CUDA only
-    if bf16_then != (cfg['bf16'] and bf16_available(device)): changed['bf16 autocast'] = (bf16_then, not bf16_then)
+    if bf16_then != (cfg['bf16'] and bf16_available(device)):
+        changed['bf16 autocast'] = (bf16_then, not bf16_then)
     if device.type == 'cpu' and ck.get('num_threads', torch.get_num_threads()) != torch.get_num_threads():
         changed['torch threads'] = (ck['num_threads'], torch.get_num_threads())
     if changed:
-        warnings.warn(f'{run_dir}: resuming with {changed} (checkpoint, now): the run goes on, but no longer bit-identically to an '
-                      'uninterrupted one (these change float rounding)', stacklevel=3)
+        warnings.warn(
+            f'{run_dir}: resuming with {changed} (checkpoint, now): the run goes on, but no longer bit-identically to'
+            ' an uninterrupted one (these change float rounding)',
+            stacklevel=3,
+        )
+
 
 def restore_state(net, opt, ema, ck: dict | None, device) -> tuple[int, float]:
     """Load a checkpoint's network, optimiser and EMA states (when `ck` is not None), move all three to `device` and
     put the network in training mode. Returns (step, elapsed training seconds): (0, 0.0) for a fresh run."""
     step, elapsed = 0, 0.0
     if ck is not None:
-        net.load_state_dict(ck['net']); opt.load_state_dict(ck['opt']); ema.load_state_dict(ck['ema'])
+        net.load_state_dict(ck['net'])
+        opt.load_state_dict(ck['opt'])
+        ema.load_state_dict(ck['ema'])
         step, elapsed = int(ck['step']), float(ck['elapsed_s'])
-    net.to(device).train(); ema.to(device)
+    net.to(device).train()
+    ema.to(device)
     for st in opt.state.values():
         for k, v in st.items():
-            if torch.is_tensor(v) and k != 'step': st[k] = v.to(device)
+            if torch.is_tensor(v) and k != 'step':
+                st[k] = v.to(device)
     return step, elapsed
+
 
 def _train(cfg, run_dir, data, progress, rank, world, local_rank, allow_data_change=False) -> Path:
     B = cfg['batch']
-    if B % world: raise ValueError(f"batch {B} must be divisible by the number of processes {world}")
+    if B % world:
+        raise ValueError(f"batch {B} must be divisible by the number of processes {world}")
     b = B // world
     device = pick_device(cfg['device'], local_rank)
     # --- run directory (rank 0 holds its lock), newest readable checkpoint, config check
     if rank == 0:
-        for p in run_dir.glob('*.tmp*'): p.unlink(missing_ok=True)   # debris of a killed write (the lock keeps live writers out)
+        # debris of a killed write (the lock keeps live writers out)
+        for p in run_dir.glob('*.tmp*'):
+            p.unlink(missing_ok=True)
     ck = _resume_checkpoint(run_dir, rank, world)
     cfg_path = run_dir / 'config.json'
     if ck is not None or cfg_path.exists():
-        if ck is not None: old = ck['config']
+        if ck is not None:
+            old = ck['config']
         else:
-            try: old = json.loads(cfg_path.read_text())
-            except (ValueError, OSError) as e: raise ValueError(f'{cfg_path}: not readable ({e}); delete it to start this run afresh') from None
-        # runs started before these options: absolute translation, SMPL features, the plain linear uncertainty head, w_k in
+            try:
+                old = json.loads(cfg_path.read_text())
+            except (ValueError, OSError) as e:
+                raise ValueError(f'{cfg_path}: not readable ({e}); delete it to start this run afresh') from None
+        # runs started before these options: absolute translation, SMPL features, the plain linear uncertainty head, w_k
+        # in
         # the loss iff on the features, no log-uniform σ share, no data checks
-        old = {**DATA_CHECKS, 'tau': 'absolute', 'representation': 'smpl', 'logvar_head': 'linear',
-               'loss_dim_weights': old.get('dim_weights'), 'P_uniform': 0.0, 'loss_balance': 'denoised',
-               'loss_group_error': 'mean', 'lr_schedule': 'rsqrt', **old}
+        old = {
+            **DATA_CHECKS,
+            'tau': 'absolute',
+            'representation': 'smpl',
+            'logvar_head': 'linear',
+            'loss_dim_weights': old.get('dim_weights'),
+            'P_uniform': 0.0,
+            'loss_balance': 'denoised',
+            'loss_group_error': 'mean',
+            'lr_schedule': 'rsqrt',
+            **old,
+        }
         # a cosine schedule ends at total_samples: there it changes what every step computes
-        check_same_run(run_dir, old, cfg, RESUMABLE_KEYS,
-                       [k for k in RESUMABLE_KEYS if not (k == 'total_samples' and cfg['lr_schedule'] == 'cosine')])
+        check_same_run(
+            run_dir,
+            old,
+            cfg,
+            RESUMABLE_KEYS,
+            [k for k in RESUMABLE_KEYS if not (k == 'total_samples' and cfg['lr_schedule'] == 'cosine')],
+        )
     # --- data: plausibility, fingerprint, normalisation (config.json is written only once they pass)
     where = _data_label(cfg, data)
     motions = load_training_motions(cfg, data)
-    motions, dropped = screen_motions(motions, cfg['plausibility'], cfg['drop_implausible'], where,
-                                      hint='set drop_implausible=true to train without such clips')
+    motions, dropped = screen_motions(
+        motions,
+        cfg['plausibility'],
+        cfg['drop_implausible'],
+        where,
+        hint='set drop_implausible=true to train without such clips',
+    )
     if dropped and rank == 0:
-        warnings.warn(f"{where}: dropped {len(dropped)} physically implausible clips (drop_implausible): {dropped[0]['message']}"
-                      + (f' and {len(dropped) - 1} more' if len(dropped) > 1 else '') + f"; all listed in {run_dir / 'dropped_clips.json'}", stacklevel=3)
-    data_info = {'sha256': motions_fingerprint(motions), 'n_clips': len(motions), 'n_frames': sum(m.n_frames for m in motions),
-                 'dropped': [p['source'] for p in dropped]}
-    if ck is not None: _check_resume(ck, cfg, data_info, device, run_dir, allow_data_change)
+        warnings.warn(
+            f"{where}: dropped {len(dropped)} physically implausible clips (drop_implausible): {dropped[0]['message']}"
+            + (f' and {len(dropped) - 1} more' if len(dropped) > 1 else '')
+            + f"; all listed in {run_dir / 'dropped_clips.json'}",
+            stacklevel=3,
+        )
+    data_info = {
+        'sha256': motions_fingerprint(motions),
+        'n_clips': len(motions),
+        'n_frames': sum(m.n_frames for m in motions),
+        'dropped': [p['source'] for p in dropped],
+    }
+    if ck is not None:
+        _check_resume(ck, cfg, data_info, device, run_dir, allow_data_change)
     layout = representation_layout(cfg)                            # FeatureLayout(cfg['tau']) or the rootrel layout
     feats = [layout.pack([m])[0] for m in motions]                 # (N, T_i) per clip
     if ck is not None:
         transform = FeatureTransform.from_state_dict(ck['transform'])
     else:
-        try: transform = FeatureTransform.fit(feats, cfg['normalization'], cfg['dim_weights'], layout, max_scale_ratio=cfg['max_scale_ratio'])
+        try:
+            transform = FeatureTransform.fit(
+                feats, cfg['normalization'], cfg['dim_weights'], layout, max_scale_ratio=cfg['max_scale_ratio']
+            )
         except ScaleOutlierError as e:
-            raise ValueError(f"{where}: clip {motions[e.item].source!r} (#{e.item}) frame {e.frame}: {e.channel} = {e.value:.4g} would set "
-                             f"the normalisation scale of {e.channel} ({e.ratio:.3g} times the spread of the other frames); fix or drop "
-                             'the clip, or set max_scale_ratio=none to accept') from None
+            raise ValueError(
+                f"{where}: clip {motions[e.item].source!r} (#{e.item}) frame {e.frame}: {e.channel} = {e.value:.4g}"
+                f" would set the normalisation scale of {e.channel} ({e.ratio:.3g} times the spread of the other"
+                " frames); fix or drop the clip, or set max_scale_ratio=none to accept"
+            ) from None
     if rank == 0:
         write_text_atomic(cfg_path, json.dumps(cfg, indent=1) + '\n')
-        if dropped: write_text_atomic(run_dir / 'dropped_clips.json', json.dumps(dropped, indent=1) + '\n')
+        if dropped:
+            write_text_atomic(run_dir / 'dropped_clips.json', json.dumps(dropped, indent=1) + '\n')
     clips = [transform.encode(f[None])[0].contiguous() for f in feats]   # normalised once; crops are views
     del feats
     # --- model, optimizer, EMA
     net, loss_cfg, opt = build_model(cfg, layout)
     sampler = CropSampler([c.shape[1] for c in clips], cfg['max_length'], net.length_multiple)
     if sampler.n_skipped and rank == 0:
-        warnings.warn(f'{sampler.n_skipped} of {len(clips)} training clips have fewer than {net.length_multiple} frames '
-                      f'(the U-Net\'s length multiple) and are not used', stacklevel=3)
+        warnings.warn(
+            f'{sampler.n_skipped} of {len(clips)} training clips have fewer than {net.length_multiple} frames '
+            '(the U-Net\'s length multiple) and are not used',
+            stacklevel=3,
+        )
     ema = PowerEMA(net, cfg['ema_std'])
     step, elapsed = restore_state(net, opt, ema, ck, device)
     del ck
     model = net
     if world > 1:
-        model = torch.nn.parallel.DistributedDataParallel(net, device_ids=[device.index] if device.type == 'cuda' else None)
-    if cfg['compile']: model = torch.compile(model)
+        model = torch.nn.parallel.DistributedDataParallel(
+            net, device_ids=[device.index] if device.type == 'cuda' else None
+        )
+    if cfg['compile']:
+        model = torch.compile(model)
     use_bf16 = cfg['bf16'] and bf16_available(device)
     log_path = run_dir / 'log.jsonl'
-    if rank == 0: truncate_log(log_path, step)
+    if rank == 0:
+        truncate_log(log_path, step)
     # --- loop
     samples = step * B
     budget = None if cfg['minutes'] is None else cfg['minutes'] * 60
@@ -664,8 +917,20 @@ def _train(cfg, run_dir, data, progress, rank, world, local_rank, allow_data_cha
     def write_log():
         "One log line: the means of the statistics over the steps since the last line (and how many were skipped)."
         if rank == 0 and acc.n:
-            log_f.write(json.dumps({'step': step, 'samples': samples, 'length': L, 'lr': lr, 'steps': acc.n,
-                                    'time_s': round(elapsed_now(), 3), **acc.pop()}) + '\n')
+            log_f.write(
+                json.dumps(
+                    {
+                        'step': step,
+                        'samples': samples,
+                        'length': L,
+                        'lr': lr,
+                        'steps': acc.n,
+                        'time_s': round(elapsed_now(), 3),
+                        **acc.pop(),
+                    }
+                )
+                + '\n'
+            )
             log_f.flush()
         acc.clear()
 
@@ -674,18 +939,32 @@ def _train(cfg, run_dir, data, progress, rank, world, local_rank, allow_data_cha
         write_log()                                     # a checkpoint closes the log window: resume stays bit-identical
         guard.check(net, ema, step)
         if rank == 0:
-            ck = {'net': {k: v.detach().cpu() for k, v in net.state_dict().items()}, 'opt': opt.state_dict(),
-                  'ema': ema.state_dict(), 'step': step, 'samples': samples, 'elapsed_s': elapsed_now(),
-                  'config': cfg, 'transform': transform.state_dict(), 'data': data_info,
-                  'num_threads': torch.get_num_threads(), 'device_type': device.type, 'bf16': use_bf16}
+            ck = {
+                'net': {k: v.detach().cpu() for k, v in net.state_dict().items()},
+                'opt': opt.state_dict(),
+                'ema': ema.state_dict(),
+                'step': step,
+                'samples': samples,
+                'elapsed_s': elapsed_now(),
+                'config': cfg,
+                'transform': transform.state_dict(),
+                'data': data_info,
+                'num_threads': torch.get_num_threads(),
+                'device_type': device.type,
+                'bf16': use_bf16,
+            }
             save_torch(ck, run_dir / f'{_CKPT}-{samples:012d}.pt')
-            for _, p in list_files(run_dir, _CKPT)[:-cfg['keep_checkpoints']]: p.unlink(missing_ok=True)
+            for _, p in list_files(run_dir, _CKPT)[: -cfg['keep_checkpoints']]:
+                p.unlink(missing_ok=True)
         last_saved = samples
 
     def snapshot():
         guard.check(net, ema, step)
         if rank == 0:
-            save_torch(_snapshot_state(cfg, net, ema, transform, step, samples, data_info), run_dir / f'{_SNAP}-{samples:012d}.pt')
+            save_torch(
+                _snapshot_state(cfg, net, ema, transform, step, samples, data_info),
+                run_dir / f'{_SNAP}-{samples:012d}.pt',
+            )
             link_latest(run_dir, samples)
 
     elapsed_now = lambda: elapsed + (time.perf_counter() - t0)
@@ -694,8 +973,11 @@ def _train(cfg, run_dir, data, progress, rank, world, local_rank, allow_data_cha
             while samples < cfg['total_samples']:
                 stop = budget is not None and elapsed_now() >= budget
                 if world > 1:                                   # rank 0 decides, everyone follows
-                    flag = torch.tensor([float(stop)], device=device); dist.broadcast(flag, 0); stop = bool(flag.item())
-                if stop: break
+                    flag = torch.tensor([float(stop)], device=device)
+                    dist.broadcast(flag, 0)
+                    stop = bool(flag.item())
+                if stop:
+                    break
                 L, idx, starts, tseed = sampler.batch(cfg['seed'], step, B)
                 gen = torch.Generator().manual_seed(tseed)
                 sigma = sample_sigma(B, loss_cfg, gen)
@@ -703,35 +985,57 @@ def _train(cfg, run_dir, data, progress, rank, world, local_rank, allow_data_cha
                 torch.manual_seed(tseed)                        # dropout and anything else drawing from the global RNG
                 sl = slice(rank * b, (rank + 1) * b)
                 x0 = torch.stack([clips[i][:, s:s + L] for i, s in zip(idx[sl], starts[sl])]).to(device)
-                lr = learning_rate(samples, cfg['lr_ref'], cfg['lr_warmup_samples'], cfg['lr_decay_samples'],
-                                   cfg['lr_schedule'], cfg['total_samples'])
-                for g in opt.param_groups: g['lr'] = lr
+                lr = learning_rate(
+                    samples,
+                    cfg['lr_ref'],
+                    cfg['lr_warmup_samples'],
+                    cfg['lr_decay_samples'],
+                    cfg['lr_schedule'],
+                    cfg['total_samples'],
+                )
+                for g in opt.param_groups:
+                    g['lr'] = lr
                 with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_bf16):
-                    loss, stats = diffusion_loss(model, x0, layout, loss_cfg, sigma=sigma[sl].to(device), noise=noise[sl].to(device))
+                    loss, stats = diffusion_loss(
+                        model, x0, layout, loss_cfg, sigma=sigma[sl].to(device), noise=noise[sl].to(device)
+                    )
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
-                if cfg['grad_clip']: gnorm = torch.nn.utils.clip_grad_norm_(params, cfg['grad_clip'])
-                else: gnorm = torch.nn.utils.get_total_norm([p.grad for p in params if p.grad is not None])
+                if cfg['grad_clip']:
+                    gnorm = torch.nn.utils.clip_grad_norm_(params, cfg['grad_clip'])
+                else:
+                    gnorm = torch.nn.utils.get_total_norm([p.grad for p in params if p.grad is not None])
                 finite = bool(torch.isfinite(gnorm))
-                if finite: opt.step()
+                if finite:
+                    opt.step()
                 guard.update(finite, net, step + 1, lr)
-                step += 1; samples += B
+                step += 1
+                samples += B
                 ema.update(net, step)
                 if world > 1:
                     v = torch.tensor(list(stats.values()), dtype=torch.float64, device=device)
-                    dist.all_reduce(v); stats = dict(zip(stats, (v / world).tolist()))
+                    dist.all_reduce(v)
+                    stats = dict(zip(stats, (v / world).tolist()))
                 acc.add(stats, grad_norm=float(gnorm), skipped=not finite)
-                if step % cfg['log_every'] == 0 or samples >= cfg['total_samples']: write_log()
+                if step % cfg['log_every'] == 0 or samples >= cfg['total_samples']:
+                    write_log()
                 pbar.update(samples, elapsed_now(), loss=f"{stats['loss']:.4f}", lr=f'{lr:.2e}')
-                if samples // cfg['checkpoint_every_samples'] > (samples - B) // cfg['checkpoint_every_samples']: save(False)
-                if samples // cfg['snapshot_every'] > (samples - B) // cfg['snapshot_every']: snapshot()
+                if samples // cfg['checkpoint_every_samples'] > (samples - B) // cfg['checkpoint_every_samples']:
+                    save(False)
+                if samples // cfg['snapshot_every'] > (samples - B) // cfg['snapshot_every']:
+                    snapshot()
     finally:
         pbar.close()
-        if log_f: log_f.close()
-    if last_saved != samples or not list_files(run_dir, _CKPT): save(True)
-    if not (rank != 0 or verify_snapshot(run_dir, samples)): snapshot()
-    elif rank == 0: link_latest(run_dir, samples)
-    if world > 1: dist.barrier()
+        if log_f:
+            log_f.close()
+    if last_saved != samples or not list_files(run_dir, _CKPT):
+        save(True)
+    if not (rank != 0 or verify_snapshot(run_dir, samples)):
+        snapshot()
+    elif rank == 0:
+        link_latest(run_dir, samples)
+    if world > 1:
+        dist.barrier()
     return run_dir / f'{_SNAP}-{samples:012d}.pt'
 
 # %% ../nbs/50_train.ipynb #3c027502
@@ -753,20 +1057,24 @@ class DivergenceGuard:
         "After step `step` (1-based): `finite` says whether its gradient was finite (else the step was skipped)."
         if finite: self.skipped = 0; return
         self.skipped += 1; self.n_skipped += 1
-        if not _all_finite(net.parameters()): self._stop(step, f'the network weights are no longer finite (lr {lr:.3g})')
+        if not _all_finite(net.parameters()):
+            self._stop(step, f'the network weights are no longer finite (lr {lr:.3g})')
         if self.skipped >= self.max_skipped:
             self._stop(step, f'{self.skipped} steps in a row were skipped for non-finite gradients (lr {lr:.3g})')
 
     def check(self, net, ema, step: int) -> None:
         "Before writing a checkpoint or snapshot after step `step`: the network's and every EMA's weights are finite."
         if not _all_finite(net.parameters()): self._stop(step, 'the network weights are no longer finite')
-        if not all(_all_finite(e.values()) for e in ema.state_dict()['ema']): self._stop(step, 'the EMA weights are no longer finite')
+        if not all(_all_finite(e.values()) for e in ema.state_dict()['ema']):
+            self._stop(step, 'the EMA weights are no longer finite')
 
     def _stop(self, step: int, why: str):
         ck = list_files(self.run_dir, _CKPT)
         last = f'the last good checkpoint, {ck[-1][1].name}, is kept' if ck else 'no checkpoint had been written'
-        raise TrainingStopped(f'{self.run_dir}: training diverged at step {step}: {why}; stopped without saving them ({last}). '
-                              'Lower lr_ref or set grad_clip, and train in a new run folder')
+        raise TrainingStopped(
+            f'{self.run_dir}: training diverged at step {step}: {why}; stopped without saving them ({last}). '
+            'Lower lr_ref or set grad_clip, and train in a new run folder'
+        )
 
 # %% ../nbs/50_train.ipynb #3e3135d0
 def _free_at(path) -> tuple[Path, int | None]:
@@ -786,28 +1094,39 @@ def preflight(cfg: dict, run_dir, world: int | None = None) -> dict:
     try:
         with torch.random.fork_rng(devices=[]), torch.device('meta'): net, _, _ = build_model(cfg, layout)
     except (TypeError, ValueError, RuntimeError) as e:
-        raise ValueError(f"config 'unet_overrides' {cfg['unet_overrides']}: {(str(e).splitlines() or [''])[0][:300]}") from None
+        raise ValueError(
+            f"config 'unet_overrides' {cfg['unet_overrides']}: {(str(e).splitlines() or [''])[0][:300]}"
+        ) from None
     P, nP = sum(p.numel() for p in net.parameters()), len(list(net.parameters()))
     Bu, nB, E = sum(b.numel() for b in net.buffers()), len(list(net.buffers())), len(cfg['ema_std'])
-    per = lambda nbytes, n: int((nbytes + 512 * n) * 1.01) + 2 * 65536                # torch_file_bytes' rule, 64 kB for the rest
-    ck = per(4 * (P + Bu + 2 * P + E * P + nP), (1 + 3 + E) * nP + nB)               # net, Adam (2 moments + step), EMAs
+    # torch_file_bytes' rule, 64 kB for the rest
+    per = lambda nbytes, n: int((nbytes + 512 * n) * 1.01) + 2 * 65536
+    # net, Adam (2 moments + step), EMAs
+    ck = per(4 * (P + Bu + 2 * P + E * P + nP), (1 + 3 + E) * nP + nB)
     snap = per(4 * E * (P + Bu), E * (nP + nB))
     run = (cfg['keep_checkpoints'] + 1) * ck + (cfg['total_samples'] // cfg['snapshot_every'] + 1) * snap
     world = world or int(os.environ.get('WORLD_SIZE', '1'))
     b, F = -(-cfg['batch'] // world), layout.n_features
     dev = cfg['device'] if cfg['device'] != 'auto' else ('cuda' if torch.cuda.is_available() else 'cpu')
     check_fits(4 * 4 * b * F * cfg['max_length'], dev, f"a training batch of {b} crops of {cfg['max_length']} frames",
-               'lower batch or max_length')                                        # x0, noise, the noisy input, the output
+               # x0, noise, the noisy input, the output
+               'lower batch or max_length')
     where, free = _free_at(run_dir)
     done = any(s >= cfg['total_samples'] for s, _ in list_files(run_dir, _CKPT)) if Path(run_dir).is_dir() else False
     if free is not None and not done and free < ck + snap:
-        e = WriteError(f'{run_dir}: about {fmt_bytes(ck + snap)} needed for the next checkpoint and snapshot of this config '
-                       f'({P:,} parameters), {fmt_bytes(free)} free on this disk ({where}); free some space or use a run '
-                       'folder on another disk. Nothing was written'); e.errno = errno.ENOSPC
+        e = WriteError(
+            f'{run_dir}: about {fmt_bytes(ck + snap)} needed for the next checkpoint and snapshot of this config '
+            f'({P:,} parameters), {fmt_bytes(free)} free on this disk ({where}); free some space or use a run '
+            'folder on another disk. Nothing was written'
+        )
+        e.errno = errno.ENOSPC
         raise e
     if free is not None and not done and free < run:
-        warnings.warn(f'{run_dir}: this run writes about {fmt_bytes(run)} of checkpoints and snapshots, {fmt_bytes(free)} '
-                      'are free; it will stop when the disk is full (re-run to resume after freeing space)', stacklevel=2)
+        warnings.warn(
+            f'{run_dir}: this run writes about {fmt_bytes(run)} of checkpoints and snapshots, {fmt_bytes(free)} '
+            'are free; it will stop when the disk is full (re-run to resume after freeing space)',
+            stacklevel=2,
+        )
     return dict(params=P, checkpoint_bytes=ck, snapshot_bytes=snap, run_bytes=run, free_bytes=free)
 
 # %% ../nbs/50_train.ipynb #8eb806e1
@@ -816,33 +1135,46 @@ def one_line_errors(run_dir, cfg: dict):
     """Failures inside `train` as one line naming `run_dir`: a full disk (or file-size limit) while appending to
     `log.jsonl` (a plain write's OSError names no file) becomes `WriteError`; a failed allocation, `TrainingStopped`."""
     from balmo.body import fmt_bytes, free_bytes
-    try: yield
-    except WriteError: raise
+
+    try:
+        yield
+    except WriteError:
+        raise
     except OSError as e:
-        if e.errno not in (errno.ENOSPC, errno.EFBIG, getattr(errno, 'EDQUOT', -1)): raise
+        if e.errno not in (errno.ENOSPC, errno.EFBIG, getattr(errno, 'EDQUOT', -1)):
+            raise
         name = Path(e.filename).name if getattr(e, 'filename', None) else 'log.jsonl'
         why = 'the file-size limit (ulimit -f)' if e.errno == errno.EFBIG else 'no space left'
-        w = WriteError(f'{run_dir}: cannot write {name} ({why}; {fmt_bytes(free_bytes(run_dir))} free on this disk); free some '
-                       'space and re-run the same command: the run resumes from its last checkpoint'); w.errno = e.errno
+        w = WriteError(
+            f'{run_dir}: cannot write {name} ({why}; {fmt_bytes(free_bytes(run_dir))} free on this disk); free some '
+            'space and re-run the same command: the run resumes from its last checkpoint'
+        )
+        w.errno = e.errno
         raise w from None
     except (MemoryError, RuntimeError) as e:
-        if not (isinstance(e, MemoryError) or 'out of memory' in str(e).lower() or "can't allocate memory" in str(e)): raise
+        if not (isinstance(e, MemoryError) or 'out of memory' in str(e).lower() or "can't allocate memory" in str(e)):
+            raise
         first = (str(e).strip().splitlines() or [type(e).__name__])[0][:200]
-        raise TrainingStopped(f"{run_dir}: out of memory with batch={cfg['batch']}, max_length={cfg['max_length']} ({first}); "
-                              'lower batch or max_length (a new run folder), or free memory and re-run to resume') from None
+        raise TrainingStopped(
+            f"{run_dir}: out of memory with batch={cfg['batch']}, max_length={cfg['max_length']} ({first}); "
+            "lower batch or max_length (a new run folder), or free memory and re-run to resume"
+        ) from None
+
 
 def _discard_if_empty(run_dir: Path) -> None:
     "Remove a run folder that holds nothing but its lock file (created by a `train` call that was refused)."
     try:
         if run_dir.is_dir() and {p.name for p in run_dir.iterdir()} <= {'lock'}:
-            (run_dir / 'lock').unlink(missing_ok=True); run_dir.rmdir()
-    except OSError: pass
+            (run_dir / 'lock').unlink(missing_ok=True)
+            run_dir.rmdir()
+    except OSError:
+        pass
 
 # %% ../nbs/50_train.ipynb #90322f3e
 def verify_snapshot(run_dir, samples: int) -> bool:
-    """Whether `run_dir/snapshot-<samples>.pt` exists and reads back whole (`train` checks a finished run's final snapshot
-    this way). A damaged one is moved aside as `<name>.damaged` with a one-line warning, and False tells `train` to
-    rebuild it from the final checkpoint's EMA weights."""
+    """Whether `run_dir/snapshot-<samples>.pt` exists and reads back whole (`train` checks a finished run's final
+    snapshot this way). A damaged one is moved aside as `<name>.damaged` with a one-line warning, and False tells
+    `train` to rebuild it from the final checkpoint's EMA weights."""
     p = Path(run_dir) / f'{_SNAP}-{samples:012d}.pt'
     if not p.exists(): return False
     try: _read_snapshot(p); return True
@@ -853,30 +1185,48 @@ def verify_snapshot(run_dir, samples: int) -> bool:
 
 # %% ../nbs/50_train.ipynb #b482f8cd
 class TrainProgress:
-    "The training progress bar (tqdm): samples / `total_samples`, or with `minutes` set the fraction of the budget that runs out first."
-    def __init__(self, cfg: dict, samples: int = 0, elapsed: float = 0.0, desc: str = 'train', disable: bool = False, file=None):
+    """The training progress bar (tqdm): samples / `total_samples`, or with `minutes` set the fraction of the budget
+    that runs out first."""
+    def __init__(
+        self, cfg: dict, samples: int = 0, elapsed: float = 0.0, desc: str = 'train', disable: bool = False, file=None
+    ):
         self.total, self.budget = cfg['total_samples'], None if cfg['minutes'] is None else 60.0 * cfg['minutes']
         if self.budget is None:
             self.bar = tqdm(total=self.total, initial=min(samples, self.total), unit='sample', unit_scale=True,
                             desc=desc, disable=disable, dynamic_ncols=True, file=file)
         else:                                         # percent of the budget that stops the run
-            self.bar = tqdm(total=100, initial=self.percent(samples, elapsed), desc=desc, disable=disable, dynamic_ncols=True,
-                            file=file, bar_format='{desc}: {percentage:3.0f}%|{bar}| {elapsed}<{remaining}{postfix}')
+            self.bar = tqdm(
+                total=100,
+                initial=self.percent(samples, elapsed),
+                desc=desc,
+                disable=disable,
+                dynamic_ncols=True,
+                file=file,
+                bar_format='{desc}: {percentage:3.0f}%|{bar}| {elapsed}<{remaining}{postfix}',
+            )
 
     def percent(self, samples: int, elapsed: float) -> float:
         "100 · max(elapsed / budget, samples / total_samples), at most 100."
         return min(100.0, 100.0 * max(samples / self.total, elapsed / self.budget))
 
     def update(self, samples: int, elapsed: float, **postfix) -> None:
-        "Move the bar to `samples` seen after `elapsed` seconds of training; `postfix`: extra key=value text (loss, lr)."
+        """Move the bar to `samples` seen after `elapsed` seconds of training; `postfix`: extra key=value text (loss,
+        lr)."""
         if self.budget is None:
             self.bar.update(min(samples, self.total) - self.bar.n)
             self.bar.set_postfix(postfix, refresh=False)
         else:
             self.bar.update(self.percent(samples, elapsed) - self.bar.n)
-            self.bar.set_postfix_str(', '.join([f'{tqdm.format_sizeof(samples)}/{tqdm.format_sizeof(self.total)} samples',
-                                                f'{elapsed / 60:.3g}/{self.budget / 60:.3g} min'] +
-                                               [f'{k}={v}' for k, v in postfix.items()]), refresh=False)
+            self.bar.set_postfix_str(
+                ', '.join(
+                    [
+                        f'{tqdm.format_sizeof(samples)}/{tqdm.format_sizeof(self.total)} samples',
+                        f'{elapsed / 60:.3g}/{self.budget / 60:.3g} min',
+                    ]
+                    + [f'{k}={v}' for k, v in postfix.items()]
+                ),
+                refresh=False,
+            )
 
     def close(self) -> None: self.bar.close()
 
@@ -898,8 +1248,10 @@ def pretrained_card() -> dict:
 
 # %% ../nbs/50_train.ipynb #982914ec
 def sample_seeds(seed: int, n: int, first: int = 0) -> list[int]:
-    "Per-sample seeds of a sampling run: sample i of run `seed` draws its noise from SeedSequence([seed, i]), whatever the batch."
+    """Per-sample seeds of a sampling run: sample i of run `seed` draws its noise from SeedSequence([seed, i]), whatever
+    the batch."""
     return [int(np.random.SeedSequence([int(seed), i]).generate_state(1)[0]) for i in range(first, first + n)]
+
 
 def _read_snapshot(path: Path) -> dict:
     "A snapshot file's contents (`read_torch_file`: CRC-checked, weights only), or a one-line ValueError."
@@ -908,6 +1260,7 @@ def _read_snapshot(path: Path) -> dict:
         raise ValueError(f'{path}: not a balmo snapshot (a training checkpoint? use the snapshot-*.pt files)')
     return d
 
+
 def motion_bytes(length: int) -> int:
     """Memory a sampled Motion of `length` frames takes in this process: float32 root, pose and translation (276 bytes a
     frame) and the object (2 kB), times 4.5 for the allocator: measured below, the process grew by 1.7 to 3 times the
@@ -915,9 +1268,13 @@ def motion_bytes(length: int) -> int:
     temporaries fragment the heap), where the old estimate assumed 1."""
     return int(4.5 * (276 * length + 2048))
 
+
 class Snapshot:
     "An inference snapshot: `.denoiser` (EMA weights, eval mode), `.transform`, `.config`, `.ema_std`, `.samples`."
-    def __init__(self, denoiser, transform: FeatureTransform, config: dict, ema_std: float, samples: int = 0, path=None):
+
+    def __init__(
+        self, denoiser, transform: FeatureTransform, config: dict, ema_std: float, samples: int = 0, path=None
+    ):
         self.denoiser, self.transform, self.config = denoiser, transform, config
         self.ema_std, self.samples, self.path = ema_std, samples, path
         self.last_nfe: int | None = None                  # set by sample_features
@@ -930,76 +1287,127 @@ class Snapshot:
         (`pretrained_files`); a folder of that name is `Path('pretrained')` or `'./pretrained'`."""
         if isinstance(path, str) and path == PRETRAINED:
             path = pretrained_files()[0]
-            if not path.is_file(): raise FileNotFoundError(f'{path}: this install of balmo ships no pretrained snapshot')
+            if not path.is_file():
+                raise FileNotFoundError(f'{path}: this install of balmo ships no pretrained snapshot')
         path = Path(path)
         if path.is_dir():
             from balmo.body import remove_debris
+
             remove_debris(path)                           # temporary files of a killed run (their writer is gone)
             snaps = list_files(path, _SNAP)
-            if not snaps: raise FileNotFoundError(f'{path}: no snapshot-*.pt files in this run folder')
+            if not snaps:
+                raise FileNotFoundError(f'{path}: no snapshot-*.pt files in this run folder')
             for k, (_, p) in enumerate(reversed(snaps)):
-                try: d = _read_snapshot(p); path = p; break
+                try:
+                    d = _read_snapshot(p)
+                    path = p
+                    break
                 except ValueError as e:
                     if k == len(snaps) - 1:
-                        raise ValueError(f'{e}; re-run the training command on {path}: a finished run rebuilds its final snapshot '
-                                         'from its final checkpoint') from None
+                        raise ValueError(
+                            f'{e}; re-run the training command on {path}: a finished run rebuilds its final snapshot '
+                            'from its final checkpoint'
+                        ) from None
                     warnings.warn(f'{e}; using the next older snapshot', stacklevel=2)
         else:
-            if not path.is_file(): raise FileNotFoundError(f'{path}: no such snapshot file')
+            if not path.is_file():
+                raise FileNotFoundError(f'{path}: no such snapshot file')
             d = _read_snapshot(path)
         stds = [float(s) for s in d['ema_std']]
         if isinstance(ema, float):
-            if ema not in stds: raise ValueError(f'{path}: no EMA with σ_rel={ema}; stored: {stds}')
+            if ema not in stds:
+                raise ValueError(f'{path}: no EMA with σ_rel={ema}; stored: {stds}')
             i = stds.index(ema)
         else:
-            if not 0 <= int(ema) < len(stds): raise ValueError(f'{path}: EMA index {ema} out of range (stored σ_rel {stds})')
+            if not 0 <= int(ema) < len(stds):
+                raise ValueError(f'{path}: EMA index {ema} out of range (stored σ_rel {stds})')
             i = int(ema)
         try:
-            dc = {'logvar_head': 'linear', **d['denoiser_config']}   # snapshots before the option had the plain linear head
+            # snapshots before the option had the plain linear head
+            dc = {'logvar_head': 'linear', **d['denoiser_config']}
             net = make_denoiser(dc.pop('preset'), channels=dc.pop('channels'), n_logvar=dc.pop('n_logvar'), **dc)
             net.load_state_dict(d['ema'][i])
             transform = FeatureTransform.from_state_dict(d['transform'])
         except (RuntimeError, TypeError, KeyError, ValueError) as e:
             lines = [l.strip() for l in str(e).splitlines() if l.strip()]
-            why = next((l for l in lines if l.startswith(('size mismatch', 'Missing key', 'Unexpected key'))), lines[0] if lines else type(e).__name__)
-            raise ValueError(f'{path}: the stored weights do not fit the network its config describes ({why[:200]}); '
-                             'the file is damaged or was edited') from None
+            why = next(
+                (l for l in lines if l.startswith(('size mismatch', 'Missing key', 'Unexpected key'))),
+                lines[0] if lines else type(e).__name__,
+            )
+            raise ValueError(
+                f'{path}: the stored weights do not fit the network its config describes ({why[:200]}); '
+                'the file is damaged or was edited'
+            ) from None
         net.to(device).eval().requires_grad_(False)
         return cls(net, transform, d['config'], stds[i], int(d['samples']), path)
 
     def _check_length(self, n: int, length: int, margin: int = 0) -> None:
-        if n < 1: raise ValueError(f'sample: n must be >= 1, got {n}')
-        if margin < 0: raise ValueError(f'sample: margin must be >= 0, got {margin}')
+        if n < 1:
+            raise ValueError(f'sample: n must be >= 1, got {n}')
+        if margin < 0:
+            raise ValueError(f'sample: margin must be >= 0, got {margin}')
         m = self.denoiser.length_multiple
         if length < 1 or (length + 2 * margin) % m:
-            raise ValueError(f'sample: length + 2·margin = {length + 2 * margin} must be a positive multiple of {m}'
-                             + (f' (length {length}, margin {margin})' if margin else ''))
+            raise ValueError(
+                f'sample: length + 2·margin = {length + 2 * margin} must be a positive multiple of {m}'
+                + (f' (length {length}, margin {margin})' if margin else '')
+            )
 
     @torch.no_grad()
-    def sample_features(self, n: int, seed: int = 0, length: int = 192, n_levels: int = 16, batch_size: int = 64,
-                        progress: bool = False, sigma_min: float = 0.002, first: int = 0, margin: int = 0,
-                        bf16: bool = False) -> torch.Tensor:
-        """Normalised features x̂ (n, 145, length) of samples `first .. first+n-1` from the PF-ODE sampler (31 NFE for 16
-        levels down to `sigma_min`); the output's size is checked against the free memory first.
+    def sample_features(
+        self,
+        n: int,
+        seed: int = 0,
+        length: int = 192,
+        n_levels: int = 16,
+        batch_size: int = 64,
+        progress: bool = False,
+        sigma_min: float = 0.002,
+        first: int = 0,
+        margin: int = 0,
+        bf16: bool = False,
+    ) -> torch.Tensor:
+        """Normalised features x̂ (n, 145, length) of samples `first .. first+n-1` from the PF-ODE sampler (31 NFE for
+        16 levels down to `sigma_min`); the output's size is checked against the free memory first.
         `margin` > 0 [choice]: sample `length + 2·margin` frames and drop `margin` at each end (the U-Net's clip edges).
         `bf16`: the denoiser under bf16 autocast (where `bf16_available`; the sampler's state stays float32)."""
         self._check_length(n, length, margin)
         length = length + 2 * margin
         dev = next(self.denoiser.parameters()).device
         F = self.transform.layout.n_features
-        check_fits(n * F * length * 4, 'cpu', f'sample: {n} samples of {F} x {length} features', 'sample fewer at a time (n)')
+        check_fits(
+            n * F * length * 4, 'cpu', f'sample: {n} samples of {F} x {length} features', 'sample fewer at a time (n)'
+        )
         with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=bf16 and bf16_available(dev)):
-            x, info = heun_sample(self.denoiser, (n, F, length), seeds=sample_seeds(seed, n, first),
-                                  n_levels=n_levels, sigma_min=sigma_min, batch_size=batch_size, progress=progress,
-                                  device=dev, return_info=True)
+            x, info = heun_sample(
+                self.denoiser,
+                (n, F, length),
+                seeds=sample_seeds(seed, n, first),
+                n_levels=n_levels,
+                sigma_min=sigma_min,
+                batch_size=batch_size,
+                progress=progress,
+                device=dev,
+                return_info=True,
+            )
         self.last_nfe = info['nfe']                       # counted denoiser evaluations per sample (31 for 16 levels)
         return x[..., margin:x.shape[-1] - margin].cpu()
 
-    def iter_samples(self, n: int, seed: int = 0, length: int = 192, n_levels: int = 16, batch_size: int = 64,
-                     progress: bool = False, margin: int = 0, bf16: bool = False):
-        """`sample`'s motions as they are drawn: one list of up to `batch_size` Motions per batch, so memory holds one batch
-        whatever `n` (`balmo sample` streams them to disk). A batch's Motions are views into one block per array, copied out
-        of the decoding temporaries, and kept Motions take at most `motion_bytes` each (measured below; `bf16`: see
+    def iter_samples(
+        self,
+        n: int,
+        seed: int = 0,
+        length: int = 192,
+        n_levels: int = 16,
+        batch_size: int = 64,
+        progress: bool = False,
+        margin: int = 0,
+        bf16: bool = False,
+    ):
+        """`sample`'s motions as they are drawn: one list of up to `batch_size` Motions per batch, so memory holds one
+        batch whatever `n` (`balmo sample` streams them to disk). A batch's Motions are views into one block per array,
+        copied out of the decoding temporaries, and kept Motions take at most `motion_bytes` each (measured below;
+        `bf16`: see
         `sample_features`)."""
         self._check_length(n, length, margin)
         with tqdm(total=n, unit='sample', desc='sample', disable=not progress, dynamic_ncols=True) as pbar:
@@ -1009,26 +1417,58 @@ class Snapshot:
                 ms = self.transform.decode_motions(x.to(torch.float64), fps=20.0)
                 del x
                 if not all(isinstance(m, Motion) for m in ms):     # another representation's clips (rootrel: joints)
-                    yield ms; pbar.update(k); continue
-                ro, pb, tr, be = (np.stack([getattr(m, k) for m in ms]) for k in ('root_orient', 'pose_body', 'trans', 'betas'))
-                yield [Motion(ro[i], pb[i], tr[i], be[i], m.fps, m.gender, m.source, dict(m.meta)) for i, m in enumerate(ms)]
+                    yield ms
+                    pbar.update(k)
+                    continue
+                ro, pb, tr, be = (
+                    np.stack([getattr(m, k) for m in ms]) for k in ('root_orient', 'pose_body', 'trans', 'betas')
+                )
+                yield [
+                    Motion(ro[i], pb[i], tr[i], be[i], m.fps, m.gender, m.source, dict(m.meta))
+                    for i, m in enumerate(ms)
+                ]
                 pbar.update(k)
 
-    def sample(self, n: int, seed: int = 0, length: int = 192, n_levels: int = 16, batch_size: int = 64,
-               progress: bool = False, margin: int = 0, bf16: bool = False) -> list[Motion]:
-        """`n` generated Motions of `length` frames (20 fps), drawn and decoded `batch_size` at a time (`iter_samples`), so
-        memory holds the Motions (`n · motion_bytes(length)`, checked against the free memory first) and one batch
+    def sample(
+        self,
+        n: int,
+        seed: int = 0,
+        length: int = 192,
+        n_levels: int = 16,
+        batch_size: int = 64,
+        progress: bool = False,
+        margin: int = 0,
+        bf16: bool = False,
+    ) -> list[Motion]:
+        """`n` generated Motions of `length` frames (20 fps), drawn and decoded `batch_size` at a time (`iter_samples`),
+        so memory holds the Motions (`n · motion_bytes(length)`, checked against the free memory first) and one batch
         (`margin`, `bf16`: see `sample_features`)."""
         self._check_length(n, length, margin)
-        check_fits(n * motion_bytes(length), 'cpu', f'sample: {n} motions of {length} frames', 'sample fewer at a time (n)')
-        return [m for ms in self.iter_samples(n, seed, length, n_levels, batch_size, progress, margin, bf16) for m in ms]
+        check_fits(
+            n * motion_bytes(length), 'cpu', f'sample: {n} motions of {length} frames', 'sample fewer at a time (n)'
+        )
+        return [
+            m for ms in self.iter_samples(n, seed, length, n_levels, batch_size, progress, margin, bf16) for m in ms
+        ]
 
     def __repr__(self):
-        return f"Snapshot({self.path}, preset={self.config.get('preset')!r}, samples={self.samples}, ema σ_rel={self.ema_std})"
+        return (
+            f"Snapshot({self.path}, preset={self.config.get('preset')!r}, samples={self.samples}, ema"
+            f" σ_rel={self.ema_std})"
+        )
 
 # %% ../nbs/50_train.ipynb #12504cba
-def denoising_errors(denoiser, transform: FeatureTransform, motions: Sequence[Motion], sigmas: Sequence[float] | None = None,
-                     length: int = 64, n_clips: int = 128, seed: int = 0, edge: int = 4, batch_size: int = 64) -> dict:
+def denoising_errors(
+    denoiser,
+    transform: FeatureTransform,
+    motions: Sequence[Motion],
+    sigmas: Sequence[float] | None = None,
+    length: int = 64,
+    n_clips: int = 128,
+    seed: int = 0,
+    edge: int = 4,
+    batch_size: int = 64,
+) -> dict:
     """Held-out denoising error as a fraction of the noise put in, per feature group and noise level:
     err/σ² = mean over clips, channels and frames of (D(x0 + σn; σ) − x0)² / σ² in the network's (normalised, weighted)
     units; 1 = no better than returning the noisy input. `sigmas`: default the sampler's 16 levels (`edm_sigmas(16)`).
@@ -1058,11 +1498,16 @@ def denoising_errors(denoiser, transform: FeatureTransform, motions: Sequence[Mo
             out['middle'].append(float(per_frame[edge:-edge].mean()))
     return out
 
+
 def format_denoising_errors(d: dict) -> str:
     "A markdown table of `denoising_errors`: one row per σ, err/σ² per group, all channels, edge and middle frames."
     names = list(d['groups'])
-    lines = [f"Held-out denoising error / σ² ({d['n_clips']} crops of {d['length']} frames; 1 = returning the noisy input)", '',
-             '| σ | ' + ' | '.join(names) + ' | all | edge frames | middle frames |', '|---' * (len(names) + 4) + '|']
+    lines = [
+        f"Held-out denoising error / σ² ({d['n_clips']} crops of {d['length']} frames; 1 = returning the noisy input)",
+        '',
+        '| σ | ' + ' | '.join(names) + ' | all | edge frames | middle frames |',
+        '|---' * (len(names) + 4) + '|',
+    ]
     for i, s in enumerate(d['sigmas']):
         lines.append(f'| {s:.4g} | ' + ' | '.join(f"{d['groups'][n][i]:.3f}" for n in names)
                      + f" | {d['all'][i]:.3f} | {d['edge'][i]:.3f} | {d['middle'][i]:.3f} |")
@@ -1086,7 +1531,8 @@ def slim_snapshot(src, dst, ema: int | float = 0, dtype: torch.dtype = torch.flo
     return save_torch(d, dst)
 
 # %% ../nbs/50_train.ipynb #7fb811e0
-TRAIN_ERRORS = (ValueError, FileNotFoundError, WriteError, RunFolderError, TrainingStopped)   # reported as one line by the command line
+# reported as one line by the command line
+TRAIN_ERRORS = (ValueError, FileNotFoundError, WriteError, RunFolderError, TrainingStopped)
 
 def main(argv: Sequence[str] | None = None) -> Path:
     import argparse, sys

@@ -29,14 +29,25 @@ __all__ = ['METHODS', 'DEFAULT_METHOD', 'EXPERIMENT_SCALES', 'GAIT_FAMILIES', 'G
 
 # %% ../../nbs/70_conditional.ipynb #04198d02
 METHODS = ('replace', 'repaint', 'guidance')
-DEFAULT_METHOD = 'repaint'         # measured below: the least biased on Gaussians is guidance, but with the quickstart's
-                                   # trained network it diverges (in-betweening on the embedded data); repaint does not
+# measured below: the least biased on Gaussians is guidance, but with the quickstart's
+DEFAULT_METHOD = 'repaint'
+# trained network it diverges (in-betweening on the embedded data); repaint does not
 
-def conditional_nfe(method: str, n_levels: int = 16, resample: int = 1, cg_iters: int = 0,
-                    guide_sigma_max: float = math.inf, sigma_min: float = 0.002, sigma_max: float = 80.0, rho: float = 7.0) -> dict:
+
+def conditional_nfe(
+    method: str,
+    n_levels: int = 16,
+    resample: int = 1,
+    cg_iters: int = 0,
+    guide_sigma_max: float = math.inf,
+    sigma_min: float = 0.002,
+    sigma_max: float = 80.0,
+    rho: float = 7.0,
+) -> dict:
     """Denoiser evaluations ('nfe') and vector–Jacobian products ('vjps') per sample of `conditional_sample` with
     `n_levels` Heun levels: replace 2N−1; repaint 2N−1 + 2(U−1)(N−1) (U = `resample`); guidance 2N−1 NFE and
-    (1 + cg_iters) VJPs per NFE at σ ≤ `guide_sigma_max` (Heun evaluates the first level once, every later one twice)."""
+    (1 + cg_iters) VJPs per NFE at σ ≤ `guide_sigma_max` (Heun evaluates the first level once, every later one
+    twice)."""
     if method not in METHODS: raise ValueError(f'method must be one of {METHODS}, got {method!r}')
     n = nfe_for(n_levels)
     if method == 'repaint': return {'nfe': n + 2 * (int(resample) - 1) * (int(n_levels) - 1), 'vjps': 0}
@@ -52,7 +63,8 @@ def fresh_seeds(seeds: Sequence[int]) -> list[int]:
     return [int(np.random.SeedSequence([int(s), 1]).generate_state(1)[0]) for s in seeds]
 
 class RowNoise:
-    "Fresh unit normal noise shaped like `x` (B, ...): row i from its own generator (`seeds`), or all from one `generator`."
+    """Fresh unit normal noise shaped like `x` (B, ...): row i from its own generator (`seeds`), or all from one
+    `generator`."""
     def __init__(self, seeds: Sequence[int] | None = None, generator: torch.Generator | None = None):
         self.gens = None if seeds is None else [torch.Generator().manual_seed(int(s)) for s in seeds]
         self.generator = generator
@@ -65,7 +77,8 @@ class RowNoise:
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
         if self.gens is None:
             return torch.randn(x.shape, generator=self.generator, dtype=torch.float32).to(x.dtype).to(x.device)
-        if len(self.gens) != x.shape[0]: raise ValueError(f'RowNoise: {len(self.gens)} generators for {x.shape[0]} rows')
+        if len(self.gens) != x.shape[0]:
+            raise ValueError(f'RowNoise: {len(self.gens)} generators for {x.shape[0]} rows')
         return torch.stack([torch.randn(x.shape[1:], generator=g) for g in self.gens]).to(x.dtype).to(x.device)
 
 # %% ../../nbs/70_conditional.ipynb #cf6eeadd
@@ -76,9 +89,11 @@ def replacement_hook(known: torch.Tensor, mask: torch.Tensor, eps: torch.Tensor,
     with `resample` = U > 1 (RePaint) it then U − 1 times returns to σ_cur with the forward kernel
     `x + sqrt(σ_cur² − σ_next²)·z`, replaces, repeats the step and replaces again. Not applied after the step to σ = 0
     beyond the replacement (which then sets the known entries to `known`)."""
-    if known_noise not in ('fixed', 'fresh'): raise ValueError(f"known_noise must be 'fixed' or 'fresh', got {known_noise!r}")
+    if known_noise not in ('fixed', 'fresh'):
+        raise ValueError(f"known_noise must be 'fixed' or 'fresh', got {known_noise!r}")
     if int(resample) != resample or resample < 1: raise ValueError(f'resample must be an integer >= 1, got {resample}')
-    if (resample > 1 or known_noise == 'fresh') and fresh is None: raise ValueError('replacement_hook: fresh noise needs a RowNoise')
+    if (resample > 1 or known_noise == 'fresh') and fresh is None:
+        raise ValueError('replacement_hook: fresh noise needs a RowNoise')
     def put(x, sigma):                                    # x_k ← y + σ·ε_k
         e = eps if known_noise == 'fixed' else fresh(x)
         return torch.where(mask, known + sigma * e, x)
@@ -96,14 +111,21 @@ class GuidedDenoiser:
     """D(x; σ | y) = D + Jᵀ Mᵀ (M J Mᵀ)⁻¹ (y − M D) for known values `known` where `mask` (both broadcast to x).
     `cg_iters=0`: M J Mᵀ ≈ σ_d²/(σ² + σ_d²) I (ΠGDM); `cg_iters=k`: k conjugate-gradient iterations on
     M Jᵀ Mᵀ v = M(y − D). Call like a denoiser: x (B, ...), sigma (B,) -> (B, ...). `.vjps` counts VJP calls.
-    Above `sigma_max` it returns the plain D (no guidance there; `conditional_sample` then replaces the known entries)."""
+    Above `sigma_max` it returns the plain D (no guidance there; `conditional_sample` then replaces the known
+    entries)."""
     def __init__(self, denoiser: Callable, known: torch.Tensor, mask: torch.Tensor, sigma_data: float = 1.0,
                  cg_iters: int = 0, sigma_max: float = math.inf):
-        if int(cg_iters) != cg_iters or cg_iters < 0: raise ValueError(f'cg_iters must be an integer >= 0, got {cg_iters}')
+        if int(cg_iters) != cg_iters or cg_iters < 0:
+            raise ValueError(f'cg_iters must be an integer >= 0, got {cg_iters}')
         if not sigma_data > 0: raise ValueError(f'sigma_data must be > 0, got {sigma_data}')
         if not sigma_max >= 0: raise ValueError(f'guide_sigma_max must be >= 0, got {sigma_max}')
         self.denoiser, self.known, self.mask = denoiser, known, mask
-        self.sigma_data, self.cg_iters, self.vjps, self.sigma_max = float(sigma_data), int(cg_iters), 0, float(sigma_max)
+        self.sigma_data, self.cg_iters, self.vjps, self.sigma_max = (
+            float(sigma_data),
+            int(cg_iters),
+            0,
+            float(sigma_max),
+        )
 
     def __call__(self, x: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
         if float(torch.as_tensor(sigma).max()) > self.sigma_max: return self.denoiser(x, sigma)
@@ -137,34 +159,61 @@ class GuidedDenoiser:
         return v
 
 # %% ../../nbs/70_conditional.ipynb #47dda529
-def conditional_sample(denoiser: Callable, known: torch.Tensor, mask: torch.Tensor, method: str = DEFAULT_METHOD,
-                       seeds: Sequence[int] | None = None, generator: torch.Generator | None = None,
-                       n_levels: int = 16, sigma_min: float = 0.002, sigma_max: float = 80.0, rho: float = 7.0,
-                       resample: int = 4, known_noise: str = 'fixed', cg_iters: int = 0, sigma_data: float = 1.0,
-                       guide_sigma_max: float = math.inf, batch_size: int | None = None, dtype: torch.dtype = torch.float32, device=None,
-                       solver: str = 'heun', progress: bool = False, return_info: bool = False):
+def conditional_sample(
+    denoiser: Callable,
+    known: torch.Tensor,
+    mask: torch.Tensor,
+    method: str = DEFAULT_METHOD,
+    seeds: Sequence[int] | None = None,
+    generator: torch.Generator | None = None,
+    n_levels: int = 16,
+    sigma_min: float = 0.002,
+    sigma_max: float = 80.0,
+    rho: float = 7.0,
+    resample: int = 4,
+    known_noise: str = 'fixed',
+    cg_iters: int = 0,
+    sigma_data: float = 1.0,
+    guide_sigma_max: float = math.inf,
+    batch_size: int | None = None,
+    dtype: torch.dtype = torch.float32,
+    device=None,
+    solver: str = 'heun',
+    progress: bool = False,
+    return_info: bool = False,
+):
     """Samples x (B, ...) of p(x | x[mask] = known[mask]) with `method` in `METHODS` ('replace'; 'repaint' with
     `resample` = U ≥ 2 passes per level; 'guidance' with `cg_iters`, guiding at σ ≤ `guide_sigma_max` and replacing
     the known entries after the steps from higher σ), `x[mask] == known[mask]` exactly.
     Noise: per-sample `seeds` (len B; fresh noise from `fresh_seeds`) or one torch `generator` (None: torch's
     global one). With `return_info` also returns {'nfe', 'vjps' (per sample), 'method', ...}."""
-    if method not in METHODS: raise ValueError(f'method must be one of {METHODS}, got {method!r}')
+    if method not in METHODS:
+        raise ValueError(f'method must be one of {METHODS}, got {method!r}')
     if not torch.is_tensor(known) or known.ndim < 2 or not known.is_floating_point():
         raise ValueError(f'known must be a float tensor (B, ...), got {getattr(known, "shape", type(known).__name__)}')
     mask = torch.as_tensor(mask, dtype=torch.bool)
-    try: mask = mask.expand(known.shape)
-    except RuntimeError: raise ValueError(f'mask of shape {tuple(mask.shape)} does not broadcast to known {tuple(known.shape)}') from None
+    try:
+        mask = mask.expand(known.shape)
+    except RuntimeError:
+        raise ValueError(
+            f'mask of shape {tuple(mask.shape)} does not broadcast to known {tuple(known.shape)}'
+        ) from None
     B = known.shape[0]
-    if seeds is not None and len(seeds) != B: raise ValueError(f'conditional_sample: {len(seeds)} seeds for a batch of {B}')
-    if seeds is not None and generator is not None: raise ValueError('conditional_sample: give seeds or generator, not both')
+    if seeds is not None and len(seeds) != B:
+        raise ValueError(f'conditional_sample: {len(seeds)} seeds for a batch of {B}')
+    if seeds is not None and generator is not None:
+        raise ValueError('conditional_sample: give seeds or generator, not both')
     if method == 'repaint' and (int(resample) != resample or resample < 2):
         raise ValueError(f"method 'repaint' needs resample >= 2 passes per level, got {resample} (1 is 'replace')")
     device = device if device is not None else known.device
     known, mask = known.to(dtype=dtype, device=device), mask.to(device)
     if not bool(torch.isfinite(torch.where(mask, known, torch.zeros_like(known))).all()):
         raise ValueError('conditional_sample: known values contain non-finite entries')
-    eps = (seeded_noise(seeds, known.shape[1:], dtype, device) if seeds is not None else
-           torch.randn(known.shape, generator=generator, dtype=torch.float32).to(dtype).to(device))
+    eps = (
+        seeded_noise(seeds, known.shape[1:], dtype, device)
+        if seeds is not None
+        else torch.randn(known.shape, generator=generator, dtype=torch.float32).to(dtype).to(device)
+    )
     fresh = RowNoise(fresh_seeds(seeds)) if seeds is not None else RowNoise(generator=generator)
     outs, nfes, vjps = [], [], []
     for c in tqdm(batch_chunks(B, batch_size), desc=f'conditional_sample ({method})', disable=not progress):
@@ -175,17 +224,37 @@ def conditional_sample(denoiser: Callable, known: torch.Tensor, mask: torch.Tens
             if guide_sigma_max < sigma_max:                             # replacement where the guidance is off
                 rh = replacement_hook(y, m, e, 1, known_noise, fresh.rows(c), solver)
                 hook = lambda x, s_cur, s_next, D_, rh=rh: rh(x, s_cur, s_next, D_) if s_cur > guide_sigma_max else x
-        else: hook = replacement_hook(y, m, e, resample if method == 'repaint' else 1, known_noise, fresh.rows(c), solver)
+        else:
+            hook = replacement_hook(y, m, e, resample if method == 'repaint' else 1, known_noise, fresh.rows(c), solver)
         start = torch.where(m, e + y / sigma_max, e)                    # σ_max·start: known entries at y + σ_max ε
-        x, info = heun_sample(D, noise=start, n_levels=n_levels, sigma_min=sigma_min, sigma_max=sigma_max, rho=rho,
-                              dtype=dtype, device=device, solver=solver, step_hook=hook, return_info=True)
+        x, info = heun_sample(
+            D,
+            noise=start,
+            n_levels=n_levels,
+            sigma_min=sigma_min,
+            sigma_max=sigma_max,
+            rho=rho,
+            dtype=dtype,
+            device=device,
+            solver=solver,
+            step_hook=hook,
+            return_info=True,
+        )
         outs.append(torch.where(m, y, x))                               # σ = 0: exactly the known values
-        nfes.append(info['nfe']); vjps.append(D.vjps if method == 'guidance' else 0)
+        nfes.append(info['nfe'])
+        vjps.append(D.vjps if method == 'guidance' else 0)
     x = torch.cat(outs)
-    if not return_info: return x
-    return x, dict(nfe=nfes[0], vjps=vjps[0], method=method, n_levels=int(n_levels),
-                   resample=int(resample) if method == 'repaint' else 1, cg_iters=int(cg_iters) if method == 'guidance' else 0,
-                   guide_sigma_max=float(guide_sigma_max) if method == 'guidance' else None)
+    if not return_info:
+        return x
+    return x, dict(
+        nfe=nfes[0],
+        vjps=vjps[0],
+        method=method,
+        n_levels=int(n_levels),
+        resample=int(resample) if method == 'repaint' else 1,
+        cg_iters=int(cg_iters) if method == 'guidance' else 0,
+        guide_sigma_max=float(guide_sigma_max) if method == 'guidance' else None,
+    )
 
 # %% ../../nbs/70_conditional.ipynb #5555bd00
 @dataclass
@@ -197,15 +266,22 @@ class Condition:
 
     def __post_init__(self):
         if not torch.is_tensor(self.known) or self.known.ndim != 3 or not self.known.is_floating_point():
-            raise ValueError(f'Condition: known must be a float tensor (B, N, L), got {getattr(self.known, "shape", type(self.known).__name__)}')
+            raise ValueError(
+                'Condition: known must be a float tensor (B, N, L), got'
+                f' {getattr(self.known, "shape", type(self.known).__name__)}'
+            )
         self.mask = torch.as_tensor(self.mask, dtype=torch.bool).expand(self.known.shape).clone()
         self.source = tuple(self.source) or ('',) * self.known.shape[0]
-        if len(self.source) != self.known.shape[0]: raise ValueError(f'Condition: {len(self.source)} sources for {self.known.shape[0]} rows')
+        if len(self.source) != self.known.shape[0]:
+            raise ValueError(f'Condition: {len(self.source)} sources for {self.known.shape[0]} rows')
 
     @property
-    def n(self) -> int: return self.known.shape[0]
+    def n(self) -> int:
+        return self.known.shape[0]
+
     @property
-    def length(self) -> int: return self.known.shape[2]
+    def length(self) -> int:
+        return self.known.shape[2]
 
     def __or__(self, other: 'Condition') -> 'Condition':
         "Union of the known entries (`other`'s values where both know one)."
@@ -234,7 +310,10 @@ def shape_condition(transform: FeatureTransform, betas, length: int) -> Conditio
     b = b0[None] if b0.ndim == 1 else b0
     sl = transform.layout.slices['beta']
     if b.ndim != 2 or b.shape[1] != sl.stop - sl.start:
-        raise ValueError(f'shape_condition: betas must be ({sl.stop - sl.start},) or (B, {sl.stop - sl.start}), got {tuple(b0.shape)}')
+        raise ValueError(
+            f'shape_condition: betas must be ({sl.stop - sl.start},) or (B, {sl.stop - sl.start}), got'
+            f' {tuple(b0.shape)}'
+        )
     if not bool(torch.isfinite(b).all()): raise ValueError('shape_condition: betas contain non-finite values')
     raw, mask = _empty(transform, len(b), _check_length(length, 'shape_condition'))
     raw[:, sl] = b[:, :, None]; mask[:, sl] = True
@@ -248,17 +327,26 @@ def clip_condition(transform: FeatureTransform, clips: Sequence[Motion], length:
     if not clips: raise ValueError(f'{name}_condition: no clips')
     L = _check_length(length, f'{name}_condition')
     dst = np.asarray(dst, dtype=np.int64)
-    if dst.size and (dst.min() < 0 or dst.max() >= L): raise ValueError(f'{name}_condition: frames {dst.min()}..{dst.max()} outside a {L}-frame output')
+    if dst.size and (dst.min() < 0 or dst.max() >= L):
+        raise ValueError(f'{name}_condition: frames {dst.min()}..{dst.max()} outside a {L}-frame output')
     ch = np.arange(transform.layout.n_features) if channels is None else np.asarray(channels, dtype=np.int64)
     raw, mask = _empty(transform, len(clips), L)
     sl = transform.layout.slices['beta']
     for i, m in enumerate(clips):
-        if not isinstance(m, Motion): raise ValueError(f'{name}_condition: clip {i} is a {type(m).__name__}, not a Motion')
-        if abs(m.fps - 20.0) > 1e-6: raise ValueError(f"{name}_condition: clip {i} ('{m.source}') is at {m.fps} fps; balmo models run at 20 fps (resample it first)")
+        if not isinstance(m, Motion):
+            raise ValueError(f'{name}_condition: clip {i} is a {type(m).__name__}, not a Motion')
+        if abs(m.fps - 20.0) > 1e-6:
+            raise ValueError(
+                f"{name}_condition: clip {i} ('{m.source}') is at {m.fps} fps; balmo models run at 20 fps (resample it"
+                " first)"
+            )
         s = np.asarray(src(m) if callable(src) else src, dtype=np.int64)
-        if len(s) != len(dst): raise ValueError(f'{name}_condition: {len(s)} source frames for {len(dst)} target frames')
+        if len(s) != len(dst):
+            raise ValueError(f'{name}_condition: {len(s)} source frames for {len(dst)} target frames')
         if s.size and (s.min() < 0 or s.max() >= m.n_frames):
-            raise ValueError(f"{name}_condition: clip {i} ('{m.source}') has {m.n_frames} frames, needs frames up to {s.max()}")
+            raise ValueError(
+                f"{name}_condition: clip {i} ('{m.source}') has {m.n_frames} frames, needs frames up to {s.max()}"
+            )
         f = transform.layout.motion_features(m)                       # (N, T) raw features
         raw[i][np.ix_(ch, dst)] = f[np.ix_(ch, s)]; mask[i][np.ix_(ch, dst)] = True
         if keep_shape: raw[i, sl] = torch.from_numpy(m.betas)[:, None]; mask[i, sl] = True
@@ -266,12 +354,19 @@ def clip_condition(transform: FeatureTransform, clips: Sequence[Motion], length:
 
 def prefix_condition(transform: FeatureTransform, clips, keep: int, length: int, keep_shape: bool = True) -> Condition:
     "The clips' first `keep` frames (every channel) known at frames 0…keep−1 of `length`-frame outputs."
-    if not 0 < keep < length: raise ValueError(f'prefix_condition: need 0 < keep < length, got keep={keep}, length={length}')
-    return clip_condition(transform, clips, length, np.arange(keep), np.arange(keep), keep_shape=keep_shape, name='prefix')
+    if not 0 < keep < length:
+        raise ValueError(f'prefix_condition: need 0 < keep < length, got keep={keep}, length={length}')
+    return clip_condition(
+        transform, clips, length, np.arange(keep), np.arange(keep), keep_shape=keep_shape, name='prefix'
+    )
 
-def inbetween_condition(transform: FeatureTransform, clips, keep: int, length: int, keep_shape: bool = True) -> Condition:
+
+def inbetween_condition(
+    transform: FeatureTransform, clips, keep: int, length: int, keep_shape: bool = True
+) -> Condition:
     "The clips' first and last `keep` frames known at the first and last `keep` frames of `length`-frame outputs."
-    if not 0 < 2 * keep < length: raise ValueError(f'inbetween_condition: need 0 < 2·keep < length, got keep={keep}, length={length}')
+    if not 0 < 2 * keep < length:
+        raise ValueError(f'inbetween_condition: need 0 < 2·keep < length, got keep={keep}, length={length}')
     src = lambda m: np.r_[np.arange(keep), np.arange(m.n_frames - keep, m.n_frames)]
     if isinstance(clips, Motion): clips = [clips]
     if short := [m.source or str(i) for i, m in enumerate(clips) if m.n_frames < 2 * keep]:
@@ -279,7 +374,10 @@ def inbetween_condition(transform: FeatureTransform, clips, keep: int, length: i
     return clip_condition(transform, clips, length, src, np.r_[np.arange(keep), np.arange(length - keep, length)],
                           keep_shape=keep_shape, name='inbetween')
 
-def path_condition(transform: FeatureTransform, clips, length: int, axes=HORIZONTAL, keep_shape: bool = False) -> Condition:
+
+def path_condition(
+    transform: FeatureTransform, clips, length: int, axes=HORIZONTAL, keep_shape: bool = False
+) -> Condition:
     "The clips' root translation on `axes` (default x, z: the horizontal path) known on frames 0…length−1."
     t0 = transform.layout.slices['tau'].start
     return clip_condition(transform, clips, length, np.arange(length), np.arange(length),
@@ -292,20 +390,36 @@ def sample_conditional(snapshot, cond: Condition, seed: int = 0, method: str = D
     sample i uses seed `train.sample_seeds(seed, B)[i]`. `kw` go to `conditional_sample` (resample, cg_iters, ...)."""
     from balmo.train import sample_seeds
     net, lay = snapshot.denoiser, snapshot.transform.layout
-    if not isinstance(cond, Condition): raise ValueError(f'sample_conditional: cond must be a Condition, got {type(cond).__name__}')
+    if not isinstance(cond, Condition):
+        raise ValueError(f'sample_conditional: cond must be a Condition, got {type(cond).__name__}')
     if cond.known.shape[1] != lay.n_features:
-        raise ValueError(f'sample_conditional: the condition has {cond.known.shape[1]} channels, the snapshot {lay.n_features}')
+        raise ValueError(
+            f'sample_conditional: the condition has {cond.known.shape[1]} channels, the snapshot {lay.n_features}'
+        )
     m = getattr(net, 'length_multiple', 1)
-    if cond.length % m: raise ValueError(f'sample_conditional: length {cond.length} must be a multiple of {m} (the U-Net halves time)')
+    if cond.length % m:
+        raise ValueError(f'sample_conditional: length {cond.length} must be a multiple of {m} (the U-Net halves time)')
     dev = next(net.parameters()).device
-    x, info = conditional_sample(net, cond.known, cond.mask, method, seeds=sample_seeds(seed, cond.n), n_levels=n_levels,
-                                 batch_size=batch_size, device=dev, sigma_data=getattr(net, 'sigma_data', 1.0),
-                                 progress=progress, return_info=True, **kw)
+    x, info = conditional_sample(
+        net,
+        cond.known,
+        cond.mask,
+        method,
+        seeds=sample_seeds(seed, cond.n),
+        n_levels=n_levels,
+        batch_size=batch_size,
+        device=dev,
+        sigma_data=getattr(net, 'sigma_data', 1.0),
+        progress=progress,
+        return_info=True,
+        **kw,
+    )
     snapshot.last_nfe = info['nfe']
     return x.cpu(), info
 
 def generate(snapshot, cond: Condition, seed: int = 0, method: str = DEFAULT_METHOD, **kw) -> list[Motion]:
-    "Motions (20 fps) sampled from `snapshot` given `cond` (see `sample_conditional`); `meta['condition']` names the row's condition."
+    """Motions (20 fps) sampled from `snapshot` given `cond` (see `sample_conditional`); `meta['condition']` names the
+    row's condition."""
     x, info = sample_conditional(snapshot, cond, seed, method, **kw)
     out = snapshot.transform.decode_motions(x.double(), fps=20.0)
     for i, (m, s) in enumerate(zip(out, cond.source)):
@@ -318,25 +432,42 @@ def linear_inbetween(clip: Motion, keep: int, length: int) -> Motion:
     """Baseline in-betweening: the clip's first and last `keep` frames at the ends of a `length`-frame clip, the gap
     filled by slerp of the root and joint rotations and linear interpolation of the translation."""
     T = clip.n_frames
-    if not 0 < 2 * keep < length or T < 2 * keep: raise ValueError(f'linear_inbetween: need 0 < 2·keep < length and 2·keep <= clip frames, got keep={keep}, length={length}, {T} frames')
+    if not 0 < 2 * keep < length or T < 2 * keep:
+        raise ValueError(
+            f'linear_inbetween: need 0 < 2·keep < length and 2·keep <= clip frames, got keep={keep}, length={length},'
+            f' {T} frames'
+        )
     a, b, gap = keep - 1, T - keep, length - 2 * keep
     w = torch.arange(1, gap + 1, dtype=torch.float64) / (gap + 1)                           # (gap,)
     aa = torch.from_numpy(np.concatenate([clip.root_orient[:, None], clip.pose_body], 1)).double()   # (T, 22, 3)
-    q = quaternion_slerp(axis_angle_to_quaternion(aa[a])[None], axis_angle_to_quaternion(aa[b])[None], w[:, None].expand(-1, 22))
+    q = quaternion_slerp(
+        axis_angle_to_quaternion(aa[a])[None], axis_angle_to_quaternion(aa[b])[None], w[:, None].expand(-1, 22)
+    )
     mid = quaternion_to_axis_angle(q).numpy()
     tr = clip.trans[a][None] + w.numpy()[:, None] * (clip.trans[b] - clip.trans[a])[None]
     cat = lambda first, m, last: np.concatenate([first, m, last]).astype(np.float32)
-    return Motion(cat(clip.root_orient[:keep], mid[:, 0], clip.root_orient[b:]), cat(clip.pose_body[:keep], mid[:, 1:], clip.pose_body[b:]),
-                  cat(clip.trans[:keep], tr, clip.trans[b:]), clip.betas, clip.fps, clip.gender, f'linear:{clip.source}', {'baseline': 'linear'})
+    return Motion(
+        cat(clip.root_orient[:keep], mid[:, 0], clip.root_orient[b:]),
+        cat(clip.pose_body[:keep], mid[:, 1:], clip.pose_body[b:]),
+        cat(clip.trans[:keep], tr, clip.trans[b:]),
+        clip.betas,
+        clip.fps,
+        clip.gender,
+        f'linear:{clip.source}',
+        {'baseline': 'linear'},
+    )
 
 def joint_accel(joints: np.ndarray, fps: float = 20.0) -> np.ndarray:
-    "Mean over joints of the acceleration magnitude ‖J[t+1] − 2J[t] + J[t−1]‖·fps² (m/s²) at frames 1…T−2: (T, 22, 3) -> (T−2,)."
+    """Mean over joints of the acceleration magnitude ‖J[t+1] − 2J[t] + J[t−1]‖·fps² (m/s²) at frames 1…T−2: (T, 22, 3)
+    -> (T−2,)."""
     J = np.asarray(joints, dtype=np.float64)
     return np.linalg.norm(J[2:] - 2 * J[1:-1] + J[:-2], axis=-1).mean(-1) * fps ** 2
 
 def seam_accel(joints: np.ndarray, seam: int, fps: float = 20.0) -> float:
-    "Mean joint acceleration (m/s²) at the frames `seam − 1` and `seam` on either side of a seam between frames seam−1 and seam."
-    if not 2 <= seam <= len(joints) - 2: raise ValueError(f'seam_accel: seam {seam} needs frames seam−2…seam+1 in a {len(joints)}-frame clip')
+    """Mean joint acceleration (m/s²) at the frames `seam − 1` and `seam` on either side of a seam between frames seam−1
+    and seam."""
+    if not 2 <= seam <= len(joints) - 2:
+        raise ValueError(f'seam_accel: seam {seam} needs frames seam−2…seam+1 in a {len(joints)}-frame clip')
     return float(joint_accel(joints[seam - 2:seam + 2], fps).mean())
 
 def mpjpe(a: np.ndarray, b: np.ndarray) -> float:
@@ -346,9 +477,9 @@ def mpjpe(a: np.ndarray, b: np.ndarray) -> float:
 
 def cycle_stride(joints: np.ndarray, fps: float = 20.0, min_cycle_s: float = 0.4, max_cycle_s: float = 2.5) -> dict:
     """Stride (m) = mean horizontal root speed × gait cycle time (s); the cycle time is the lag of the first
-    autocorrelation peak in [min_cycle_s, max_cycle_s] within 90 % of the highest there, of the fore-aft separation of the feet (SMPL joints 10, 11) in
-    the heading frame (forward ⟂ hip axis, horizontal). Returns {'stride', 'cycle_time', 'speed', 'peak'}; NaN
-    stride if there is no clear cycle (peak autocorrelation < 0.3)."""
+    autocorrelation peak in [min_cycle_s, max_cycle_s] within 90 % of the highest there, of the fore-aft separation of
+    the feet (SMPL joints 10, 11) in the heading frame (forward ⟂ hip axis, horizontal). Returns {'stride',
+    'cycle_time', 'speed', 'peak'}; NaN stride if there is no clear cycle (peak autocorrelation < 0.3)."""
     J = np.asarray(joints, dtype=np.float64)
     hip = J[:, 1] - J[:, 2]                                                   # left hip − right hip (SMPL 1, 2)
     fwd = np.stack([hip[:, 2], np.zeros(len(J)), -hip[:, 0]], -1)            # up × hip axis, horizontal (y-up)
@@ -363,22 +494,53 @@ def cycle_stride(joints: np.ndarray, fps: float = 20.0, min_cycle_s: float = 0.4
     a = ac[lo - 1:hi + 2]
     peaks = lo + np.flatnonzero((a[1:-1] >= a[:-2]) & (a[1:-1] >= a[2:]))          # local maxima in [lo, hi]
     if not len(peaks): return {'stride': float('nan'), 'cycle_time': float('nan'), 'speed': speed, 'peak': float('nan')}
-    k = int(peaks[np.argmax(ac[peaks] >= 0.9 * ac[peaks].max())])                  # the first near-highest peak, not a multiple
+    # the first near-highest peak, not a multiple
+    k = int(peaks[np.argmax(ac[peaks] >= 0.9 * ac[peaks].max())])
     ok = ac[k] >= 0.3
-    return {'stride': speed * k / fps if ok else float('nan'), 'cycle_time': k / fps if ok else float('nan'), 'speed': speed, 'peak': float(ac[k])}
+    return {
+        'stride': speed * k / fps if ok else float('nan'),
+        'cycle_time': k / fps if ok else float('nan'),
+        'speed': speed,
+        'peak': float(ac[k]),
+    }
 
 # %% ../../nbs/70_conditional.ipynb #746610f0
 EXPERIMENT_SCALES = {
-    'cpu': dict(length=64, keep=16, n_clips=24, k=2, n_uncond=48, shape_length=128, n_bodies=6, shape_k=16, resample=4, batch_size=32),
-    'gpu': dict(length=192, keep=16, n_clips=200, k=4, n_uncond=512, shape_length=192, n_bodies=12, shape_k=64, resample=8, batch_size=256),
+    'cpu': dict(
+        length=64,
+        keep=16,
+        n_clips=24,
+        k=2,
+        n_uncond=48,
+        shape_length=128,
+        n_bodies=6,
+        shape_k=16,
+        resample=4,
+        batch_size=32,
+    ),
+    'gpu': dict(
+        length=192,
+        keep=16,
+        n_clips=200,
+        k=4,
+        n_uncond=512,
+        shape_length=192,
+        n_bodies=12,
+        shape_k=64,
+        resample=8,
+        batch_size=256,
+    ),
 }
-GAIT_FAMILIES = ('walk', 'run', 'walk_backward')     # families whose stride scales with leg length in the procedural data
+# families whose stride scales with leg length in the procedural data
+GAIT_FAMILIES = ('walk', 'run', 'walk_backward')
 
 def heldout_clips(data_dir, length: int, n: int, split: str = 'test', seed: int = 0) -> list[Motion]:
-    "`n` clips of `split` with at least `length` frames, cropped to their first `length` frames (a seeded random choice)."
+    """`n` clips of `split` with at least `length` frames, cropped to their first `length` frames (a seeded random
+    choice)."""
     from balmo.data.procedural import load_split
     pool = [m for m in load_split(data_dir, split) if m.n_frames >= length]
-    if len(pool) < n: raise ValueError(f'{data_dir}/{split}: only {len(pool)} clips have >= {length} frames, {n} requested')
+    if len(pool) < n:
+        raise ValueError(f'{data_dir}/{split}: only {len(pool)} clips have >= {length} frames, {n} requested')
     pick = np.random.default_rng(seed).choice(len(pool), n, replace=False)
     return [pool[i].crop(0, length) for i in sorted(pick)]
 
@@ -389,56 +551,112 @@ def _label_ok(pred: str, m: Motion) -> bool:
 def _agreement(pred, clips) -> float: return float(np.mean([_label_ok(p, m) for p, m in zip(pred, clips)]))
 
 def _chance_agreement(pred_uncond, clips) -> float:
-    "Expected agreement of unconditional samples with the clips' labels: mean over clips of the share of samples predicted as one of its families."
+    """Expected agreement of unconditional samples with the clips' labels: mean over clips of the share of samples
+    predicted as one of its families."""
     return float(np.mean([np.mean([_label_ok(p, m) for p in pred_uncond]) for m in clips]))
 
 def _timed_generate(snap, cond, seed, method, batch_size, **kw):
     t = time.time()
     ms = generate(snap, cond, seed, method, batch_size=batch_size, **kw)
-    return ms, dict(nfe=ms[0].meta['nfe'], vjps=conditional_nfe(method, 16, kw.get('resample', 1), kw.get('cg_iters', 0),
-                                                                  kw.get('guide_sigma_max', math.inf))['vjps'],
-                    seconds=time.time() - t)
+    return ms, dict(
+        nfe=ms[0].meta['nfe'],
+        vjps=conditional_nfe(
+            method, 16, kw.get('resample', 1), kw.get('cg_iters', 0), kw.get('guide_sigma_max', math.inf)
+        )['vjps'],
+        seconds=time.time() - t,
+    )
 
 # %% ../../nbs/70_conditional.ipynb #56bf8125
-def shape_experiment(snap, test: list[Motion], train_gaits: list[Motion], ev, probe, n_bodies: int, shape_k: int,
-                     shape_length: int, seed: int = 0, method: str = DEFAULT_METHOD, batch_size: int = 32, **kw) -> tuple[dict, list]:
+def shape_experiment(
+    snap,
+    test: list[Motion],
+    train_gaits: list[Motion],
+    ev,
+    probe,
+    n_bodies: int,
+    shape_k: int,
+    shape_length: int,
+    seed: int = 0,
+    method: str = DEFAULT_METHOD,
+    batch_size: int = 32,
+    **kw
+) -> tuple[dict, list]:
     """(a) β of `n_bodies` test clips at evenly spaced leg-length ranks, `shape_k` samples each: β error, predicted
     families, stride against leg length (gait families, stride normalised by the data's per-family stride/leg ratio)
-    and the lowest foot's height above the floor, for generated clips and for `train_gaits` (data). Returns (results, Motions)."""
+    and the lowest foot's height above the floor, for generated clips and for `train_gaits` (data). Returns (results,
+    Motions)."""
     from balmo.data.procedural import body_dims, clip_joints, gait_cycle_stats
     legs = np.array([body_dims(m.betas)['leg'] for m in test])
     pick = np.argsort(legs)[np.linspace(0, len(test) - 1, n_bodies).round().astype(int)]
     betas = np.stack([test[i].betas for i in pick])
-    ms, cost = _timed_generate(snap, shape_condition(snap.transform, betas, shape_length).repeat(shape_k), seed, method, batch_size, **kw)
+    ms, cost = _timed_generate(
+        snap, shape_condition(snap.transform, betas, shape_length).repeat(shape_k), seed, method, batch_size, **kw
+    )
     d_beta = float(max(np.abs(m.betas - betas[i // shape_k]).max() for i, m in enumerate(ms)))
     J = clip_joints(ms)
     pred = probe.predict_features(ev.features(J))
     dims = [body_dims(b) for b in betas]
     # data: per-family stride/leg ratio and the pooled correlation of the normalised stride with leg length
     dj = clip_joints(train_gaits)
-    d_st = np.array([cycle_stride(j)['stride'] for j in dj]); d_leg = np.array([body_dims(m.betas)['leg'] for m in train_gaits])
+    d_st = np.array([cycle_stride(j)['stride'] for j in dj])
+    d_leg = np.array([body_dims(m.betas)['leg'] for m in train_gaits])
     d_fam = [m.meta['family'] for m in train_gaits]
     ratio = {f: float(np.nanmedian([s / l for s, l, g in zip(d_st, d_leg, d_fam) if g == f])) for f in GAIT_FAMILIES}
     d_norm = np.array([s / ratio[f] for s, f in zip(d_st, d_fam)])
     ok = np.isfinite(d_norm)
-    g_rows = [(i // shape_k, p, cycle_stride(j)['stride'], gait_cycle_stats(j)['stride']) for i, (j, p) in enumerate(zip(J, pred)) if p in GAIT_FAMILIES]
+    g_rows = [
+        (i // shape_k, p, cycle_stride(j)['stride'], gait_cycle_stats(j)['stride'])
+        for i, (j, p) in enumerate(zip(J, pred))
+        if p in GAIT_FAMILIES
+    ]
     g_body = np.array([r[0] for r in g_rows], dtype=int); g_leg = np.array([dims[b]['leg'] for b in g_body])
     g_norm = np.array([r[2] / ratio[r[1]] for r in g_rows]); g_fp = np.array([r[3] for r in g_rows])
     gk = np.isfinite(g_norm)
     corr = lambda a, b: float(np.corrcoef(a, b)[0, 1]) if len(a) > 2 else float('nan')
     floor = [float(np.median(j[:, [10, 11], 1].min(1)) - dims[i // shape_k]['foot_height']) for i, j in enumerate(J)]
-    d_floor = [float(np.median(j[:, [10, 11], 1].min(1)) - body_dims(m.betas)['foot_height']) for j, m in zip(dj, train_gaits)]
-    per_body = [dict(leg=dims[b]['leg'], n_gait=int((g_body == b).sum()), norm_stride=float(np.nanmean(g_norm[g_body == b])) if (g_body == b).any() else float('nan'),
-                     families={f: int(sum(p == f for p in pred[b * shape_k:(b + 1) * shape_k])) for f in sorted(set(pred))},
-                     floor_m=float(np.mean(floor[b * shape_k:(b + 1) * shape_k]))) for b in range(n_bodies)]
-    return dict(method=method, **cost, n=len(ms), max_beta_error=d_beta, betas=betas.tolist(), per_body=per_body,
-                data=dict(n=int(ok.sum()), ratio=ratio, corr=corr(d_norm[ok], d_leg[ok]), leg=d_leg[ok].tolist(), norm_stride=d_norm[ok].tolist(),
-                          floor_m=float(np.mean(d_floor))),
-                generated=dict(n_gait=int(len(g_rows)), n_measured=int(gk.sum()), n_footprint=int(np.isfinite(g_fp).sum()),
-                               corr=corr(g_norm[gk], g_leg[gk]), leg=g_leg[gk].tolist(), norm_stride=g_norm[gk].tolist(),
-                               slope=float(np.polyfit(g_leg[gk], g_norm[gk], 1)[0]) if gk.sum() > 2 else float('nan'),
-                               floor_m=float(np.mean(floor))),
-                data_slope=float(np.polyfit(d_leg[ok], d_norm[ok], 1)[0])), ms
+    d_floor = [
+        float(np.median(j[:, [10, 11], 1].min(1)) - body_dims(m.betas)['foot_height']) for j, m in zip(dj, train_gaits)
+    ]
+    per_body = [
+        dict(
+            leg=dims[b]['leg'],
+            n_gait=int((g_body == b).sum()),
+            norm_stride=float(np.nanmean(g_norm[g_body == b])) if (g_body == b).any() else float('nan'),
+            families={f: int(sum(p == f for p in pred[b * shape_k : (b + 1) * shape_k])) for f in sorted(set(pred))},
+            floor_m=float(np.mean(floor[b * shape_k : (b + 1) * shape_k])),
+        )
+        for b in range(n_bodies)
+    ]
+    return (
+        dict(
+            method=method,
+            **cost,
+            n=len(ms),
+            max_beta_error=d_beta,
+            betas=betas.tolist(),
+            per_body=per_body,
+            data=dict(
+                n=int(ok.sum()),
+                ratio=ratio,
+                corr=corr(d_norm[ok], d_leg[ok]),
+                leg=d_leg[ok].tolist(),
+                norm_stride=d_norm[ok].tolist(),
+                floor_m=float(np.mean(d_floor)),
+            ),
+            generated=dict(
+                n_gait=int(len(g_rows)),
+                n_measured=int(gk.sum()),
+                n_footprint=int(np.isfinite(g_fp).sum()),
+                corr=corr(g_norm[gk], g_leg[gk]),
+                leg=g_leg[gk].tolist(),
+                norm_stride=g_norm[gk].tolist(),
+                slope=float(np.polyfit(g_leg[gk], g_norm[gk], 1)[0]) if gk.sum() > 2 else float('nan'),
+                floor_m=float(np.mean(floor)),
+            ),
+            data_slope=float(np.polyfit(d_leg[ok], d_norm[ok], 1)[0])
+        ),
+        ms,
+    )
 
 # %% ../../nbs/70_conditional.ipynb #0f2de7ab
 def _segment_metrics(J: np.ndarray, truth: np.ndarray, seg: slice, seams: Sequence[int]) -> dict:
@@ -454,7 +672,10 @@ def _summ(rows: list[dict], k: int) -> dict:
     out['mpjpe_best'] = float(np.mean([min(r['mpjpe'] for r in rows[i:i + k]) for i in range(0, len(rows), k)]))
     return out
 
-def inbetween_experiment(snap, clips: list[Motion], keep: int, k: int, methods: dict, seed: int = 0, batch_size: int = 32) -> tuple[dict, dict]:
+
+def inbetween_experiment(
+    snap, clips: list[Motion], keep: int, k: int, methods: dict, seed: int = 0, batch_size: int = 32
+) -> tuple[dict, dict]:
     """(b) Fill frames keep…L−keep−1 of each clip (L its length) from its first and last `keep` frames, `k` samples
     per clip and method (`methods`: name -> conditional_sample kwargs incl. 'method'), against linear interpolation.
     Returns (results per row, joints per row)."""
@@ -475,17 +696,25 @@ def inbetween_experiment(snap, clips: list[Motion], keep: int, k: int, methods: 
         samples[name] = J
     return out, dict(truth=truth, linear=lin, **samples)
 
+
 def continuation_experiment(snap, clips: list[Motion], keep: int, k: int, ev, probe, pred_uncond, seed: int = 0,
                             method: str = DEFAULT_METHOD, batch_size: int = 32, **kw) -> tuple[dict, list]:
-    "(c) Continue each clip from its first `keep` frames, `k` samples each; baselines: holding the last known pose, unconditional samples. Returns (results, joints)."
+    """(c) Continue each clip from its first `keep` frames, `k` samples each; baselines: holding the last known pose,
+    unconditional samples. Returns (results, joints)."""
     from balmo.data.procedural import clip_joints
     L = clips[0].n_frames
     truth = clip_joints(clips)
     seg = slice(keep, L)
-    ms, cost = _timed_generate(snap, prefix_condition(snap.transform, clips, keep, L).repeat(k), seed, method, batch_size, **kw)
+    ms, cost = _timed_generate(
+        snap, prefix_condition(snap.transform, clips, keep, L).repeat(k), seed, method, batch_size, **kw
+    )
     J = clip_joints(ms)
     hold = [np.concatenate([t[:keep], np.repeat(t[keep - 1:keep], L - keep, 0)]) for t in truth]
-    seg_m = lambda a, t: dict(mpjpe=mpjpe(a[seg], t[seg]), seam_accel=seam_accel(a, keep), interior_accel=float(joint_accel(a[keep + 1:]).mean()))
+    seg_m = lambda a, t: dict(
+        mpjpe=mpjpe(a[seg], t[seg]),
+        seam_accel=seam_accel(a, keep),
+        interior_accel=float(joint_accel(a[keep + 1 :]).mean()),
+    )
     pred = probe.predict_features(ev.features(J))
     reps = [m for m in clips for _ in range(k)]
     return dict(method=method, **cost, generated=_summ([seg_m(j, truth[i // k]) for i, j in enumerate(J)], k),
@@ -495,12 +724,18 @@ def continuation_experiment(snap, clips: list[Motion], keep: int, k: int, ev, pr
 
 def path_experiment(snap, clips: list[Motion], k: int, ev, probe, pred_uncond, skating_uncond: float, seed: int = 0,
                     method: str = DEFAULT_METHOD, batch_size: int = 32, **kw) -> tuple[dict, list]:
-    "(d) Follow each clip's horizontal root path (every frame), `k` samples each: path error, family agreement, foot skating. Returns (results, joints)."
+    """(d) Follow each clip's horizontal root path (every frame), `k` samples each: path error, family agreement, foot
+    skating. Returns (results, joints)."""
     from balmo.data.procedural import clip_joints
     from balmo.eval.metrics import foot_skating
     L = clips[0].n_frames
     ms, cost = _timed_generate(snap, path_condition(snap.transform, clips, L).repeat(k), seed, method, batch_size, **kw)
-    path_err = float(max(np.abs(m.trans[:, list(HORIZONTAL)] - clips[i // k].trans[:, list(HORIZONTAL)]).max() for i, m in enumerate(ms)))
+    path_err = float(
+        max(
+            np.abs(m.trans[:, list(HORIZONTAL)] - clips[i // k].trans[:, list(HORIZONTAL)]).max()
+            for i, m in enumerate(ms)
+        )
+    )
     J = clip_joints(ms)
     pred = probe.predict_features(ev.features(J))
     reps = [m for m in clips for _ in range(k)]
@@ -511,14 +746,22 @@ def path_experiment(snap, clips: list[Motion], k: int, ev, probe, pred_uncond, s
 # %% ../../nbs/70_conditional.ipynb #8cf94723
 GUIDANCE_SIGMAS = (80.0, 9.72, 1.85, 0.47, 0.085, 0.0088)   # levels of the 16-level schedule, high to low
 
-def guidance_jacobian(snap, cond: Condition, data: torch.Tensor | None = None, sigmas: Sequence[float] = GUIDANCE_SIGMAS,
-                      iters: int = 20, seed: int = 0) -> dict:
+
+def guidance_jacobian(
+    snap,
+    cond: Condition,
+    data: torch.Tensor | None = None,
+    sigmas: Sequence[float] = GUIDANCE_SIGMAS,
+    iters: int = 20,
+    seed: int = 0,
+) -> dict:
     """The known block of the Jacobian of `snap`'s denoiser under `cond` (rows noised from `cond.known`, so use a
     condition whose known values are a clip's, e.g. `inbetween_condition`) against ΠGDM's isotropic model: per σ,
     'isotropic' σ_d²/(σ²+σ_d²), 'top' the eigenvalue of largest magnitude of M Jᵀ Mᵀ (`iters` power iterations, mean
     over rows), 'rayleigh' the mean Rayleigh quotient of random directions on the known entries, and with `data`
     (clean normalised features (B, N, L), L = cond.length) 'ideal' λ/(λ + σ²) for λ the top eigenvalue of the data's
-    covariance of the known entries (of row 0's mask). Returns {'sigmas', 'rows': [...], 'data_top_eig', 'data_mean_eig'}."""
+    covariance of the known entries (of row 0's mask). Returns {'sigmas', 'rows': [...], 'data_top_eig',
+    'data_mean_eig'}."""
     net = snap.denoiser
     dev = next(net.parameters()).device
     sd = float(getattr(net, 'sigma_data', 1.0))
@@ -530,11 +773,16 @@ def guidance_jacobian(snap, cond: Condition, data: torch.Tensor | None = None, s
     out = {'sigmas': [float(s) for s in sigmas], 'rows': []}
     lam = None
     if data is not None:
-        if data.shape[1:] != y.shape[1:]: raise ValueError(f'guidance_jacobian: data {tuple(data.shape)} does not match the condition {tuple(y.shape)}')
+        if data.shape[1:] != y.shape[1:]:
+            raise ValueError(
+                f'guidance_jacobian: data {tuple(data.shape)} does not match the condition {tuple(y.shape)}'
+            )
         blk = data[:, m[0].cpu()].double()
         blk = blk - blk.mean(0)
         ev = torch.linalg.svdvals(blk) ** 2 / len(blk)              # non-zero eigenvalues of Σ_kk
-        lam = float(ev[0]); out['data_top_eig'] = lam; out['data_mean_eig'] = float(blk.square().sum(1).mean() / blk.shape[1])
+        lam = float(ev[0])
+        out['data_top_eig'] = lam
+        out['data_mean_eig'] = float(blk.square().sum(1).mean() / blk.shape[1])
     for s in sigmas:
         with torch.enable_grad():
             x = torch.where(m, y, zero) + s * rnd()
@@ -548,7 +796,7 @@ def guidance_jacobian(snap, cond: Condition, data: torch.Tensor | None = None, s
                 v = w
             r = unit(torch.where(m, rnd(), zero))
             ray = (vjp(r) * r).flatten(1).sum(1)
-        row = dict(sigma=float(s), isotropic=sd ** 2 / (s ** 2 + sd ** 2), top=float(top.mean()), rayleigh=float(ray.mean()))
+        row = dict(sigma=float(s), isotropic=sd**2 / (s**2 + sd**2), top=float(top.mean()), rayleigh=float(ray.mean()))
         if lam is not None: row['ideal'] = lam / (lam + s ** 2)
         out['rows'].append(row)
     return out
@@ -566,7 +814,9 @@ def _strip_known(ax, joints, known: np.ndarray, n_poses: int = 8, cmap: str = 'B
     frames, xy = strip_layout(joints, n_poses)
     shades = colormaps[cmap](np.linspace(0.35, 1.0, len(frames)))
     for f, p, c in zip(frames, xy, shades):
-        plot_skeleton(ax, np.concatenate([p, np.zeros((len(p), 1))], 1), color='0.55' if known[f] else c, plane=(0, 1), lw=1.2)
+        plot_skeleton(
+            ax, np.concatenate([p, np.zeros((len(p), 1))], 1), color='0.55' if known[f] else c, plane=(0, 1), lw=1.2
+        )
     ax.axhline(0.0, color='0.6', lw=0.8, zorder=0); ax.set_aspect('equal', adjustable='datalim'); ax.set_axis_off()
 
 def _figures(res: dict, S: dict, out: Path, cfg: dict) -> list[Path]:
@@ -579,11 +829,20 @@ def _figures(res: dict, S: dict, out: Path, cfg: dict) -> list[Path]:
     fig = plt.figure(figsize=(12, 4.2)); gs = fig.add_gridspec(2, 4)
     for r, (b, name) in enumerate([(0, 'shortest'), (len(a['per_body']) - 1, 'tallest')]):
         for c in range(3):
-            ax = fig.add_subplot(gs[r, c]); plot_strip(ax, S['shape'][b * k + c], n_poses=6, cmap=('Oranges', 'Blues')[r], lw=1.2)
+            ax = fig.add_subplot(gs[r, c])
+            plot_strip(ax, S['shape'][b * k + c], n_poses=6, cmap=('Oranges', 'Blues')[r], lw=1.2)
             if c == 0: ax.set_title(f"{name} body (leg {a['per_body'][b]['leg']:.2f} m)", fontsize=9, loc='left')
     ax = fig.add_subplot(gs[:, 3])
-    ax.scatter(a['data']['leg'], a['data']['norm_stride'], s=6, color='0.6', label=f"data gaits (r = {a['data']['corr']:.2f})")
-    ax.scatter(a['generated']['leg'], a['generated']['norm_stride'], s=14, color='C3', label=f"generated gaits (r = {a['generated']['corr']:.2f})")
+    ax.scatter(
+        a['data']['leg'], a['data']['norm_stride'], s=6, color='0.6', label=f"data gaits (r = {a['data']['corr']:.2f})"
+    )
+    ax.scatter(
+        a['generated']['leg'],
+        a['generated']['norm_stride'],
+        s=14,
+        color='C3',
+        label=f"generated gaits (r = {a['generated']['corr']:.2f})",
+    )
     ax.set(xlabel='leg length (m)', ylabel='stride / family stride-to-leg ratio (m)'); ax.legend(fontsize=7)
     fig.tight_layout(); paths.append(out / 'shape.png'); fig.savefig(paths[-1], dpi=75); plt.close(fig)
     # (b) in-betweening: strips (held-out, linear, each method) for 2 clips, and the left-foot height trace
@@ -602,14 +861,17 @@ def _figures(res: dict, S: dict, out: Path, cfg: dict) -> list[Path]:
         for s in range(k if name not in ('truth', 'linear') else 1):
             ax.plot(S['inbetween'][name][s if name not in ('truth', 'linear') else 0][:, 0, 2], lw=1,
                     color=colormaps[cmaps[r % len(cmaps)]](0.8))
-        ax.axvspan(0, keep - 1, color='0.9'); ax.axvspan(L - keep, L - 1, color='0.9'); ax.set_ylabel('root z (m)', fontsize=7)
+        ax.axvspan(0, keep - 1, color='0.9')
+        ax.axvspan(L - keep, L - 1, color='0.9')
+        ax.set_ylabel('root z (m)', fontsize=7)
     axs[-1, 2].set_xlabel('frame')
     fig.tight_layout(); paths.append(out / 'inbetween.png'); fig.savefig(paths[-1], dpi=70); plt.close(fig)
     # (c) continuation and (d) root path
     known = np.zeros(L, bool); known[:keep] = True
     fig, axs = plt.subplots(3, 3, figsize=(12, 4.5))
     for r in range(3):
-        _strip_known(axs[r, 0], S['truth'][r], known, cmap='Greys'); axs[r, 0].set_title('held-out' if r == 0 else '', fontsize=9, loc='left')
+        _strip_known(axs[r, 0], S['truth'][r], known, cmap='Greys')
+        axs[r, 0].set_title('held-out' if r == 0 else '', fontsize=9, loc='left')
         for c in (1, 2):
             _strip_known(axs[r, c], S['continuation'][r * k + (c - 1) % k], known)
             if r == 0: axs[r, c].set_title(f'continuation, sample {c}', fontsize=9, loc='left')
@@ -621,7 +883,15 @@ def _figures(res: dict, S: dict, out: Path, cfg: dict) -> list[Path]:
         for s in range(min(k, 2)):
             j = S['path'][c * k + s]
             for f, mk in ((10, 'o'), (11, 's')):
-                ax.scatter(j[:, f, 0], j[:, f, 2], s=4, marker=mk, color=f'C{s}', alpha=0.6, label=f'sample {s + 1} feet' if f == 10 else None)
+                ax.scatter(
+                    j[:, f, 0],
+                    j[:, f, 2],
+                    s=4,
+                    marker=mk,
+                    color=f'C{s}',
+                    alpha=0.6,
+                    label=f'sample {s + 1} feet' if f == 10 else None,
+                )
         ax.scatter(t[:, 10, 0], t[:, 10, 2], s=3, color='0.6', label='held-out left foot')
         ax.set_aspect('equal', adjustable='datalim'); ax.set_title(S['truth_family'][c], fontsize=9)
         ax.set_xlabel('x (m)')
@@ -633,11 +903,13 @@ def conditional_experiments(snapshot, data_dir, out_dir='figures/conditional', s
                             methods: dict | None = None, default: str = DEFAULT_METHOD, **overrides) -> dict:
     """Run experiments (a)–(d) with `snapshot` (path or `train.Snapshot`) on the dataset `data_dir` at `scale`
     (`EXPERIMENT_SCALES` key; `overrides` replace its entries); in-betweening compares `methods` (default
-    `INBETWEEN_METHODS`), the others use `default`. Writes `out_dir/conditional.json` and figures; returns the results."""
+    `INBETWEEN_METHODS`), the others use `default`. Writes `out_dir/conditional.json` and figures; returns the
+    results."""
     from balmo.train import Snapshot
     from balmo.data.procedural import load_split, clip_joints
     from balmo.eval import metrics as M
-    if scale not in EXPERIMENT_SCALES: raise ValueError(f'scale must be one of {list(EXPERIMENT_SCALES)}, got {scale!r}')
+    if scale not in EXPERIMENT_SCALES:
+        raise ValueError(f'scale must be one of {list(EXPERIMENT_SCALES)}, got {scale!r}')
     cfg = {**EXPERIMENT_SCALES[scale], **overrides}
     t0 = time.time()
     snap = snapshot if not isinstance(snapshot, (str, Path)) else Snapshot.load(snapshot)
@@ -654,22 +926,50 @@ def conditional_experiments(snapshot, data_dir, out_dir='figures/conditional', s
     uncond = snap.sample(cfg['n_uncond'], seed=seed + 1, length=L, batch_size=bs)
     uj = clip_joints(uncond)
     pred_u = probe.predict_features(ev.features(uj))
-    res = dict(config=cfg, scale=scale, default_method=default, seed=seed, probe_accuracy_heldout=probe_acc,
-               provenance=dict(snapshot=str(getattr(snap, 'path', snapshot)), training_samples=int(getattr(snap, 'samples', 0)),
-                               preset=getattr(snap, 'config', {}).get('preset'), data=str(data_dir), torch=torch.__version__,
-                               device=str(next(snap.denoiser.parameters()).device), threads=torch.get_num_threads(),
-                               date=time.strftime('%Y-%m-%d')),
-               unconditional=dict(n=len(uncond), seconds=time.time() - t, skating=M.foot_skating(uj),
-                                  families={f: int(sum(p == f for p in pred_u)) for f in sorted(set(pred_u))}))
-    gaits = [m.crop(0, cfg['shape_length']) for m in train if m.meta.get('families', [m.meta.get('family')]) == [m.meta.get('family')]
-             and m.meta.get('family') in GAIT_FAMILIES and m.n_frames >= cfg['shape_length']]
-    res['shape'], ms_a = shape_experiment(snap, test_all, gaits, ev, probe, cfg['n_bodies'], cfg['shape_k'], cfg['shape_length'],
-                                          seed, default, bs, **dkw)
+    res = dict(
+        config=cfg,
+        scale=scale,
+        default_method=default,
+        seed=seed,
+        probe_accuracy_heldout=probe_acc,
+        provenance=dict(
+            snapshot=str(getattr(snap, 'path', snapshot)),
+            training_samples=int(getattr(snap, 'samples', 0)),
+            preset=getattr(snap, 'config', {}).get('preset'),
+            data=str(data_dir),
+            torch=torch.__version__,
+            device=str(next(snap.denoiser.parameters()).device),
+            threads=torch.get_num_threads(),
+            date=time.strftime('%Y-%m-%d'),
+        ),
+        unconditional=dict(
+            n=len(uncond),
+            seconds=time.time() - t,
+            skating=M.foot_skating(uj),
+            families={f: int(sum(p == f for p in pred_u)) for f in sorted(set(pred_u))},
+        ),
+    )
+    gaits = [
+        m.crop(0, cfg['shape_length'])
+        for m in train
+        if m.meta.get('families', [m.meta.get('family')]) == [m.meta.get('family')]
+        and m.meta.get('family') in GAIT_FAMILIES
+        and m.n_frames >= cfg['shape_length']
+    ]
+    res['shape'], ms_a = shape_experiment(
+        snap, test_all, gaits, ev, probe, cfg['n_bodies'], cfg['shape_k'], cfg['shape_length'], seed, default, bs, **dkw
+    )
     res['inbetween'], S_b = inbetween_experiment(snap, clips, keep, k, methods or INBETWEEN_METHODS, seed, bs)
     crops = snap.transform.encode_motions([m.crop(0, L) for m in train if m.n_frames >= L][:300])
-    res['guidance_jacobian'] = guidance_jacobian(snap, inbetween_condition(snap.transform, clips[:8], keep, L), crops, seed=seed)
-    res['continuation'], J_c = continuation_experiment(snap, clips, keep, k, ev, probe, pred_u, seed, default, bs, **dkw)
-    res['path'], J_d = path_experiment(snap, clips, k, ev, probe, pred_u, res['unconditional']['skating'], seed, default, bs, **dkw)
+    res['guidance_jacobian'] = guidance_jacobian(
+        snap, inbetween_condition(snap.transform, clips[:8], keep, L), crops, seed=seed
+    )
+    res['continuation'], J_c = continuation_experiment(
+        snap, clips, keep, k, ev, probe, pred_u, seed, default, bs, **dkw
+    )
+    res['path'], J_d = path_experiment(
+        snap, clips, k, ev, probe, pred_u, res['unconditional']['skating'], seed, default, bs, **dkw
+    )
     res['total_seconds'] = time.time() - t0
     S = dict(shape=clip_joints(ms_a), inbetween=S_b, continuation=J_c, path=J_d, truth=S_b['truth'],
              truth_family=[m.meta.get('family', '') for m in clips])
@@ -681,28 +981,44 @@ def conditional_experiments(snapshot, data_dir, out_dir='figures/conditional', s
 def read_clips(path) -> list[Motion]:
     "Clips of a samples file (`export.save_samples_npz`) or a dataset file (`body.save_motions`)."
     from balmo.data.export import load_samples_npz
+
     p = Path(path).expanduser()
-    if not p.is_file(): raise FileNotFoundError(f'{p}: no such clip file')
+    if not p.is_file():
+        raise FileNotFoundError(f'{p}: no such clip file')
     try:
-        with np.load(p, allow_pickle=False) as d: keys = set(d.files)
-    except Exception as e: raise ValueError(f'{p}: not an .npz file ({type(e).__name__}: {e})') from None
-    if 'poses' in keys: return load_samples_npz(p)
-    if 'root_orient' in keys: return load_motions(p)[0]
-    raise ValueError(f'{p}: neither a balmo samples file (poses, trans, ...) nor a dataset file (root_orient, pose_body, ...); keys: {sorted(keys)}')
+        with np.load(p, allow_pickle=False) as d:
+            keys = set(d.files)
+    except Exception as e:
+        raise ValueError(f'{p}: not an .npz file ({type(e).__name__}: {e})') from None
+    if 'poses' in keys:
+        return load_samples_npz(p)
+    if 'root_orient' in keys:
+        return load_motions(p)[0]
+    raise ValueError(
+        f'{p}: neither a balmo samples file (poses, trans, ...) nor a dataset file (root_orient, pose_body, ...); keys:'
+        f' {sorted(keys)}'
+    )
+
 
 def parse_betas(items: Sequence[str], n_betas: int = 10) -> np.ndarray:
     "`['2,0.5', '-1']` -> (2, n_betas) float32, missing coefficients 0."
     out = []
     for s in items:
-        try: v = [float(t) for t in s.replace(' ', '').split(',') if t != '']
-        except ValueError: raise ValueError(f'--betas {s!r}: expected comma-separated numbers') from None
-        if not 0 < len(v) <= n_betas: raise ValueError(f'--betas {s!r}: expected 1 to {n_betas} numbers, got {len(v)}')
-        if not np.isfinite(v).all(): raise ValueError(f'--betas {s!r}: values must be finite')
+        try:
+            v = [float(t) for t in s.replace(' ', '').split(',') if t != '']
+        except ValueError:
+            raise ValueError(f'--betas {s!r}: expected comma-separated numbers') from None
+        if not 0 < len(v) <= n_betas:
+            raise ValueError(f'--betas {s!r}: expected 1 to {n_betas} numbers, got {len(v)}')
+        if not np.isfinite(v).all():
+            raise ValueError(f'--betas {s!r}: values must be finite')
         out.append(np.pad(np.asarray(v, np.float32), (0, n_betas - len(v))))
     return np.stack(out)
 
-def make_condition(transform: FeatureTransform, n: int, length: int, betas=None, prefix=None, inbetween=None, path=None,
-                   keep: int = 16) -> Condition:
+
+def make_condition(
+    transform: FeatureTransform, n: int, length: int, betas=None, prefix=None, inbetween=None, path=None, keep: int = 16
+) -> Condition:
     """The Condition of a conditional `balmo sample`, each row repeated `n` times: `betas` (bodies: 'B0,B1,...' strings
     or an array (k, ≤10)), at most one of `prefix` / `inbetween` / `path` (clip files, `read_clips`), `keep` known
     frames of each clip's ends for `prefix` and `inbetween`. Errors name the option (as `--prefix`, ...), the file."""
@@ -710,23 +1026,32 @@ def make_condition(transform: FeatureTransform, n: int, length: int, betas=None,
     if len(given) > 1:
         opts = ', '.join('--' + m for m in given)
         raise ValueError(f'give at most one of --prefix, --inbetween, --path (got {opts})')
-    if n < 1: raise ValueError(f'--n must be >= 1, got {n}')
+    if n < 1:
+        raise ValueError(f'--n must be >= 1, got {n}')
     cond = None
     for mode, f in given.items():
         clips = read_clips(f)
         try:
-            cond = {'prefix': lambda: prefix_condition(transform, clips, keep, length),
-                    'inbetween': lambda: inbetween_condition(transform, clips, keep, length),
-                    'path': lambda: path_condition(transform, clips, length)}[mode]()
-        except ValueError as e: raise ValueError(f'--{mode} {f}: {e}') from None
+            cond = {
+                'prefix': lambda: prefix_condition(transform, clips, keep, length),
+                'inbetween': lambda: inbetween_condition(transform, clips, keep, length),
+                'path': lambda: path_condition(transform, clips, length),
+            }[mode]()
+        except ValueError as e:
+            raise ValueError(f'--{mode} {f}: {e}') from None
     if betas is not None and len(betas):
         sl = transform.layout.slices['beta']
         nb = sl.stop - sl.start
         B = parse_betas(betas, nb) if isinstance(betas[0], str) else np.atleast_2d(np.asarray(betas, np.float32))
-        if B.ndim != 2 or B.shape[1] > nb: raise ValueError(f'--betas: expected up to {nb} coefficients per body, got {B.shape}')
+        if B.ndim != 2 or B.shape[1] > nb:
+            raise ValueError(f'--betas: expected up to {nb} coefficients per body, got {B.shape}')
         B = np.pad(B, ((0, 0), (0, nb - B.shape[1])))
-        if cond is None: cond = shape_condition(transform, B, length)
-        elif len(B) == 1: cond = cond | shape_condition(transform, np.repeat(B, cond.n, 0), length)
-        else: raise ValueError(f'--betas: give one body to combine with --{next(iter(given))} (got {len(B)})')
-    if cond is None: raise ValueError('nothing to condition on: give --betas, --prefix, --inbetween or --path')
+        if cond is None:
+            cond = shape_condition(transform, B, length)
+        elif len(B) == 1:
+            cond = cond | shape_condition(transform, np.repeat(B, cond.n, 0), length)
+        else:
+            raise ValueError(f'--betas: give one body to combine with --{next(iter(given))} (got {len(B)})')
+    if cond is None:
+        raise ValueError('nothing to condition on: give --betas, --prefix, --inbetween or --path')
     return cond.repeat(n)

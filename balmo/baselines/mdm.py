@@ -28,14 +28,18 @@ __all__ = ['FEATURE_FNS', 'NORMALIZATIONS', 'FOOT_COLS', 'FOOT_JOINTS_HML', 'MDM
 FEATURE_FNS: dict[str, Callable] = {'humanml3d': humanml3d_features}
 
 def joints_to_features(joints, features: str = 'humanml3d') -> np.ndarray:
-    "HumanML3D 263-D features (T−1, 263), float64, of one clip of joints (T, 22, 3) by the function `FEATURE_FNS[features]`."
-    if features not in FEATURE_FNS: raise ValueError(f"features: unknown feature function {features!r}; choose from {list(FEATURE_FNS)}")
+    """HumanML3D 263-D features (T−1, 263), float64, of one clip of joints (T, 22, 3) by the function
+    `FEATURE_FNS[features]`."""
+    if features not in FEATURE_FNS:
+        raise ValueError(f"features: unknown feature function {features!r}; choose from {list(FEATURE_FNS)}")
     return np.asarray(FEATURE_FNS[features](joints), dtype=np.float64)
 
 def feature_clips(data, features: str = 'humanml3d') -> list[np.ndarray]:
     """Clips as float64 feature arrays (T_i, 263) from a list of feature arrays (T, 263), joint arrays (T, 22, 3)
-    or Motions (joints by `balmo.data.procedural.clip_joints`, the proxy body). Every clip is checked; none is dropped."""
-    if not isinstance(data, (list, tuple)) or not len(data): raise ValueError('data: expected a non-empty list of clips')
+    or Motions (joints by `balmo.data.procedural.clip_joints`, the proxy body). Every clip is checked; none is
+    dropped."""
+    if not isinstance(data, (list, tuple)) or not len(data):
+        raise ValueError('data: expected a non-empty list of clips')
     if all(isinstance(m, Motion) for m in data):
         from balmo.data.procedural import clip_joints
         data = clip_joints(list(data))
@@ -82,7 +86,8 @@ def recover_joints_torch(f: torch.Tensor) -> torch.Tensor:
     """`balmo.repr.humanml3d.recover_joints` in torch: raw features (..., L, 263) -> joints (..., L, 22, 3). Heading
     a_t = 2 Σ_{k<t} f_k[0]; root ground position p_t = Σ_{k<t} R(a_{k+1})ᵀ (f_k[1], 0, f_k[2]); root height f_t[3];
     joints 1…21 = R(a_t)ᵀ ric_t + (p_x, 0, p_z), R(a) = rot_y(a). Differentiable; reads columns 0–66 only."""
-    if f.shape[-1] != HML_DIM: raise ValueError(f'recover_joints_torch: last dimension is {f.shape[-1]}, expected {HML_DIM}')
+    if f.shape[-1] != HML_DIM:
+        raise ValueError(f'recover_joints_torch: last dimension is {f.shape[-1]}, expected {HML_DIM}')
     zero = torch.zeros_like(f[..., :1, 0])
     a = 2 * torch.cat([zero, torch.cumsum(f[..., :-1, 0], -1)], -1)               # (..., L) heading angles
     c, s = torch.cos(a), torch.sin(a)
@@ -124,12 +129,14 @@ class CosineSchedule:
 
     def ddim_steps(self, n: int) -> list[int]:
         "`n` decreasing step indices evenly spaced in t = 1 … T, starting at t = T: k_i = round(T·i/n) − 1, i = n … 1."
-        if int(n) != n or not 1 <= n <= self.T: raise ValueError(f'DDIM steps must be an integer in [1, {self.T}], got {n}')
+        if int(n) != n or not 1 <= n <= self.T:
+            raise ValueError(f'DDIM steps must be an integer in [1, {self.T}], got {n}')
         return [int(round(self.T * i / n)) - 1 for i in range(int(n), 0, -1)]
 
 # %% ../../nbs/75_mdm.ipynb #b38700d9
 def _noise(gens, shape, like: torch.Tensor) -> torch.Tensor:
-    "Unit normal noise of `shape`: one draw from a Generator, or row i from `gens[i]`; float32 on CPU, then `like`'s dtype/device."
+    """Unit normal noise of `shape`: one draw from a Generator, or row i from `gens[i]`; float32 on CPU, then `like`'s
+    dtype/device."""
     if isinstance(gens, torch.Generator): z = torch.randn(tuple(shape), generator=gens)
     else: z = torch.stack([torch.randn(tuple(shape[1:]), generator=g) for g in gens])
     return z.to(dtype=like.dtype, device=like.device)
@@ -147,8 +154,9 @@ def ddpm_sample(x0_fn: Callable, x: torch.Tensor, sched: CosineSchedule, gens, p
 @torch.no_grad()
 def ddim_sample(x0_fn: Callable, x: torch.Tensor, sched: CosineSchedule, steps: int, eta: float = 0.0, gens=None,
                 progress: bool = False) -> torch.Tensor:
-    """DDIM over `sched.ddim_steps(steps)` (`steps` calls of `x0_fn`) from x = x_T (B, ...): ε̂ = (x_t − √ᾱ_t x̂0)/√(1−ᾱ_t),
-    x_s = √ᾱ_s x̂0 + √(1 − ᾱ_s − σ²) ε̂ + σ z, σ = η √((1−ᾱ_s)/(1−ᾱ_t)) √(1 − ᾱ_t/ᾱ_s); the last step ends at ᾱ = 1."""
+    """DDIM over `sched.ddim_steps(steps)` (`steps` calls of `x0_fn`) from x = x_T (B, ...): ε̂ = (x_t − √ᾱ_t
+    x̂0)/√(1−ᾱ_t), x_s = √ᾱ_s x̂0 + √(1 − ᾱ_s − σ²) ε̂ + σ z, σ = η √((1−ᾱ_s)/(1−ᾱ_t)) √(1 − ᾱ_t/ᾱ_s); the last step
+    ends at ᾱ = 1."""
     ks = sched.ddim_steps(steps)
     for k, kp in tqdm(list(zip(ks, ks[1:] + [-1])), disable=not progress, desc='ddim', leave=False):
         a, ap = sched.abar[k], (sched.abar[kp] if kp >= 0 else 1.0)
@@ -161,7 +169,8 @@ def ddim_sample(x0_fn: Callable, x: torch.Tensor, sched: CosineSchedule, steps: 
 
 # %% ../../nbs/75_mdm.ipynb #a5bcedb8
 def sinusoid(pos: torch.Tensor, dim: int) -> torch.Tensor:
-    "Sinusoidal embedding (Vaswani et al. 2017): PE(p, 2i) = sin(p / 10000^{2i/d}), PE(p, 2i+1) = cos(p / 10000^{2i/d}); (...) -> (..., d)."
+    """Sinusoidal embedding (Vaswani et al. 2017): PE(p, 2i) = sin(p / 10000^{2i/d}), PE(p, 2i+1) = cos(p /
+    10000^{2i/d}); (...) -> (..., d)."""
     i = torch.arange(0, dim, 2, dtype=torch.float32, device=pos.device)
     ang = pos.to(torch.float32)[..., None] / 10000 ** (i / dim)
     return torch.stack([ang.sin(), ang.cos()], -1).flatten(-2)[..., :dim]
@@ -201,22 +210,38 @@ def _masked_mean(v: torch.Tensor, m: torch.Tensor) -> torch.Tensor:
     return (v * w).sum() / (w.sum() * v[0, 0].numel()).clamp(min=1)
 
 def geometric_losses(x0: torch.Tensor, x0_hat: torch.Tensor, mask: torch.Tensor, norm: FeatureNorm) -> dict:
-    """MDM eq. 2–4 for normalised features x0, x̂0 (B, L, 263) and valid-frame mask (B, L): {'pos': mean ‖FK(x0) − FK(x̂0)‖²,
-    'foot': mean ‖(FK(x̂0)_{t+1} − FK(x̂0)_t)·f_t‖² over joints 7, 10, 8, 11, 'vel': mean ‖Δx0 − Δx̂0‖²}; FK = recover_joints_torch ∘ decode."""
+    """MDM eq. 2–4 for normalised features x0, x̂0 (B, L, 263) and valid-frame mask (B, L): {'pos': mean ‖FK(x0) −
+    FK(x̂0)‖², 'foot': mean ‖(FK(x̂0)_{t+1} − FK(x̂0)_t)·f_t‖² over joints 7, 10, 8, 11, 'vel': mean ‖Δx0 − Δx̂0‖²}; FK
+    = recover_joints_torch ∘ decode."""
     raw = norm.decode(x0)
     J, Jh = recover_joints_torch(raw), recover_joints_torch(norm.decode(x0_hat))
     pair = mask[:, 1:] & mask[:, :-1]
     f = (raw[:, :-1, FOOT_COLS] > 0.5).to(x0.dtype)[..., None]                       # (B, L−1, 4, 1)
     foot_v = (Jh[:, 1:] - Jh[:, :-1])[:, :, list(FOOT_JOINTS_HML)] * f
     dv = (x0[:, 1:] - x0[:, :-1]) - (x0_hat[:, 1:] - x0_hat[:, :-1])
-    return {'pos': _masked_mean((J - Jh) ** 2, mask), 'foot': _masked_mean(foot_v ** 2, pair), 'vel': _masked_mean(dv ** 2, pair)}
+    return {
+        'pos': _masked_mean((J - Jh) ** 2, mask),
+        'foot': _masked_mean(foot_v**2, pair),
+        'vel': _masked_mean(dv**2, pair),
+    }
 
-def mdm_loss(net: Callable, x0: torch.Tensor, mask: torch.Tensor, k: torch.Tensor, noise: torch.Tensor,
-             sched: CosineSchedule, norm: FeatureNorm | None = None, lambdas: dict | None = None) -> tuple[torch.Tensor, dict]:
-    """L = L_simple + Σ λ_n L_n (MDM eq. 1–4) at step indices k (B,): x_t = q_sample(x0, k, noise), x̂0 = net(x_t, k, mask),
-    L_simple = masked mean ‖x0 − x̂0‖²; `lambdas` {'pos'|'vel'|'foot': λ} (zeros skipped). -> (loss, float stats)."""
+
+def mdm_loss(
+    net: Callable,
+    x0: torch.Tensor,
+    mask: torch.Tensor,
+    k: torch.Tensor,
+    noise: torch.Tensor,
+    sched: CosineSchedule,
+    norm: FeatureNorm | None = None,
+    lambdas: dict | None = None,
+) -> tuple[torch.Tensor, dict]:
+    """L = L_simple + Σ λ_n L_n (MDM eq. 1–4) at step indices k (B,): x_t = q_sample(x0, k, noise), x̂0 = net(x_t, k,
+    mask), L_simple = masked mean ‖x0 − x̂0‖²; `lambdas` {'pos'|'vel'|'foot': λ} (zeros skipped). -> (loss, float
+    stats)."""
     lambdas = {n: float(v) for n, v in (lambdas or {}).items() if v}
-    if set(lambdas) - {'pos', 'vel', 'foot'}: raise ValueError(f'mdm_loss: unknown geometric losses {set(lambdas) - {"pos", "vel", "foot"}}')
+    if set(lambdas) - {'pos', 'vel', 'foot'}:
+        raise ValueError(f'mdm_loss: unknown geometric losses {set(lambdas) - {"pos", "vel", "foot"}}')
     x0_hat = net(sched.q_sample(x0, k, noise), k, mask)
     terms = {'simple': _masked_mean((x0 - x0_hat) ** 2, mask)}
     if lambdas:
@@ -234,25 +259,68 @@ _COMMON = dict(
     lambda_pos=1.0, lambda_vel=1.0, lambda_foot=1.0,           # geometric losses: MDM's unconditional setting [MDM]
     normalization='group', features='humanml3d',               # HumanML3D z-score; features function (FEATURE_FNS)
     batch=64, max_length=196,                                  # clips per step; longer clips are cropped [MDM]
-    lr=1e-4, weight_decay=0.0, lr_warmup_samples=0, lr_decay_samples=0, grad_clip=None,   # AdamW [MDM]; balmo.train.learning_rate
+    # AdamW [MDM]; balmo.train.learning_rate
+    lr=1e-4, weight_decay=0.0, lr_warmup_samples=0, lr_decay_samples=0, grad_clip=None,
     total_samples=1_000_000, minutes=None,                     # stop at total_samples, or after `minutes` of training
-    ema_std=[0.05, 0.10],                                      # power-function EMAs kept (balmo.train.PowerEMA) [choice]
+    # power-function EMAs kept (balmo.train.PowerEMA) [choice]
+    ema_std=[0.05, 0.10],
     checkpoint_every_samples=100_000, snapshot_every=500_000, keep_checkpoints=2, log_every=1,
-    data_dir=None, dataset={'n_clips': 2000, 'seed': 0},       # data=None: data_dir/train.npz, else the embedded dataset
+    # data=None: data_dir/train.npz, else the embedded dataset
+    data_dir=None, dataset={'n_clips': 2000, 'seed': 0},
     device='auto', bf16=True, threads=None,                    # bf16 autocast where train.bf16_available; CPU threads
 )
 
 MDM_PRESETS: dict[str, dict] = {
-    'smoke': {**_COMMON, 'preset': 'smoke', 'latent': 32, 'layers': 2, 'heads': 2, 'ff': 64, 'batch': 8, 'max_length': 32,
-              'lr': 1e-3, 'lr_warmup_samples': 64, 'total_samples': 256, 'checkpoint_every_samples': 128,
-              'snapshot_every': 256, 'dataset': {'n_clips': 50, 'seed': 0}, 'threads': 1},
-    'cpu': {**_COMMON, 'preset': 'cpu', 'latent': 128, 'layers': 4, 'heads': 4, 'ff': 256, 'batch': 32, 'max_length': 64,
-            'lr': 5e-4, 'lr_warmup_samples': 2_000, 'grad_clip': 1.0, 'total_samples': 32_000,
-            'checkpoint_every_samples': 4_000, 'snapshot_every': 16_000, 'threads': 2},
-    'gpu': {**_COMMON, 'preset': 'gpu', 'total_samples': 640_000, 'checkpoint_every_samples': 64_000,
-            'snapshot_every': 320_000, 'log_every': 10},
-    'paper': {**_COMMON, 'preset': 'paper', 'total_samples': 450_000 * 64, 'checkpoint_every_samples': 25_000 * 64,
-              'snapshot_every': 50_000 * 64, 'log_every': 100},
+    'smoke': {
+        **_COMMON,
+        'preset': 'smoke',
+        'latent': 32,
+        'layers': 2,
+        'heads': 2,
+        'ff': 64,
+        'batch': 8,
+        'max_length': 32,
+        'lr': 1e-3,
+        'lr_warmup_samples': 64,
+        'total_samples': 256,
+        'checkpoint_every_samples': 128,
+        'snapshot_every': 256,
+        'dataset': {'n_clips': 50, 'seed': 0},
+        'threads': 1,
+    },
+    'cpu': {
+        **_COMMON,
+        'preset': 'cpu',
+        'latent': 128,
+        'layers': 4,
+        'heads': 4,
+        'ff': 256,
+        'batch': 32,
+        'max_length': 64,
+        'lr': 5e-4,
+        'lr_warmup_samples': 2_000,
+        'grad_clip': 1.0,
+        'total_samples': 32_000,
+        'checkpoint_every_samples': 4_000,
+        'snapshot_every': 16_000,
+        'threads': 2,
+    },
+    'gpu': {
+        **_COMMON,
+        'preset': 'gpu',
+        'total_samples': 640_000,
+        'checkpoint_every_samples': 64_000,
+        'snapshot_every': 320_000,
+        'log_every': 10,
+    },
+    'paper': {
+        **_COMMON,
+        'preset': 'paper',
+        'total_samples': 450_000 * 64,
+        'checkpoint_every_samples': 25_000 * 64,
+        'snapshot_every': 50_000 * 64,
+        'log_every': 100,
+    },
 }
 _NULLABLE = {'minutes': float, 'grad_clip': float, 'data_dir': str, 'threads': int}
 # keys that may change when a run is resumed (they do not change what a step computes)
@@ -266,20 +334,37 @@ def resolve_config(preset: str | dict = 'cpu', **overrides) -> dict:
     for k, v in cfg.items():
         if v is None and k in _NULLABLE: continue
         kind = _NULLABLE.get(k) or type(MDM_PRESETS[cfg['preset']][k])
-        if kind is list and not isinstance(v, (list, tuple)): raise ValueError(f'config key {k!r}: expected a list, got {v!r}')
+        if kind is list and not isinstance(v, (list, tuple)):
+            raise ValueError(f'config key {k!r}: expected a list, got {v!r}')
         if kind is not list: check_value(k, v, kind)
     c = json.loads(json.dumps(cfg))
-    for k in ('latent', 'layers', 'heads', 'ff', 'diffusion_steps', 'batch', 'total_samples', 'checkpoint_every_samples',
-              'snapshot_every', 'keep_checkpoints', 'log_every'):
+    for k in (
+        'latent',
+        'layers',
+        'heads',
+        'ff',
+        'diffusion_steps',
+        'batch',
+        'total_samples',
+        'checkpoint_every_samples',
+        'snapshot_every',
+        'keep_checkpoints',
+        'log_every',
+    ):
         if c[k] < 1: raise ValueError(f'config {k!r} must be >= 1, got {c[k]}')
-    if c['latent'] % 2 or c['latent'] % c['heads']: raise ValueError(f"config 'latent'={c['latent']} must be even and divisible by 'heads'={c['heads']}")
+    if c['latent'] % 2 or c['latent'] % c['heads']:
+        raise ValueError(f"config 'latent'={c['latent']} must be even and divisible by 'heads'={c['heads']}")
     if c['max_length'] < 2: raise ValueError(f"config 'max_length' must be >= 2, got {c['max_length']}")
     if not 0 <= c['dropout'] < 1: raise ValueError(f"config 'dropout' must be in [0, 1), got {c['dropout']}")
     for k in ('lambda_pos', 'lambda_vel', 'lambda_foot', 'weight_decay', 'lr_warmup_samples', 'lr_decay_samples'):
         if c[k] < 0: raise ValueError(f'config {k!r} must be >= 0, got {c[k]}')
     if not c['lr'] > 0: raise ValueError(f"config 'lr' must be > 0, got {c['lr']}")
-    if c['normalization'] not in NORMALIZATIONS: raise ValueError(f"config 'normalization' must be one of {NORMALIZATIONS}, got {c['normalization']!r}")
-    if c['features'] not in FEATURE_FNS: raise ValueError(f"config 'features': unknown feature function {c['features']!r}; choose from {list(FEATURE_FNS)}")
+    if c['normalization'] not in NORMALIZATIONS:
+        raise ValueError(f"config 'normalization' must be one of {NORMALIZATIONS}, got {c['normalization']!r}")
+    if c['features'] not in FEATURE_FNS:
+        raise ValueError(
+            f"config 'features': unknown feature function {c['features']!r}; choose from {list(FEATURE_FNS)}"
+        )
     check_run_keys(c)
     return c
 
@@ -314,11 +399,13 @@ def pad_batch(clips: Sequence[torch.Tensor], idx, starts, crop) -> tuple[torch.T
     return x, torch.arange(L)[None] < torch.as_tensor(crop)[:, None]
 
 def load_clips(cfg: dict, data=None) -> list[np.ndarray]:
-    "Feature clips (T_i, 263) of `data` (a list of clips, a folder with train.npz, or None: cfg['data_dir'] / the embedded dataset)."
+    """Feature clips (T_i, 263) of `data` (a list of clips, a folder with train.npz, or None: cfg['data_dir'] / the
+    embedded dataset)."""
     return feature_clips(data if isinstance(data, (list, tuple)) else load_training_motions(cfg, data), cfg['features'])
 
 def build_model(cfg: dict) -> tuple[MDMDenoiser, torch.optim.Optimizer]:
-    "(network, AdamW) for a resolved config; seeds torch's global generator with cfg['seed'] before the initial weights."
+    """(network, AdamW) for a resolved config; seeds torch's global generator with cfg['seed'] before the initial
+    weights."""
     torch.manual_seed(cfg['seed'])
     net = MDMDenoiser(HML_DIM, cfg['latent'], cfg['layers'], cfg['heads'], cfg['ff'], cfg['dropout'])
     return net, torch.optim.AdamW(net.parameters(), lr=cfg['lr'], weight_decay=cfg['weight_decay'])
@@ -330,7 +417,8 @@ def _snapshot_state(cfg, net, ema: PowerEMA, norm: FeatureNorm, step: int, sampl
             'raw': {k: v.detach().cpu().clone() for k, v in net.state_dict().items()}}
 
 def train(cfg: dict, run_dir, data=None, progress: bool = True) -> Path:
-    """Train (or resume) the MDM run in `run_dir` with config `cfg` (`resolve_config`); returns the newest snapshot path.
+    """Train (or resume) the MDM run in `run_dir` with config `cfg` (`resolve_config`); returns the newest snapshot
+    path.
     `data`: a list of feature arrays (T, 263), joint arrays (T, 22, 3) or Motions; a folder with train.npz; or None."""
     cfg = resolve_config(cfg)
     with torch_threads(cfg['threads']):
@@ -341,7 +429,11 @@ def _train(cfg: dict, run_dir: Path, data, progress: bool) -> Path:
     ckpts = list_files(run_dir, _CKPT)
     cfg_path = run_dir / 'config.json'
     if cfg_path.exists() or ckpts:
-        old = torch.load(ckpts[-1][1], map_location='cpu', weights_only=True)['config'] if ckpts else json.loads(cfg_path.read_text())
+        old = (
+            torch.load(ckpts[-1][1], map_location='cpu', weights_only=True)['config']
+            if ckpts
+            else json.loads(cfg_path.read_text())
+        )
         check_same_run(run_dir, old, cfg, RESUMABLE_KEYS)
     run_dir.mkdir(parents=True, exist_ok=True)
     for p in run_dir.glob('*.tmp*'): p.unlink(missing_ok=True)                      # debris of a killed write
@@ -395,12 +487,15 @@ def _train(cfg: dict, run_dir: Path, data, progress: bool) -> Path:
                 lr = learning_rate(samples, cfg['lr'], cfg['lr_warmup_samples'], cfg['lr_decay_samples'])
                 for g in opt.param_groups: g['lr'] = lr
                 with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_bf16):
-                    loss, stats = mdm_loss(net, x0.to(device), mask.to(device), k.to(device), noise.to(device), sched, norm, lambdas)
+                    loss, stats = mdm_loss(
+                        net, x0.to(device), mask.to(device), k.to(device), noise.to(device), sched, norm, lambdas
+                    )
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
                 gnorm = torch.nn.utils.clip_grad_norm_(net.parameters(), cfg['grad_clip'] or float('inf'))
                 finite = bool(torch.isfinite(gnorm))
-                if finite: opt.step()                                               # a non-finite gradient skips the step
+                # a non-finite gradient skips the step
+                if finite: opt.step()
                 step += 1; samples += B
                 ema.update(net, step)
                 if step % cfg['log_every'] == 0 or samples >= cfg['total_samples']:
@@ -421,34 +516,53 @@ def _train(cfg: dict, run_dir: Path, data, progress: bool) -> Path:
 
 # %% ../../nbs/75_mdm.ipynb #92b18912
 class MDMSnapshot:
-    "An MDM inference snapshot: `.net` (eval mode), `.norm`, `.config`, `.sched`, `.ema_std` (None: raw weights), `.samples`."
-    def __init__(self, net: MDMDenoiser, norm: FeatureNorm, config: dict, ema_std: float | None, samples: int = 0, path=None):
-        self.net, self.norm, self.config, self.ema_std, self.samples, self.path = net, norm, config, ema_std, samples, path
+    """An MDM inference snapshot: `.net` (eval mode), `.norm`, `.config`, `.sched`, `.ema_std` (None: raw weights),
+    `.samples`."""
+
+    def __init__(
+        self, net: MDMDenoiser, norm: FeatureNorm, config: dict, ema_std: float | None, samples: int = 0, path=None
+    ):
+        self.net, self.norm, self.config, self.ema_std, self.samples, self.path = (
+            net,
+            norm,
+            config,
+            ema_std,
+            samples,
+            path,
+        )
         self.sched = CosineSchedule(config['diffusion_steps'])
         self.last_nfe: int | None = None
 
     @classmethod
     def load(cls, path, ema: int | float | None = 0, device='cpu') -> 'MDMSnapshot':
-        "Load a snapshot file or the newest snapshot of a run folder; `ema`: index or σ_rel of a stored EMA, None: raw weights."
+        """Load a snapshot file or the newest snapshot of a run folder; `ema`: index or σ_rel of a stored EMA, None: raw
+        weights."""
         path = Path(path)
         if path.is_dir():
             snaps = list_files(path, _SNAP)
-            if not snaps: raise FileNotFoundError(f'{path}: no snapshot-*.pt files in this run folder')
+            if not snaps:
+                raise FileNotFoundError(f'{path}: no snapshot-*.pt files in this run folder')
             path = snaps[-1][1]
-        if not path.is_file(): raise FileNotFoundError(f'{path}: no such snapshot file')
-        try: d = torch.load(path, map_location='cpu', weights_only=True)
-        except Exception as e: raise ValueError(f'{path}: not a readable snapshot ({type(e).__name__}: {e})') from None
+        if not path.is_file():
+            raise FileNotFoundError(f'{path}: no such snapshot file')
+        try:
+            d = torch.load(path, map_location='cpu', weights_only=True)
+        except Exception as e:
+            raise ValueError(f'{path}: not a readable snapshot ({type(e).__name__}: {e})') from None
         if not isinstance(d, dict) or d.get('format') != 'balmo-mdm-snapshot':
             raise ValueError(f'{path}: not an MDM snapshot (a checkpoint, or a balmo.train snapshot?)')
         stds = [float(s) for s in d['ema_std']]
-        if ema is None: sd, std = d['raw'], None
+        if ema is None:
+            sd, std = d['raw'], None
         else:
             if isinstance(ema, float):
-                if ema not in stds: raise ValueError(f'{path}: no EMA with σ_rel={ema}; stored: {stds}')
+                if ema not in stds:
+                    raise ValueError(f'{path}: no EMA with σ_rel={ema}; stored: {stds}')
                 i = stds.index(ema)
             else:
                 i = int(ema)
-                if not 0 <= i < len(stds): raise ValueError(f'{path}: EMA index {ema} out of range (stored σ_rel {stds})')
+                if not 0 <= i < len(stds):
+                    raise ValueError(f'{path}: EMA index {ema} out of range (stored σ_rel {stds})')
             sd, std = d['ema'][i], stds[i]
         net = MDMDenoiser(**d['model_config'])
         net.load_state_dict(sd)
@@ -456,48 +570,76 @@ class MDMSnapshot:
         return cls(net, FeatureNorm.from_state_dict(d['norm']), d['config'], std, int(d['samples']), path)
 
     @torch.no_grad()
-    def sample(self, n: int, length: int = 196, seed: int = 0, sampler: str = 'ddim', steps: int | None = None,
-               batch_size: int = 64, progress: bool = False) -> np.ndarray:
+    def sample(
+        self,
+        n: int,
+        length: int = 196,
+        seed: int = 0,
+        sampler: str = 'ddim',
+        steps: int | None = None,
+        batch_size: int = 64,
+        progress: bool = False,
+    ) -> np.ndarray:
         """Raw features (n, length, 263), float32. `sampler='ddpm'`: full ancestral chain (`steps` None or T);
         `'ddim'`: η = 0 with `steps` steps (None: 50). NFE per sample = steps (T for ddpm), stored in `.last_nfe`."""
-        if int(n) != n or n < 1: raise ValueError(f'sample: n must be a positive integer, got {n}')
-        if int(length) != length or length < 2: raise ValueError(f'sample: length must be an integer >= 2, got {length}')
-        if sampler not in ('ddpm', 'ddim'): raise ValueError(f"sample: sampler must be 'ddpm' or 'ddim', got {sampler!r}")
+        if int(n) != n or n < 1:
+            raise ValueError(f'sample: n must be a positive integer, got {n}')
+        if int(length) != length or length < 2:
+            raise ValueError(f'sample: length must be an integer >= 2, got {length}')
+        if sampler not in ('ddpm', 'ddim'):
+            raise ValueError(f"sample: sampler must be 'ddpm' or 'ddim', got {sampler!r}")
         if sampler == 'ddpm' and steps not in (None, self.sched.T):
-            raise ValueError(f"sample: 'ddpm' runs all {self.sched.T} steps (got steps={steps}); use sampler='ddim' for fewer")
+            raise ValueError(
+                f"sample: 'ddpm' runs all {self.sched.T} steps (got steps={steps}); use sampler='ddim' for fewer"
+            )
         steps = self.sched.T if sampler == 'ddpm' else (50 if steps is None else steps)
         self.sched.ddim_steps(steps)                                                   # validates `steps`
         dev = next(self.net.parameters()).device
         seeds = [int(np.random.SeedSequence([int(seed), i]).generate_state(1)[0]) for i in range(int(n))]
         calls, out = 0, []
+
         def x0_fn(x, k):
-            nonlocal calls; calls += 1
+            nonlocal calls
+            calls += 1
             return self.net(x, k).to(x.dtype)
+
         for i in range(0, int(n), batch_size):
             gens = [torch.Generator().manual_seed(s) for s in seeds[i:i + batch_size]]
             x = _noise(gens, (len(gens), int(length), HML_DIM), torch.empty(0, device=dev))
             calls = 0
-            x = (ddpm_sample(x0_fn, x, self.sched, gens, progress) if sampler == 'ddpm' else
-                 ddim_sample(x0_fn, x, self.sched, steps, 0.0, gens, progress))
+            x = (
+                ddpm_sample(x0_fn, x, self.sched, gens, progress)
+                if sampler == 'ddpm'
+                else ddim_sample(x0_fn, x, self.sched, steps, 0.0, gens, progress)
+            )
             out.append(self.norm.decode(x.double()).cpu().numpy().astype(np.float32))
         self.last_nfe = calls
         return np.concatenate(out)
 
     def to_joints(self, feats) -> np.ndarray:
-        "Joint positions (..., L, 22, 3), float64, of raw features (..., L, 263) (`balmo.repr.humanml3d.recover_joints`)."
+        """Joint positions (..., L, 22, 3), float64, of raw features (..., L, 263)
+        (`balmo.repr.humanml3d.recover_joints`)."""
         return recover_joints(feats)
 
     def __repr__(self):
-        return f"MDMSnapshot({self.path}, preset={self.config.get('preset')!r}, samples={self.samples}, ema σ_rel={self.ema_std})"
+        return (
+            f"MDMSnapshot({self.path}, preset={self.config.get('preset')!r}, samples={self.samples}, ema"
+            f" σ_rel={self.ema_std})"
+        )
 
 # %% ../../nbs/75_mdm.ipynb #56676444
 def main(argv: Sequence[str] | None = None) -> Path:
-    "`python -m balmo.baselines.mdm PRESET RUN_DIR key=value ...`: train (or resume) an MDM run; prints the snapshot path."
+    """`python -m balmo.baselines.mdm PRESET RUN_DIR key=value ...`: train (or resume) an MDM run; prints the snapshot
+    path."""
     import argparse
-    ap = argparse.ArgumentParser(prog='python -m balmo.baselines.mdm', description='Train (or resume) the MDM baseline.')
+    ap = argparse.ArgumentParser(
+        prog='python -m balmo.baselines.mdm', description='Train (or resume) the MDM baseline.'
+    )
     ap.add_argument('preset', choices=list(MDM_PRESETS))
     ap.add_argument('run_dir')
-    ap.add_argument('overrides', nargs='*', help='config overrides key=value, values as JSON (lr=1e-4 lambda_foot=0 data_dir=DIR)')
+    ap.add_argument(
+        'overrides', nargs='*', help='config overrides key=value, values as JSON (lr=1e-4 lambda_foot=0 data_dir=DIR)'
+    )
     ap.add_argument('--no-progress', action='store_true')
     a = ap.parse_args(argv)
     path = train(resolve_config(a.preset, **parse_overrides(a.overrides)), a.run_dir, progress=not a.no_progress)

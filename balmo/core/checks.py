@@ -26,7 +26,8 @@ PRESETS = ('tiny', 'small', 'paper')   # train.TRAIN_PRESETS
 SPLITS = ('train', 'val', 'test')
 
 class Num:
-    "An argparse `type` (also usable on values): an int or a float, at least `lo` or above `gt`, a multiple of `multiple`."
+    """An argparse `type` (also usable on values): an int or a float, at least `lo` or above `gt`, a multiple of
+    `multiple`."""
     def __init__(self, kind: type, lo=None, gt=None, multiple: int | None = None, why: str = ''):
         self.kind, self.lo, self.gt, self.multiple, self.why = kind, lo, gt, multiple, why
         self.__name__ = kind.__name__
@@ -36,9 +37,12 @@ class Num:
         if v is None or (self.kind is int and isinstance(s, float) and not s.is_integer()) or not math.isfinite(v):
             raise argparse.ArgumentTypeError(f"expected {'an integer' if self.kind is int else 'a number'}, got {s!r}")
         why = f' ({self.why})' if self.why else ''
-        if self.lo is not None and v < self.lo: raise argparse.ArgumentTypeError(f'must be at least {self.lo}{why}, got {s}')
-        if self.gt is not None and not v > self.gt: raise argparse.ArgumentTypeError(f'must be greater than {self.gt}{why}, got {s}')
-        if self.multiple and v % self.multiple: raise argparse.ArgumentTypeError(f'must be a multiple of {self.multiple}{why}, got {s}')
+        if self.lo is not None and v < self.lo:
+            raise argparse.ArgumentTypeError(f'must be at least {self.lo}{why}, got {s}')
+        if self.gt is not None and not v > self.gt:
+            raise argparse.ArgumentTypeError(f'must be greater than {self.gt}{why}, got {s}')
+        if self.multiple and v % self.multiple:
+            raise argparse.ArgumentTypeError(f'must be a multiple of {self.multiple}{why}, got {s}')
         return v
 
 def check_arg(name: str, value, check: Num):
@@ -52,7 +56,9 @@ N_CLIPS = Num(int, lo=MIN_CLIPS, why='3 clips of each of the 10 motion families'
 LENGTH = Num(int, lo=LENGTH_MULTIPLE, multiple=LENGTH_MULTIPLE, why="the U-Net's length multiple")
 MINUTES = Num(float, gt=0)
 TRAIN_SAMPLES = Num(int, lo=1)
-MARGIN = Num(int, lo=0, multiple=LENGTH_MULTIPLE // 2, why="2·margin extra frames: a multiple of the U-Net's length multiple")
+MARGIN = Num(
+    int, lo=0, multiple=LENGTH_MULTIPLE // 2, why="2·margin extra frames: a multiple of the U-Net's length multiple"
+)
 
 def existing_path(path, what: str, kind: str = 'any') -> Path:
     "`path` as a Path, or a CLIError saying which `what` is missing."
@@ -97,7 +103,10 @@ def dataset_dir(path, splits=('train',)) -> Path:
     d = existing_path(path, 'dataset folder', 'dir')
     if missing := [f'{s}.npz' for s in splits if not (d / f'{s}.npz').is_file()]:
         have = sorted(p.name for p in d.glob('*.npz'))
-        raise CLIError(f'{d}: not a dataset folder for this command, missing {", ".join(missing)} (found: {", ".join(have) or "no .npz files"})')
+        raise CLIError(
+            f'{d}: not a dataset folder for this command, missing {", ".join(missing)} (found:'
+            f' {", ".join(have) or "no .npz files"})'
+        )
     return d
 
 # %% ../../nbs/01_checks.ipynb #5292a66f

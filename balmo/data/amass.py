@@ -37,7 +37,9 @@ SKIP_REASONS = {
     'non_finite': 'an array holds NaN or inf',
     'bad_value': 'a frame rate below 20 fps or an unknown gender',
     'window_too_short': 'the HumanML3D window holds fewer than min_frames frames of this file',
-    'implausible': 'a converted clip is beyond the physical bounds of balmo.body.PLAUSIBILITY (skipped with drop_implausible=True)',
+    'implausible': (
+        'a converted clip is beyond the physical bounds of balmo.body.PLAUSIBILITY (skipped with drop_implausible=True)'
+    ),
     'conversion_error': 'an unexpected error while converting the file (the message says which)',
 }
 
@@ -66,47 +68,80 @@ def _decode_gender(a) -> str:
     "Gender stored as a 0-d str/bytes array (or a 1-element array) -> 'male' | 'female' | 'neutral'."
     v = np.asarray(a)
     v = v.item() if v.size == 1 else v
-    if isinstance(v, bytes): v = v.decode('utf-8', 'replace')
+    if isinstance(v, bytes):
+        v = v.decode('utf-8', 'replace')
     return str(v).strip().lower()
+
 
 def read_amass(path) -> AmassClip:
     "Read one AMASS `.npz` (SMPL+H G or stage II, SMPL-H or SMPL-X). Raises `AmassFileError` naming the problem."
     path = Path(path)
-    if not path.is_file(): raise AmassFileError(path, 'missing_file', 'no such file')
-    if not zipfile.is_zipfile(path): raise AmassFileError(path, 'unreadable', 'not a readable .npz file (not a zip archive)')
+    if not path.is_file():
+        raise AmassFileError(path, 'missing_file', 'no such file')
+    if not zipfile.is_zipfile(path):
+        raise AmassFileError(path, 'unreadable', 'not a readable .npz file (not a zip archive)')
     try:
         d = np.load(path, allow_pickle=False)
         files = set(d.files)
-    except Exception as e: raise AmassFileError(path, 'unreadable', f'not a readable .npz file ({type(e).__name__}: {e})') from None
+    except Exception as e:
+        raise AmassFileError(path, 'unreadable', f'not a readable .npz file ({type(e).__name__}: {e})') from None
+
     def get(k):
-        try: return np.asarray(d[k])
-        except Exception as e: raise AmassFileError(path, 'unreadable', f'array {k!r} cannot be read ({type(e).__name__}: {e})') from None
+        try:
+            return np.asarray(d[k])
+        except Exception as e:
+            raise AmassFileError(path, 'unreadable', f'array {k!r} cannot be read ({type(e).__name__}: {e})') from None
+
     if path.name == 'shape.npz' or ('trans' not in files and 'poses' not in files and 'betas' in files):
         raise AmassFileError(path, 'shape_file', 'a shape file (betas and gender only), not a motion: skipped')
     fps_key = next((k for k in ('mocap_framerate', 'mocap_frame_rate') if k in files), None)
     missing = [k for k in ('trans', 'betas', 'gender') if k not in files]
-    if fps_key is None: missing.append('mocap_framerate (or mocap_frame_rate)')
-    if 'poses' not in files and not {'root_orient', 'pose_body'} <= files: missing.append('poses (or root_orient + pose_body)')
-    if missing: raise AmassFileError(path, 'missing_key', f'missing {", ".join(missing)}')
+    if fps_key is None:
+        missing.append('mocap_framerate (or mocap_frame_rate)')
+    if 'poses' not in files and not {'root_orient', 'pose_body'} <= files:
+        missing.append('poses (or root_orient + pose_body)')
+    if missing:
+        raise AmassFileError(path, 'missing_key', f'missing {", ".join(missing)}')
     layout = 'smplh_g'
-    if 'surface_model_type' in files: layout = 'stageii_' + _decode_gender(get('surface_model_type'))
-    if 'poses' in files: poses = get('poses')
-    else: poses = np.concatenate([get('root_orient'), get('pose_body')], -1)
+    if 'surface_model_type' in files:
+        layout = 'stageii_' + _decode_gender(get('surface_model_type'))
+    if 'poses' in files:
+        poses = get('poses')
+    else:
+        poses = np.concatenate([get('root_orient'), get('pose_body')], -1)
     trans, betas, fps = get('trans'), get('betas').reshape(-1), get(fps_key)
     if poses.ndim != 2 or poses.shape[1] < 66 or poses.shape[1] % 3:
-        raise AmassFileError(path, 'bad_shape', f'poses has shape {poses.shape}, expected (T, 3k) with k >= 22 (e.g. (T, 156) or (T, 165))')
+        raise AmassFileError(
+            path,
+            'bad_shape',
+            f'poses has shape {poses.shape}, expected (T, 3k) with k >= 22 (e.g. (T, 156) or (T, 165))',
+        )
     T = poses.shape[0]
-    if T < 1: raise AmassFileError(path, 'bad_shape', 'poses has no frames')
-    if trans.shape != (T, 3): raise AmassFileError(path, 'bad_shape', f'trans has shape {trans.shape}, expected ({T}, 3) to match poses')
-    if betas.shape[0] < N_BETAS: raise AmassFileError(path, 'bad_shape', f'betas has {betas.shape[0]} values, need at least {N_BETAS}')
-    if fps.size != 1: raise AmassFileError(path, 'bad_shape', f'{fps_key} has shape {fps.shape}, expected a scalar')
-    try: poses, trans, betas, fps = poses[:, :66].astype(np.float64), trans.astype(np.float64), betas[:N_BETAS].astype(np.float64), float(fps)
-    except (TypeError, ValueError) as e: raise AmassFileError(path, 'bad_value', f'non-numeric data ({e})') from None
+    if T < 1:
+        raise AmassFileError(path, 'bad_shape', 'poses has no frames')
+    if trans.shape != (T, 3):
+        raise AmassFileError(path, 'bad_shape', f'trans has shape {trans.shape}, expected ({T}, 3) to match poses')
+    if betas.shape[0] < N_BETAS:
+        raise AmassFileError(path, 'bad_shape', f'betas has {betas.shape[0]} values, need at least {N_BETAS}')
+    if fps.size != 1:
+        raise AmassFileError(path, 'bad_shape', f'{fps_key} has shape {fps.shape}, expected a scalar')
+    try:
+        poses, trans, betas, fps = (
+            poses[:, :66].astype(np.float64),
+            trans.astype(np.float64),
+            betas[:N_BETAS].astype(np.float64),
+            float(fps),
+        )
+    except (TypeError, ValueError) as e:
+        raise AmassFileError(path, 'bad_value', f'non-numeric data ({e})') from None
     for k, a in [('poses', poses), ('trans', trans), ('betas', betas), (fps_key, np.array(fps))]:
-        if not np.isfinite(a).all(): raise AmassFileError(path, 'non_finite', f'{k} contains non-finite values (NaN or inf)')
-    if fps < HUMANML3D_FPS: raise AmassFileError(path, 'bad_value', f'{fps_key} = {fps:g}, below {HUMANML3D_FPS} fps')
+        if not np.isfinite(a).all():
+            raise AmassFileError(path, 'non_finite', f'{k} contains non-finite values (NaN or inf)')
+    if fps < HUMANML3D_FPS:
+        raise AmassFileError(path, 'bad_value', f'{fps_key} = {fps:g}, below {HUMANML3D_FPS} fps')
     gender = _decode_gender(get('gender'))
-    if gender not in ('male', 'female', 'neutral'): raise AmassFileError(path, 'bad_value', f'unknown gender {gender!r}')
+    if gender not in ('male', 'female', 'neutral'):
+        raise AmassFileError(path, 'bad_value', f'unknown gender {gender!r}')
     return AmassClip(poses.reshape(T, 22, 3), trans, betas, gender, fps, layout, str(path))
 
 # %% ../../nbs/21_amass.ipynb #f40473e6
@@ -123,7 +158,8 @@ def write_fake_amass(path, layout: str = 'smplh_g', n_frames: int = 240, fps: fl
     root = matrix_to_axis_angle(torch.tensor(R_root)).numpy()
     body = 0.35 * np.sin(2 * np.pi * rng.uniform(0.2, 1.5, 63) * t[:, None] + rng.uniform(0, 6, 63))
     speed = rng.uniform(0.3, 1.2)
-    fwd = np.stack([np.sin(heading), np.cos(heading)], -1) @ np.array([[-1.0, 0], [0, 1]])  # y-up +z forward -> z-up x, y
+    # y-up +z forward -> z-up x, y
+    fwd = np.stack([np.sin(heading), np.cos(heading)], -1) @ np.array([[-1.0, 0], [0, 1]])
     xy = np.cumsum(fwd * speed / fps, 0) + rng.uniform(-2, 2, 2)
     trans = np.concatenate([xy, 0.9 + 0.03 * np.sin(4 * t)[:, None]], -1)
     if encode_frames: trans[:, 0] = np.arange(n_frames) * 1e-3
@@ -136,12 +172,27 @@ def write_fake_amass(path, layout: str = 'smplh_g', n_frames: int = 240, fps: fl
         np.savez(path, poses=poses, trans=trans, betas=betas, dmpls=np.zeros((n_frames, 8)), gender=g,
                  mocap_framerate=np.array(fps))
     elif layout in ('stageii_smplh', 'stageii_smplx'):
-        extra = dict(pose_jaw=poses[:, 66:69], pose_eye=poses[:, 69:75], pose_hand=poses[:, 75:]) if n_joints == 55 else \
-                dict(pose_hand=poses[:, 66:])
-        np.savez(path, gender=g, surface_model_type=np.array(layout[8:]), mocap_frame_rate=np.array(fps),
-                 mocap_time_length=np.array(n_frames / fps), trans=trans, poses=poses, betas=betas, num_betas=np.array(16),
-                 root_orient=root, pose_body=body, **extra)
-    else: raise ValueError(f'write_fake_amass: unknown layout {layout!r}')
+        extra = (
+            dict(pose_jaw=poses[:, 66:69], pose_eye=poses[:, 69:75], pose_hand=poses[:, 75:])
+            if n_joints == 55
+            else dict(pose_hand=poses[:, 66:])
+        )
+        np.savez(
+            path,
+            gender=g,
+            surface_model_type=np.array(layout[8:]),
+            mocap_frame_rate=np.array(fps),
+            mocap_time_length=np.array(n_frames / fps),
+            trans=trans,
+            poses=poses,
+            betas=betas,
+            num_betas=np.array(16),
+            root_orient=root,
+            pose_body=body,
+            **extra,
+        )
+    else:
+        raise ValueError(f'write_fake_amass: unknown layout {layout!r}')
     return path
 
 # %% ../../nbs/21_amass.ipynb #5c1aaaea
@@ -165,7 +216,9 @@ def resample_clip(clip: AmassClip, mode: str = 'stride') -> tuple[np.ndarray, np
     raise ValueError(f"resample must be 'stride' or 'slerp', got {mode!r}")
 
 # %% ../../nbs/21_amass.ipynb #00568ff0
-def rotate_world(root_orient: np.ndarray, trans: np.ndarray, J0: np.ndarray, R: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def rotate_world(
+    root_orient: np.ndarray, trans: np.ndarray, J0: np.ndarray, R: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     "Rotate a clip's world by `R` (3,3) or per-frame (T,3,3): root (T,3) ↦ axis-angle of R·G, τ ↦ R(τ + J0) − J0."
     R = torch.as_tensor(np.asarray(R, np.float64))
     G = axis_angle_to_matrix(torch.as_tensor(np.asarray(root_orient, np.float64)))
@@ -195,9 +248,17 @@ def canonicalize_motion(m: Motion, body, heading: bool = True, origin: bool = Tr
 HEAD_TRIM_SECONDS = {'Eyes_Japan_Dataset': 3.0, 'MPI_HDM05': 3.0, 'TotalCapture': 1.0, 'MPI_Limits': 1.0,
                      'Transitions_mocap': 0.5}
 # folder names of newer AMASS downloads for the dataset names HumanML3D's index uses
-AMASS_ALIASES = {'BioMotionLab_NTroje': ('BMLrub',), 'DFaust_67': ('DFaust',), 'Eyes_Japan_Dataset': ('EyesJapanDataset',),
-                 'MPI_HDM05': ('HDM05',), 'MPI_Limits': ('PosePrior',), 'MPI_mosh': ('MoSh',), 'SSM_synced': ('SSM',),
-                 'Transitions_mocap': ('Transitions',), 'TCD_handMocap': ('TCDHands',)}
+AMASS_ALIASES = {
+    'BioMotionLab_NTroje': ('BMLrub',),
+    'DFaust_67': ('DFaust',),
+    'Eyes_Japan_Dataset': ('EyesJapanDataset',),
+    'MPI_HDM05': ('HDM05',),
+    'MPI_Limits': ('PosePrior',),
+    'MPI_mosh': ('MoSh',),
+    'SSM_synced': ('SSM',),
+    'Transitions_mocap': ('Transitions',),
+    'TCD_handMocap': ('TCDHands',),
+}
 
 @dataclass(frozen=True)
 class IndexRow:
@@ -229,7 +290,10 @@ def humanml3d_files(humanml3d_dir) -> dict[str, Path]:
     root = Path(humanml3d_dir).expanduser()
     if not root.is_dir(): raise FileNotFoundError(f'{root}: HumanML3D folder not found')
     out = {'index': root / 'index.csv'}
-    for s in SPLITS: out[s] = next((p for p in (root / f'{s}.txt', root / 'HumanML3D' / f'{s}.txt') if p.is_file()), root / f'{s}.txt')
+    for s in SPLITS:
+        out[s] = next(
+            (p for p in (root / f'{s}.txt', root / 'HumanML3D' / f'{s}.txt') if p.is_file()), root / f'{s}.txt'
+        )
     if missing := [str(p) for p in out.values() if not p.is_file()]:
         raise FileNotFoundError(f'{root}: not a HumanML3D folder, missing {missing}')
     return out
@@ -282,8 +346,11 @@ def select_split(rows: list[IndexRow], ids: list[str], min_frames: int = 32) -> 
 def split_counts(humanml3d_dir=None, min_frames: int = 32) -> dict:
     "Clips per split under the paper's rule, from a HumanML3D folder (default: `find_humanml3d()`)."
     root = find_humanml3d(humanml3d_dir)
-    if root is None: raise FileNotFoundError(f"no HumanML3D folder: pass one or set BALMO_HUMANML3D to a folder with index.csv "
-                                             f"(now {os.environ.get('BALMO_HUMANML3D')!r})")
+    if root is None:
+        raise FileNotFoundError(
+            "no HumanML3D folder: pass one or set BALMO_HUMANML3D to a folder with index.csv "
+            f"(now {os.environ.get('BALMO_HUMANML3D')!r})"
+        )
     files = humanml3d_files(root); rows = read_index(files['index'])
     out = {'index_rows': len(rows)}
     for s in SPLITS:
@@ -303,8 +370,16 @@ def clip_window(row: IndexRow, fps: float, n_frames: int, mode: str = 'stride') 
     return min(max(a, 0), n_frames), min(max(b, 0), n_frames)
 
 # %% ../../nbs/21_amass.ipynb #f6fb96eb
-def convert_source(path, rows: list[IndexRow], body_for, resample: str = 'stride', canonical: bool = True,
-                   floor: bool = True, mirror: bool = False, min_frames: int = 32) -> tuple[list[Motion], list[dict], dict]:
+def convert_source(
+    path,
+    rows: list[IndexRow],
+    body_for,
+    resample: str = 'stride',
+    canonical: bool = True,
+    floor: bool = True,
+    mirror: bool = False,
+    min_frames: int = 32,
+) -> tuple[list[Motion], list[dict], dict]:
     """Clips of one AMASS file for its index `rows`: (motions, problems, info). `body_for(gender)` returns a body model.
     A file-level problem raises `AmassFileError`; a row-level one (window too short) is returned in `problems`."""
     clip = read_amass(path)
@@ -318,9 +393,17 @@ def convert_source(path, rows: list[IndexRow], body_for, resample: str = 'stride
     for r in rows:
         a, b = clip_window(r, clip.fps, len(pose), resample)
         if b - a < min_frames:
-            problems.append(dict(file=str(path), reason='window_too_short', clips=[r.id],
-                                 message=f'{path}: clip {r.id} window [{r.start}, {r.end}) after a {r.trim}-frame head trim '
-                                         f'holds {max(b - a, 0)} of {len(pose)} frames at 20 fps, fewer than min_frames={min_frames}'))
+            problems.append(
+                dict(
+                    file=str(path),
+                    reason='window_too_short',
+                    clips=[r.id],
+                    message=(
+                        f'{path}: clip {r.id} window [{r.start}, {r.end}) after a {r.trim}-frame head trim '
+                        f'holds {max(b - a, 0)} of {len(pose)} frames at 20 fps, fewer than min_frames={min_frames}'
+                    ),
+                )
+            )
             continue
         meta = dict(amass=r.rel, dataset=r.dataset, window=[int(a), int(b)], index=[r.start, r.end], trim=r.trim,
                     fps_src=clip.fps, resample=resample, layout=clip.layout)
@@ -339,162 +422,294 @@ def resolve_amass_file(amass_dir, rel: str) -> Path | None:
     for ds in (parts[0], *AMASS_ALIASES.get(parts[0], ())):
         base = root.joinpath(ds, *parts[1:])
         for p in (base, base.with_name(base.name.replace('_poses.npz', '_stageii.npz'))):
-            if p.is_file(): return p
+            if p.is_file():
+                return p
     return None
+
 
 def _body_factory(body_model):
     "gender -> body model (cached); a file serves every gender, a folder is searched per gender then neutral."
     cache, by_file = {}, {}
+
     def body_for(gender: str):
         if gender not in cache:
-            if body_model in (None, 'proxy'): cache[gender] = ProxyBody()
+            if body_model in (None, 'proxy'):
+                cache[gender] = ProxyBody()
             else:
                 p = Path(body_model).expanduser()
-                if not p.exists(): raise FileNotFoundError(f'{p}: body model file or folder not found')
+                if not p.exists():
+                    raise FileNotFoundError(f'{p}: body model file or folder not found')
                 f, err = None, None
                 for g in dict.fromkeys([gender, 'neutral', 'male', 'female']):   # the clip's gender first
-                    try: f = find_smplh_file(p, g); break
-                    except FileNotFoundError as e: err = err or e
-                if f is None: raise err
-                if f.resolve() not in by_file: by_file[f.resolve()] = SMPLHBody(f, gender)
+                    try:
+                        f = find_smplh_file(p, g)
+                        break
+                    except FileNotFoundError as e:
+                        err = err or e
+                if f is None:
+                    raise err
+                if f.resolve() not in by_file:
+                    by_file[f.resolve()] = SMPLHBody(f, gender)
                 cache[gender] = by_file[f.resolve()]
         return cache[gender]
+
     return body_for
 
-def _file_stamp(p) -> list:
-    st = Path(p).stat(); return [st.st_size, st.st_mtime_ns]
 
-def prepare(amass_dir, humanml3d_dir, body_model, out_dir, *, resample: str = 'stride', canonical: bool = True,
-            floor: bool = True, mirror: bool = False, min_frames: int = 32, splits=SPLITS, progress: bool = True,
-            drop_implausible: bool = False, plausibility: dict | None = None) -> dict:
-    """Build the cached dataset `out_dir/{train,val,test}.npz` from AMASS + HumanML3D; returns the report (also report.json).
+def _file_stamp(p) -> list:
+    st = Path(p).stat()
+    return [st.st_size, st.st_mtime_ns]
+
+
+def prepare(
+    amass_dir,
+    humanml3d_dir,
+    body_model,
+    out_dir,
+    *,
+    resample: str = 'stride',
+    canonical: bool = True,
+    floor: bool = True,
+    mirror: bool = False,
+    min_frames: int = 32,
+    splits=SPLITS,
+    progress: bool = True,
+    drop_implausible: bool = False,
+    plausibility: dict | None = None,
+) -> dict:
+    """Build the cached dataset `out_dir/{train,val,test}.npz` from AMASS + HumanML3D; returns the report (also
+    report.json).
     `humanml3d_dir=None` uses `find_humanml3d()`; `body_model` is a SMPL-H file or folder (None/'proxy': `ProxyBody`).
     Converted clips beyond the physical bounds (`balmo.body.PLAUSIBILITY`, updated with `plausibility`) raise
     `ImplausibleDataError` naming file, clip and frame, before any output is written; `drop_implausible=True` skips and
     reports them (reason 'implausible')."""
     t_start = time.perf_counter()
     if humanml3d_dir is None and (humanml3d_dir := find_humanml3d()) is None:
-        raise FileNotFoundError(f"no HumanML3D folder given and none found (set BALMO_HUMANML3D to a folder with index.csv; "
-                                f"now {os.environ.get('BALMO_HUMANML3D')!r})")
+        raise FileNotFoundError(
+            "no HumanML3D folder given and none found (set BALMO_HUMANML3D to a folder with index.csv; "
+            f"now {os.environ.get('BALMO_HUMANML3D')!r})"
+        )
     amass_dir, out_dir = Path(amass_dir).expanduser(), Path(out_dir).expanduser()
-    if not amass_dir.is_dir(): raise FileNotFoundError(f'{amass_dir}: AMASS folder not found')
-    if resample not in ('stride', 'slerp'): raise ValueError(f"resample must be 'stride' or 'slerp', got {resample!r}")
-    if bad := [s for s in splits if s not in SPLITS]: raise ValueError(f'unknown splits {bad}, expected some of {SPLITS}')
+    if not amass_dir.is_dir():
+        raise FileNotFoundError(f'{amass_dir}: AMASS folder not found')
+    if resample not in ('stride', 'slerp'):
+        raise ValueError(f"resample must be 'stride' or 'slerp', got {resample!r}")
+    if bad := [s for s in splits if s not in SPLITS]:
+        raise ValueError(f'unknown splits {bad}, expected some of {SPLITS}')
     hfiles = humanml3d_files(humanml3d_dir)
     rows = read_index(hfiles['index'])
     body_for = _body_factory(body_model)
-    if body_model not in (None, 'proxy'): body_for('neutral' if Path(body_model).is_file() else 'male')  # fail early
+    if body_model not in (None, 'proxy'):
+        body_for('neutral' if Path(body_model).is_file() else 'male')  # fail early
     bm = None if body_model in (None, 'proxy') else Path(body_model).expanduser().resolve()
-    config = dict(resample=resample, canonical=canonical, floor=floor, mirror=mirror, min_frames=min_frames,
-                  body_model=str(bm) if bm else 'proxy', body_stamp=_file_stamp(bm) if bm and bm.is_file() else None,
-                  version=1)
+    config = dict(
+        resample=resample,
+        canonical=canonical,
+        floor=floor,
+        mirror=mirror,
+        min_frames=min_frames,
+        body_model=str(bm) if bm else 'proxy',
+        body_stamp=_file_stamp(bm) if bm and bm.is_file() else None,
+        version=1,
+    )
     key = hashlib.sha1(json.dumps(config, sort_keys=True).encode()).hexdigest()[:12]
     cache_dir = out_dir / 'cache' / key
     split_of, selected, excluded = {}, {}, {}
     for s in splits:
         keep, why = select_split(rows, read_split(hfiles[s]), min_frames)
         selected[s], excluded[s] = len(keep), dict(why)
-        for r in keep: split_of[r.id] = s
+        for r in keep:
+            split_of[r.id] = s
     by_src = defaultdict(list)
     for r in rows:
-        if r.id in split_of: by_src[r.rel].append(r)
+        if r.id in split_of:
+            by_src[r.rel].append(r)
     files = dict(needed=len(by_src), read=0, cached=0, skipped=Counter())
     clips_skipped, problems, rate_mismatch, layouts, genders = Counter(), [], [], Counter(), Counter()
     got = {}
-    with torch_threads(1):               # tiny tensors: intra-op threads only add overhead (several times slower on a busy machine)
+    # tiny tensors: intra-op threads only add overhead (several times slower on a busy machine)
+    with torch_threads(1):
         for rel, rs in tqdm(sorted(by_src.items()), desc='prepare', unit='file', disable=not progress):
             ids = [r.id for r in rs]
             path = resolve_amass_file(amass_dir, rel)
             if path is None:
-                files['skipped']['missing_file'] += 1; clips_skipped['missing_file'] += len(rs)
-                problems.append(dict(file=str(amass_dir / rel), reason='missing_file', clips=ids,
-                                     message=f'{amass_dir / rel}: not found (also tried newer AMASS folder names and _stageii.npz)'))
+                files['skipped']['missing_file'] += 1
+                clips_skipped['missing_file'] += len(rs)
+                problems.append(
+                    dict(
+                        file=str(amass_dir / rel),
+                        reason='missing_file',
+                        clips=ids,
+                        message=f'{amass_dir / rel}: not found (also tried newer AMASS folder names and _stageii.npz)',
+                    )
+                )
                 continue
-            cfile, stamp = cache_dir / Path(rel).with_suffix('.json'), dict(stamp=_file_stamp(path), rows=[[r.id, r.start, r.end] for r in rs])
+            cfile, stamp = cache_dir / Path(rel).with_suffix('.json'), dict(
+                stamp=_file_stamp(path), rows=[[r.id, r.start, r.end] for r in rs]
+            )
             ms = None
             try:                                             # a damaged cache entry is simply recomputed
                 cached = json.loads(cfile.read_text()) if cfile.is_file() else None
                 if cached is not None and all(cached.get(k) == v for k, v in stamp.items()):
                     ms = load_motions(cfile.with_suffix('.npz'))[0] if cached['n_clips'] else []
-                    if len(ms) != cached['n_clips']: ms = None
-                    else: prob, info = cached['problems'], cached['info']; files['cached'] += 1
-            except (ValueError, KeyError, OSError): ms = None
+                    if len(ms) != cached['n_clips']:
+                        ms = None
+                    else:
+                        prob, info = cached['problems'], cached['info']
+                        files['cached'] += 1
+            except (ValueError, KeyError, OSError):
+                ms = None
             if ms is None:
-                try: ms, prob, info = convert_source(path, rs, body_for, resample, canonical, floor, mirror, min_frames)
+                try:
+                    ms, prob, info = convert_source(path, rs, body_for, resample, canonical, floor, mirror, min_frames)
                 except Exception as e:                       # one bad file never stops the run: it is reported
                     reason = e.reason if isinstance(e, AmassFileError) else 'conversion_error'
                     msg = str(e) if isinstance(e, AmassFileError) else f'{path}: {type(e).__name__}: {e}'
-                    files['skipped'][reason] += 1; clips_skipped[reason] += len(rs)
-                    problems.append(dict(file=str(path), reason=reason, clips=ids, message=msg)); continue
-                if ms: save_motions(cfile.with_suffix('.npz'), ms, info=dict(source=str(path)))
+                    files['skipped'][reason] += 1
+                    clips_skipped[reason] += len(rs)
+                    problems.append(dict(file=str(path), reason=reason, clips=ids, message=msg))
+                    continue
+                if ms:
+                    save_motions(cfile.with_suffix('.npz'), ms, info=dict(source=str(path)))
                 cfile.parent.mkdir(parents=True, exist_ok=True)
                 cfile.write_text(json.dumps(dict(**stamp, n_clips=len(ms), problems=prob, info=info)))
                 files['read'] += 1
-            for p in prob: clips_skipped[p['reason']] += len(p['clips']); problems.append(p)
-            layouts[info['layout']] += 1; genders[info['gender']] += 1
+            for p in prob:
+                clips_skipped[p['reason']] += len(p['clips'])
+                problems.append(p)
+            layouts[info['layout']] += 1
+            genders[info['gender']] += 1
             if not info['exact_rate']:
-                rate_mismatch.append(dict(file=str(path), fps=info['fps'], stride=info['stride'],
-                                          effective_fps=info['fps'] / info['stride'], clips=ids))
-            for m in ms: got[m.source] = m
+                rate_mismatch.append(
+                    dict(
+                        file=str(path),
+                        fps=info['fps'],
+                        stride=info['stride'],
+                        effective_fps=info['fps'] / info['stride'],
+                        clips=ids,
+                    )
+                )
+            for m in ms:
+                got[m.source] = m
     ids = list(got)
     _, found = screen_motions([got[i] for i in ids], plausibility, drop=True)
-    implausible = [dict(file=str(amass_dir / got[ids[p['index']]].meta.get('amass', '?')), reason='implausible', clips=[ids[p['index']]],
-                        message=f"{amass_dir / got[ids[p['index']]].meta.get('amass', '?')}: {p['message']}") for p in found]
+    implausible = [
+        dict(
+            file=str(amass_dir / got[ids[p['index']]].meta.get('amass', '?')),
+            reason='implausible',
+            clips=[ids[p['index']]],
+            message=f"{amass_dir / got[ids[p['index']]].meta.get('amass', '?')}: {p['message']}",
+        )
+        for p in found
+    ]
     if implausible and not drop_implausible:
         more = f' (and {len(implausible) - 2} more)' if len(implausible) > 2 else ''
-        raise ImplausibleDataError(f'{len(implausible)} of {len(got)} converted clips are physically implausible: '
-                                   + '; '.join(p['message'] for p in implausible[:2]) + more + '. Fix the data, raise the bound '
-                                   '(plausibility=...), or skip them with drop_implausible=True (balmo prepare --drop-implausible); '
-                                   'the converted files stay cached, so that re-run is quick', implausible)
+        raise ImplausibleDataError(
+            f'{len(implausible)} of {len(got)} converted clips are physically implausible: '
+            + '; '.join(p['message'] for p in implausible[:2])
+            + more
+            + '. Fix the data, raise the bound '
+            '(plausibility=...), or skip them with drop_implausible=True (balmo prepare --drop-implausible); '
+            'the converted files stay cached, so that re-run is quick',
+            implausible,
+        )
     for p in implausible:
-        del got[p['clips'][0]]; clips_skipped['implausible'] += 1; problems.append(p)
+        del got[p['clips'][0]]
+        clips_skipped['implausible'] += 1
+        problems.append(p)
     outputs, kept = {}, {}
     for s in splits:
         ms = []
         for r in sorted((r for rs in by_src.values() for r in rs if split_of[r.id] == s), key=lambda r: r.id):
             for i in (r.id, 'M' + r.id):
-                if i in got: m = got[i]; m.meta['split'] = s; ms.append(m)
+                if i in got:
+                    m = got[i]
+                    m.meta['split'] = s
+                    ms.append(m)
         kept[s] = len(ms)
-        if ms: outputs[s] = str(save_motions(out_dir / f'{s}.npz', ms, info=dict(source='amass+humanml3d', config=config,
-                                                                                      n_clips=len(ms))))
+        if ms:
+            outputs[s] = str(
+                save_motions(
+                    out_dir / f'{s}.npz', ms, info=dict(source='amass+humanml3d', config=config, n_clips=len(ms))
+                )
+            )
         else:
             outputs[s] = None
-            problems.append(dict(file=str(out_dir / f'{s}.npz'), reason='empty_split', clips=[],
-                                 message=f'{out_dir / f"{s}.npz"}: no clips for split {s!r}, file not written'))
+            problems.append(
+                dict(
+                    file=str(out_dir / f'{s}.npz'),
+                    reason='empty_split',
+                    clips=[],
+                    message=f'{out_dir / f"{s}.npz"}: no clips for split {s!r}, file not written',
+                )
+            )
     notes = []
     if layouts.get('stageii_smplx'):
-        notes.append(f"{layouts['stageii_smplx']} SMPL-X stage-II files: their betas are SMPL-X shape coefficients, used as "
-                     'they are with the SMPL-H body model (the shape spaces differ; download SMPL+H G files to avoid this)')
-    if body_model in (None, 'proxy'): notes.append("body model 'proxy': J0(β) and the floor come from balmo's ProxyBody, not SMPL-H")
+        notes.append(
+            f"{layouts['stageii_smplx']} SMPL-X stage-II files: their betas are SMPL-X shape coefficients, used as "
+            "they are with the SMPL-H body model (the shape spaces differ; download SMPL+H G files to avoid this)"
+        )
+    if body_model in (None, 'proxy'):
+        notes.append("body model 'proxy': J0(β) and the floor come from balmo's ProxyBody, not SMPL-H")
     secs = time.perf_counter() - t_start
-    report = dict(notes=notes, out_dir=str(out_dir), outputs=outputs, config=config, cache=str(cache_dir),
-                  index=dict(rows=len(rows), index_csv=str(hfiles['index']), excluded=excluded),
-                  files=dict(files, skipped=dict(files['skipped'])),
-                  clips=dict(selected=selected, kept=kept, mirrored=sum(1 for k in got if k.startswith('M')),
-                             skipped=dict(clips_skipped)),
-                  rate_mismatch=rate_mismatch, layouts=dict(layouts), genders=dict(genders), problems=problems,
-                  plausibility=dict(bounds=plausibility_bounds(plausibility), drop_implausible=drop_implausible),
-                  seconds=secs, clips_per_s=sum(kept.values()) / secs if secs > 0 else float('nan'))
+    report = dict(
+        notes=notes,
+        out_dir=str(out_dir),
+        outputs=outputs,
+        config=config,
+        cache=str(cache_dir),
+        index=dict(rows=len(rows), index_csv=str(hfiles['index']), excluded=excluded),
+        files=dict(files, skipped=dict(files['skipped'])),
+        clips=dict(
+            selected=selected, kept=kept, mirrored=sum(1 for k in got if k.startswith('M')), skipped=dict(clips_skipped)
+        ),
+        rate_mismatch=rate_mismatch,
+        layouts=dict(layouts),
+        genders=dict(genders),
+        problems=problems,
+        plausibility=dict(bounds=plausibility_bounds(plausibility), drop_implausible=drop_implausible),
+        seconds=secs,
+        clips_per_s=sum(kept.values()) / secs if secs > 0 else float('nan'),
+    )
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / 'report.json').write_text(json.dumps(report, indent=1))
     return report
 
+
 def format_report(report: dict, max_problems: int = 20) -> str:
     "A short human-readable summary of a `prepare` report."
     f, c = report['files'], report['clips']
-    lines = [f"files: {f['needed']} needed, {f['read']} read, {f['cached']} from cache, skipped {f['skipped'] or 'none'}",
-             f"clips: selected {c['selected']}, kept {c['kept']} ({c['mirrored']} mirrored), skipped {c['skipped'] or 'none'}",
-             f"rates: {len(report['rate_mismatch'])} files not a multiple of 20 fps "
-             f"({sum(len(r['clips']) for r in report['rate_mismatch'])} clips differ between stride and slerp)",
-             f"layouts {report['layouts']}, genders {report['genders']}",
-             f"{report['seconds']:.1f} s, {report['clips_per_s']:.1f} clips/s -> {report['out_dir']}"]
+    lines = [
+        f"files: {f['needed']} needed, {f['read']} read, {f['cached']} from cache, skipped {f['skipped'] or 'none'}",
+        (
+            f"clips: selected {c['selected']}, kept {c['kept']} ({c['mirrored']} mirrored), skipped"
+            f" {c['skipped'] or 'none'}"
+        ),
+        (
+            f"rates: {len(report['rate_mismatch'])} files not a multiple of 20 fps "
+            f"({sum(len(r['clips']) for r in report['rate_mismatch'])} clips differ between stride and slerp)"
+        ),
+        f"layouts {report['layouts']}, genders {report['genders']}",
+        f"{report['seconds']:.1f} s, {report['clips_per_s']:.1f} clips/s -> {report['out_dir']}",
+    ]
     lines += [f'  note: {n}' for n in report.get('notes', [])]
-    for p in report['problems'][:max_problems]: lines.append(f"  [{p['reason']}] {p['message']}")
-    if len(report['problems']) > max_problems: lines.append(f"  ... {len(report['problems']) - max_problems} more in report.json")
+    for p in report['problems'][:max_problems]:
+        lines.append(f"  [{p['reason']}] {p['message']}")
+    if len(report['problems']) > max_problems:
+        lines.append(f"  ... {len(report['problems']) - max_problems} more in report.json")
     return '\n'.join(lines)
 
 # %% ../../nbs/21_amass.ipynb #7b282013
-_FAKE_DATASETS = ('CMU', 'KIT', 'Eyes_Japan_Dataset', 'MPI_HDM05', 'TotalCapture', 'MPI_Limits', 'Transitions_mocap', 'BMLmovi')
+_FAKE_DATASETS = (
+    'CMU',
+    'KIT',
+    'Eyes_Japan_Dataset',
+    'MPI_HDM05',
+    'TotalCapture',
+    'MPI_Limits',
+    'Transitions_mocap',
+    'BMLmovi',
+)
 _FAKE_RATES = (120.0, 100.0, 60.0, 59.94, 250.0)
 _FAKE_LAYOUTS = ('smplh_g', 'smplh_g', 'stageii_smplh', 'stageii_smplx')
 
@@ -514,12 +729,23 @@ def write_fake_corpus(root, n_files: int = 24, seed: int = 0, broken: bool = Tru
             if kept: expect['kept'][split] += 1
             else: expect['skipped'][reason] += 1
     for i in range(n_files):
-        ds, fps, lay = _FAKE_DATASETS[i % len(_FAKE_DATASETS)], _FAKE_RATES[i % len(_FAKE_RATES)], _FAKE_LAYOUTS[i % len(_FAKE_LAYOUTS)]
+        ds, fps, lay = (
+            _FAKE_DATASETS[i % len(_FAKE_DATASETS)],
+            _FAKE_RATES[i % len(_FAKE_RATES)],
+            _FAKE_LAYOUTS[i % len(_FAKE_LAYOUTS)],
+        )
         folder = AMASS_ALIASES.get(ds, (ds,))[0] if i % 3 == 0 else ds          # some files under newer folder names
         name = f'seq{i:04d}_' + ('stageii' if lay != 'smplh_g' else 'poses') + '.npz'
         n_frames = int(seconds * fps)
-        write_fake_amass(amass / folder / f'sub{i % 5}' / name, lay, n_frames, fps, ('male', 'female', 'neutral')[i % 3],
-                         seed=seed * 100003 + i, gender_as_bytes=i % 2 == 1)
+        write_fake_amass(
+            amass / folder / f'sub{i % 5}' / name,
+            lay,
+            n_frames,
+            fps,
+            ('male', 'female', 'neutral')[i % 3],
+            seed=seed * 100003 + i,
+            gender_as_bytes=i % 2 == 1,
+        )
         rel = f'{ds}/sub{i % 5}/seq{i:04d}_poses.npz'
         trim = int(HEAD_TRIM_SECONDS.get(ds, 0) * HUMANML3D_FPS)
         n20 = len(range(0, n_frames, stride_for(fps))) - trim
@@ -533,8 +759,13 @@ def write_fake_corpus(root, n_files: int = 24, seed: int = 0, broken: bool = Tru
     if broken:
         bad = amass / 'CMU' / 'broken'; bad.mkdir(parents=True)
         ok = dict(np.load(write_fake_amass(bad / 'ok_poses.npz', n_frames=300)))
-        variants = {'unreadable': b'not a zip', 'missing_key': dict(trans=None), 'bad_shape': dict(poses=np.zeros((300, 60))),
-                    'non_finite': dict(trans=np.full((300, 3), np.nan)), 'bad_value': dict(mocap_framerate=np.array(12.0))}
+        variants = {
+            'unreadable': b'not a zip',
+            'missing_key': dict(trans=None),
+            'bad_shape': dict(poses=np.zeros((300, 60))),
+            'non_finite': dict(trans=np.full((300, 3), np.nan)),
+            'bad_value': dict(mocap_framerate=np.array(12.0)),
+        }
         for reason, change in variants.items():
             p = bad / f'{reason}_poses.npz'
             if isinstance(change, bytes): p.write_bytes(change)
@@ -548,6 +779,16 @@ def write_fake_corpus(root, n_files: int = 24, seed: int = 0, broken: bool = Tru
     hml.mkdir(parents=True, exist_ok=True)
     (hml / 'index.csv').write_text('\n'.join(lines) + '\n')
     for s in SPLITS: (hml / f'{s}.txt').write_text('\n'.join(split_ids[s]) + '\n')
-    return dict(amass=amass, humanml3d=hml, body_model=body, n_index_rows=n,
-                expect=dict(selected=dict(expect['selected']), kept=dict(expect['kept']), skipped=dict(expect['skipped']),
-                            rate_mismatch=expect['rate_mismatch'], files=expect['files']))
+    return dict(
+        amass=amass,
+        humanml3d=hml,
+        body_model=body,
+        n_index_rows=n,
+        expect=dict(
+            selected=dict(expect['selected']),
+            kept=dict(expect['kept']),
+            skipped=dict(expect['skipped']),
+            rate_mismatch=expect['rate_mismatch'],
+            files=expect['files'],
+        ),
+    )

@@ -23,136 +23,227 @@ __all__ = ['YUP_TO_ZUP', 'TRUSTED_FPS', 'to_z_up', 'from_z_up', 'write_samples_n
 # %% ../../nbs/22_export.ipynb #5a0267d6
 YUP_TO_ZUP = ZUP_TO_YUP.T          # inverse of 21_amass's z-up -> y-up rotation: (x, y, z)_yup -> (-x, z, y)_zup
 
+
 def _poses156(root: np.ndarray, pose_body: np.ndarray) -> np.ndarray:
     "Root (T,3) and body pose (T,21,3) -> AMASS SMPL+H poses (T,156), hands zero."
     T = root.shape[0]
     return np.concatenate([root, pose_body.reshape(T, 63), np.zeros((T, 90), np.float32)], 1).astype(np.float32)
 
+
 def _rest_pelvis(m: Motion, body) -> np.ndarray:
     return (body or ProxyBody()).rest_joints(torch.as_tensor(m.betas))[0].double().cpu().numpy()
+
 
 def to_z_up(m: Motion, body=None) -> tuple[np.ndarray, np.ndarray]:
     "(root_orient (T,3), trans (T,3)) of a y-up motion in AMASS's z-up world (`body` gives J0(β), default proxy)."
     root, trans = rotate_world(m.root_orient, m.trans, _rest_pelvis(m, body), YUP_TO_ZUP)
     return root.astype(np.float32), trans.astype(np.float32)
 
+
 def from_z_up(m_z: Motion, body=None) -> Motion:
-    "Inverse of `to_z_up`: a Motion whose root_orient / trans are in the z-up world (as read from AMASS) -> the y-up Motion."
+    """Inverse of `to_z_up`: a Motion whose root_orient / trans are in the z-up world (as read from AMASS) -> the y-up
+    Motion."""
     root, trans = rotate_world(m_z.root_orient, m_z.trans, _rest_pelvis(m_z, body), ZUP_TO_YUP)
     return replace(m_z, root_orient=root, trans=trans, meta=dict(m_z.meta))
 
+
 def _npy_member(z: zipfile.ZipFile, name: str, shape: tuple, dtype, parts) -> None:
-    "Write `name`.npy into zip `z` from `parts`, arrays whose rows in order make the (shape, dtype) array (one part in memory at a time)."
+    """Write `name`.npy into zip `z` from `parts`, arrays whose rows in order make the (shape, dtype) array (one part in
+    memory at a time)."""
     dt = np.dtype(dtype)
     with z.open(name + '.npy', 'w', force_zip64=True) as f:
-        np.lib.format.write_array_header_2_0(f, {'descr': np.lib.format.dtype_to_descr(dt), 'fortran_order': False, 'shape': tuple(shape)})
-        for a in parts: f.write(np.ascontiguousarray(a, dt).tobytes())
+        np.lib.format.write_array_header_2_0(
+            f, {'descr': np.lib.format.dtype_to_descr(dt), 'fortran_order': False, 'shape': tuple(shape)}
+        )
+        for a in parts:
+            f.write(np.ascontiguousarray(a, dt).tobytes())
+
 
 def write_samples_npz(path, batches, n_frames: int, up_axis: str = 'y', body=None) -> Path:
     """Write clips that arrive in batches (an iterable of lists of Motions with `n_frames` frames in all, such as
     `train.Snapshot.iter_samples`) into one samples .npz as they arrive: memory holds one batch and the small per-clip
-    values (length, β, rate, names: under 1 kB a clip, measured below). `poses` streams into the zip; translations wait in an unnamed
-    temporary file in the same folder (`trans` follows `poses` in the zip). The free space for all of it is checked
-    before the first batch is drawn (`atomic_write`'s `need`), and a failure leaves no file. Returns the path."""
-    if up_axis not in ('y', 'z'): raise ValueError(f"{path}: up_axis must be 'y' or 'z', got {up_axis!r}")
+    values (length, β, rate, names: under 1 kB a clip, measured below). `poses` streams into the zip; translations wait
+    in an unnamed temporary file in the same folder (`trans` follows `poses` in the zip). The free space for all of it
+    is checked before the first batch is drawn (`atomic_write`'s `need`), and a failure leaves no file. Returns the
+    path."""
+    if up_axis not in ('y', 'z'):
+        raise ValueError(f"{path}: up_axis must be 'y' or 'z', got {up_axis!r}")
     path = Path(path)
-    if path.suffix != '.npz': path = path.with_name(path.name + '.npz')
+    if path.suffix != '.npz':
+        path = path.with_name(path.name + '.npz')
+
     def write(f):
         per, done = dict(lengths=array('q'), betas=bytearray(), gender=[], source=[], mocap_framerate=array('d')), 0
-        with tempfile.TemporaryFile(dir=path.parent) as spill, zipfile.ZipFile(f, 'w', zipfile.ZIP_STORED, allowZip64=True) as z:
+        with tempfile.TemporaryFile(dir=path.parent) as spill, zipfile.ZipFile(
+            f, 'w', zipfile.ZIP_STORED, allowZip64=True
+        ) as z:
             with z.open('poses.npy', 'w', force_zip64=True) as g:
-                np.lib.format.write_array_header_2_0(g, {'descr': '<f4', 'fortran_order': False, 'shape': (n_frames, 156)})
+                np.lib.format.write_array_header_2_0(
+                    g, {'descr': '<f4', 'fortran_order': False, 'shape': (n_frames, 156)}
+                )
                 for ms in batches:
                     for m in ([ms] if isinstance(ms, Motion) else ms):
                         r, t = to_z_up(m, body) if up_axis == 'z' else (m.root_orient, m.trans)
                         done += m.n_frames
-                        if done > n_frames: raise ValueError(f'{path}: the clips have more than the {n_frames} frames announced')
-                        g.write(_poses156(r, m.pose_body).tobytes()); spill.write(np.ascontiguousarray(t, '<f4').tobytes())
-                        per['lengths'].append(m.n_frames); per['mocap_framerate'].append(m.fps)
-                        per['betas'] += np.pad(m.betas, (0, 6)).astype('<f4').tobytes(); per['gender'].append(m.gender); per['source'].append(m.source)
-            if done != n_frames: raise ValueError(f'{path}: the clips have {done} frames, {n_frames} were announced')
-            if not per['lengths']: raise ValueError(f'{path}: no motions to save')
+                        if done > n_frames:
+                            raise ValueError(f'{path}: the clips have more than the {n_frames} frames announced')
+                        g.write(_poses156(r, m.pose_body).tobytes())
+                        spill.write(np.ascontiguousarray(t, '<f4').tobytes())
+                        per['lengths'].append(m.n_frames)
+                        per['mocap_framerate'].append(m.fps)
+                        per['betas'] += np.pad(m.betas, (0, 6)).astype('<f4').tobytes()
+                        per['gender'].append(m.gender)
+                        per['source'].append(m.source)
+            if done != n_frames:
+                raise ValueError(f'{path}: the clips have {done} frames, {n_frames} were announced')
+            if not per['lengths']:
+                raise ValueError(f'{path}: no motions to save')
             spill.seek(0)
             with z.open('trans.npy', 'w', force_zip64=True) as g:
-                np.lib.format.write_array_header_2_0(g, {'descr': '<f4', 'fortran_order': False, 'shape': (n_frames, 3)})
+                np.lib.format.write_array_header_2_0(
+                    g, {'descr': '<f4', 'fortran_order': False, 'shape': (n_frames, 3)}
+                )
                 shutil.copyfileobj(spill, g, 1 << 20)
-            small = dict(lengths=np.array(per['lengths'], np.int64), betas=np.frombuffer(per['betas'], '<f4').reshape(-1, 16),
-                         gender=np.array(per['gender']), source=np.array(per['source']),
-                         mocap_framerate=np.array(per['mocap_framerate'], np.float64), up_axis=np.array(up_axis))
+            small = dict(
+                lengths=np.array(per['lengths'], np.int64),
+                betas=np.frombuffer(per['betas'], '<f4').reshape(-1, 16),
+                gender=np.array(per['gender']),
+                source=np.array(per['source']),
+                mocap_framerate=np.array(per['mocap_framerate'], np.float64),
+                up_axis=np.array(up_axis),
+            )
             for k, a in small.items():
-                with z.open(k + '.npy', 'w', force_zip64=True) as g: np.lib.format.write_array(g, a, allow_pickle=False)
+                with z.open(k + '.npy', 'w', force_zip64=True) as g:
+                    np.lib.format.write_array(g, a, allow_pickle=False)
+
     return atomic_write(path, write, need=n_frames * (156 + 3 + 3) * 4 + 65536)
 
+
 def save_samples_npz(path, motions: list[Motion], up_axis: str = 'y', body=None) -> Path:
-    """Clips (any lengths) into one AMASS-keyed .npz: frames concatenated + `lengths` (layout in the table above), written
-    clip by clip (`write_samples_npz`). Returns the path written, which ends in .npz (numpy's convention for other names)."""
-    if isinstance(motions, Motion): motions = [motions]
-    if not motions: raise ValueError(f'{path}: no motions to save')
-    if up_axis not in ('y', 'z'): raise ValueError(f"{path}: up_axis must be 'y' or 'z', got {up_axis!r}")
+    """Clips (any lengths) into one AMASS-keyed .npz: frames concatenated + `lengths` (layout in the table above),
+    written clip by clip (`write_samples_npz`). Returns the path written, which ends in .npz (numpy's convention for
+    other names)."""
+    if isinstance(motions, Motion):
+        motions = [motions]
+    if not motions:
+        raise ValueError(f'{path}: no motions to save')
+    if up_axis not in ('y', 'z'):
+        raise ValueError(f"{path}: up_axis must be 'y' or 'z', got {up_axis!r}")
     return write_samples_npz(path, [motions], sum(m.n_frames for m in motions), up_axis, body)
 
+
 def load_samples_npz(path, body=None) -> list[Motion]:
-    """Read a file written by `save_samples_npz` back into y-up Motions (z-up files converted with `body`, default proxy).
-    Anything unusable (an object array, non-integer or too short lengths, non-finite values, a bad rate) is a one-line
-    ValueError naming the file and, where it is one clip's, the clip."""
+    """Read a file written by `save_samples_npz` back into y-up Motions (z-up files converted with `body`, default
+    proxy). Anything unusable (an object array, non-integer or too short lengths, non-finite values, a bad rate) is a
+    one-line ValueError naming the file and, where it is one clip's, the clip."""
     path = Path(path)
-    if not path.is_file(): raise FileNotFoundError(f'{path}: no such samples file')
-    if not zipfile.is_zipfile(path): raise ValueError(f'{path}: not an .npz file (not a zip archive)')
-    try: d = np.load(path, allow_pickle=False)
-    except (OSError, ValueError, zipfile.BadZipFile) as e: raise ValueError(f'{path}: not an .npz file ({e})') from None
+    if not path.is_file():
+        raise FileNotFoundError(f'{path}: no such samples file')
+    if not zipfile.is_zipfile(path):
+        raise ValueError(f'{path}: not an .npz file (not a zip archive)')
+    try:
+        d = np.load(path, allow_pickle=False)
+    except (OSError, ValueError, zipfile.BadZipFile) as e:
+        raise ValueError(f'{path}: not an .npz file ({e})') from None
     need = ['poses', 'trans', 'lengths', 'betas', 'gender', 'source', 'mocap_framerate', 'up_axis']
-    if missing := [k for k in need if k not in d.files]: raise ValueError(f'{path}: not a balmo samples file, missing {missing}')
+    if missing := [k for k in need if k not in d.files]:
+        raise ValueError(f'{path}: not a balmo samples file, missing {missing}')
+
     def get(k):
-        try: return d[k]
+        try:
+            return d[k]
         except Exception as e:
-            raise ValueError(f"{path}: array {k!r} cannot be read ({' '.join(str(e).split())[:160]}); a samples file holds "
-                             'numbers and strings only') from None
+            raise ValueError(
+                f"{path}: array {k!r} cannot be read ({' '.join(str(e).split())[:160]}); a samples file holds "
+                "numbers and strings only"
+            ) from None
+
     lengths, poses, trans = get('lengths'), get('poses'), get('trans')
     if lengths.ndim != 1 or lengths.dtype.kind not in 'iu':
-        raise ValueError(f'{path}: lengths must be a 1-D array of integers (frames per clip), got {lengths.dtype} {lengths.shape}')
+        raise ValueError(
+            f'{path}: lengths must be a 1-D array of integers (frames per clip), got {lengths.dtype} {lengths.shape}'
+        )
     n = len(lengths)
     if (short := np.flatnonzero(lengths < 2)).size:
         i = int(short[0])
-        raise ValueError(f"{path}: clip #{i} has {int(lengths[i])} frame{'s' if lengths[i] != 1 else ''} ({short.size} clips under 2); "
-                         'a motion needs at least 2')
+        raise ValueError(
+            f"{path}: clip #{i} has {int(lengths[i])} frame{'s' if lengths[i] != 1 else ''} ({short.size} clips under"
+            " 2); a motion needs at least 2"
+        )
     if poses.ndim != 2 or poses.shape[1] != 156 or len(poses) != lengths.sum() or len(trans) != len(poses):
-        raise ValueError(f'{path}: poses {poses.shape} / trans {trans.shape} do not match lengths summing to {lengths.sum()}')
+        raise ValueError(
+            f'{path}: poses {poses.shape} / trans {trans.shape} do not match lengths summing to {lengths.sum()}'
+        )
     betas, gender, source, fps = get('betas'), get('gender'), get('source'), get('mocap_framerate')
     if betas.ndim != 2 or betas.shape[0] != n or betas.shape[1] < 10 or any(len(a) != n for a in (gender, source, fps)):
-        raise ValueError(f'{path}: betas {betas.shape}, gender, source and mocap_framerate must have one entry per clip ({n})')
+        raise ValueError(
+            f'{path}: betas {betas.shape}, gender, source and mocap_framerate must have one entry per clip ({n})'
+        )
     up, out = str(get('up_axis')), []
-    if up not in ('y', 'z'): raise ValueError(f"{path}: up_axis is {up!r}; balmo reads samples files with up_axis 'y' or 'z'")
+    if up not in ('y', 'z'):
+        raise ValueError(f"{path}: up_axis is {up!r}; balmo reads samples files with up_axis 'y' or 'z'")
     for i, (a, b) in enumerate(zip(np.cumsum(lengths) - lengths, np.cumsum(lengths))):
         try:
-            m = Motion(poses[a:b, :3], poses[a:b, 3:66], trans[a:b], betas[i, :10], float(fps[i]), str(gender[i]), str(source[i]))
+            m = Motion(
+                poses[a:b, :3],
+                poses[a:b, 3:66],
+                trans[a:b],
+                betas[i, :10],
+                float(fps[i]),
+                str(gender[i]),
+                str(source[i]),
+            )
         except (ValueError, TypeError) as e:
             raise ValueError(f"{path}: clip #{i} ({str(source[i])!r}): {str(e).partition(': ')[2] or e}") from None
         out.append(from_z_up(m, body) if up == 'z' else m)
     return out
 
+
 TRUSTED_FPS = (10.0, 1000.0)     # frame rates balmo resamples from; a rate outside is refused as untrustworthy
 
+
 def resample_motion(m: Motion, fps: float = 20.0, where: str = '') -> Motion:
-    """`m` at `fps` frames per second (rotations by slerp, translation linearly, `balmo.core.rotations`), or `m` itself when
-    it already is. A rate outside `TRUSTED_FPS` is a one-line ValueError naming the clip (`where`, e.g. 'file: clip #3',
-    else its source) and the rate."""
-    if m.fps == fps: return m
+    """`m` at `fps` frames per second (rotations by slerp, translation linearly, `balmo.core.rotations`), or `m` itself
+    when it already is. A rate outside `TRUSTED_FPS` is a one-line ValueError naming the clip (`where`, e.g. 'file: clip
+    #3', else its source) and the rate."""
+    if m.fps == fps:
+        return m
     lo, hi = TRUSTED_FPS
     who = where or f'clip {m.source!r}'
     if not lo <= m.fps <= hi:
-        raise ValueError(f"{who}: mocap_framerate {m.fps:g} fps is not a rate balmo trusts ({lo:g} to {hi:g} fps); fix the "
-                         f"file's mocap_framerate (clips are resampled from it to {fps:g} fps)")
+        raise ValueError(
+            f"{who}: mocap_framerate {m.fps:g} fps is not a rate balmo trusts ({lo:g} to {hi:g} fps); fix the "
+            f"file's mocap_framerate (clips are resampled from it to {fps:g} fps)"
+        )
     rot = torch.from_numpy(np.concatenate([m.root_orient[:, None], m.pose_body], 1).astype(np.float64))
-    rot, trans = resample_axis_angle(rot, m.fps, fps).numpy(), resample_linear(torch.from_numpy(m.trans.astype(np.float64)), m.fps, fps).numpy()
-    if len(rot) < 2: raise ValueError(f'{who}: {m.n_frames} frames at {m.fps:g} fps give {len(rot)} at {fps:g} fps; a motion needs at least 2')
-    return Motion(rot[:, 0], rot[:, 1:], trans, m.betas, fps, m.gender, m.source, {**m.meta, 'resampled_from_fps': m.fps})
+    rot, trans = (
+        resample_axis_angle(rot, m.fps, fps).numpy(),
+        resample_linear(torch.from_numpy(m.trans.astype(np.float64)), m.fps, fps).numpy(),
+    )
+    if len(rot) < 2:
+        raise ValueError(
+            f'{who}: {m.n_frames} frames at {m.fps:g} fps give {len(rot)} at {fps:g} fps; a motion needs at least 2'
+        )
+    return Motion(
+        rot[:, 0], rot[:, 1:], trans, m.betas, fps, m.gender, m.source, {**m.meta, 'resampled_from_fps': m.fps}
+    )
+
 
 def save_amass_clip(path, m: Motion, body=None) -> Path:
-    "One motion as an AMASS (SMPL+H G layout) .npz in the z-up world: poses (T,156), trans, betas (16,), gender, mocap_framerate, dmpls."
+    """One motion as an AMASS (SMPL+H G layout) .npz in the z-up world: poses (T,156), trans, betas (16,), gender,
+    mocap_framerate, dmpls."""
     root, trans = to_z_up(m, body)
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    np.savez(path, poses=_poses156(root, m.pose_body), trans=trans, betas=np.pad(m.betas, (0, 6)).astype(np.float32),
-             gender=np.array(m.gender), mocap_framerate=np.array(m.fps), dmpls=np.zeros((m.n_frames, 8), np.float32))
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.savez(
+        path,
+        poses=_poses156(root, m.pose_body),
+        trans=trans,
+        betas=np.pad(m.betas, (0, 6)).astype(np.float32),
+        gender=np.array(m.gender),
+        mocap_framerate=np.array(m.fps),
+        dmpls=np.zeros((m.n_frames, 8), np.float32),
+    )
     return path
 
 # %% ../../nbs/22_export.ipynb #434ba3f4
@@ -168,7 +259,8 @@ _LEAF_TIPS = {10: (0, 0, 4.0), 11: (0, 0, 4.0), 15: (0, 10.0, 0), 20: (8.0, 0, 0
 
 def write_bvh(path, motion: Motion, body=None, scale: float = 100.0) -> Path:
     "Write a Motion as BVH: SMPL-22 hierarchy with the offsets of its β (× `scale`, cm by default), ZYX Euler, y-up."
-    if not isinstance(motion, Motion): raise ValueError(f'{path}: write_bvh needs a Motion, got {type(motion).__name__}')
+    if not isinstance(motion, Motion):
+        raise ValueError(f'{path}: write_bvh needs a Motion, got {type(motion).__name__}')
     if not scale > 0: raise ValueError(f'{path}: scale must be positive, got {scale}')
     body = body or ProxyBody()
     rest = body.rest_joints(torch.as_tensor(motion.betas)).double().cpu().numpy()          # (22, 3)
@@ -178,13 +270,24 @@ def write_bvh(path, motion: Motion, body=None, scale: float = 100.0) -> Path:
         ind = '  ' * depth
         order.append(j)
         off = np.zeros(3) if j == 0 else (rest[j] - rest[SMPL22_PARENTS[j]]) * scale
-        ch = 'CHANNELS 6 Xposition Yposition Zposition Zrotation Yrotation Xrotation' if j == 0 else 'CHANNELS 3 Zrotation Yrotation Xrotation'
+        ch = (
+            'CHANNELS 6 Xposition Yposition Zposition Zrotation Yrotation Xrotation'
+            if j == 0
+            else 'CHANNELS 3 Zrotation Yrotation Xrotation'
+        )
         lines.extend([f"{ind}{'ROOT' if j == 0 else 'JOINT'} {SMPL22_NAMES[j]}", f'{ind}{{',
                       f'{ind}  OFFSET {off[0]:.6f} {off[1]:.6f} {off[2]:.6f}', f'{ind}  {ch}'])
         for c in children[j]: emit(c, depth + 1)
         if not children[j]:
             tip = np.array(_LEAF_TIPS.get(j, (0, 0, 0))) * scale / 100
-            lines.extend([f'{ind}  End Site', f'{ind}  {{', f'{ind}    OFFSET {tip[0]:.6f} {tip[1]:.6f} {tip[2]:.6f}', f'{ind}  }}'])
+            lines.extend(
+                [
+                    f'{ind}  End Site',
+                    f'{ind}  {{',
+                    f'{ind}    OFFSET {tip[0]:.6f} {tip[1]:.6f} {tip[2]:.6f}',
+                    f'{ind}  }}',
+                ]
+            )
         lines.append(f'{ind}}}')
     emit(0, 0)
     aa = np.concatenate([motion.root_orient[:, None], motion.pose_body], 1).reshape(-1, 3).astype(np.float64)

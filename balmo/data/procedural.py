@@ -11,8 +11,18 @@ from pathlib import Path
 import numpy as np
 import torch
 from ..core.rotations import quaternion_to_matrix, quaternion_to_axis_angle
-from ..body import (Motion, ProxyBody, FOOT_JOINTS, N_BETAS, forward_kinematics, bone_lengths, save_motions, load_motions,
-                        motions_info, torch_threads)
+from balmo.body import (
+    Motion,
+    ProxyBody,
+    FOOT_JOINTS,
+    N_BETAS,
+    forward_kinematics,
+    bone_lengths,
+    save_motions,
+    load_motions,
+    motions_info,
+    torch_threads,
+)
 from ..core.checks import SPLITS
 
 # %% auto #0
@@ -36,7 +46,9 @@ DATASET_VERSION = 1
 
 # joint indices (SMPL-22)
 PELVIS, L_HIP, R_HIP, SPINE1, L_KNEE, R_KNEE, SPINE2, L_ANKLE, R_ANKLE, SPINE3 = range(10)
-L_FOOT, R_FOOT, NECK, L_COLLAR, R_COLLAR, HEAD, L_SHOULDER, R_SHOULDER, L_ELBOW, R_ELBOW, L_WRIST, R_WRIST = range(10, 22)
+L_FOOT, R_FOOT, NECK, L_COLLAR, R_COLLAR, HEAD, L_SHOULDER, R_SHOULDER, L_ELBOW, R_ELBOW, L_WRIST, R_WRIST = range(
+    10, 22
+)
 
 # %% ../../nbs/20_procedural.ipynb #8c1f5114
 # Anatomical limits of the local Euler angles (x, y, z) in degrees, R = Rx·Rz·Ry, for the pelvis-side and left joints;
@@ -90,7 +102,8 @@ def body_dims(betas, body: ProxyBody | None = None) -> dict:
     joint above the floor when standing (its rest height for a body whose rest pose stands on y = 0, like the proxy;
     otherwise the proxy's), metres, for one β."""
     body = body or _default_body()
-    with torch.no_grad(): rest = body.rest_joints(torch.as_tensor(np.asarray(betas, np.float32)))[None].double().numpy()[0]
+    with torch.no_grad():
+        rest = body.rest_joints(torch.as_tensor(np.asarray(betas, np.float32)))[None].double().numpy()[0]
     b = bone_lengths(rest)                                   # bone j-1 joins joint j to its parent
     leg = 0.5 * (b[L_KNEE - 1] + b[L_ANKLE - 1] + b[R_KNEE - 1] + b[R_ANKLE - 1])
     arm = 0.5 * (b[L_ELBOW - 1] + b[L_WRIST - 1] + b[R_ELBOW - 1] + b[R_WRIST - 1])
@@ -98,7 +111,13 @@ def body_dims(betas, body: ProxyBody | None = None) -> dict:
     foot = float(rest[L_FOOT, 1])
     if not 0.0 < foot < 0.1:        # rest pose not standing on y = 0 (SMPL files): the proxy's foot-joint height
         foot = float(_default_body().rest_joints(torch.zeros(N_BETAS))[L_FOOT, 1])
-    return {'leg': float(leg), 'thigh': float(thigh), 'shank': float(leg - thigh), 'arm': float(arm), 'foot_height': foot}
+    return {
+        'leg': float(leg),
+        'thigh': float(thigh),
+        'shank': float(leg - thigh),
+        'arm': float(arm),
+        'foot_height': foot,
+    }
 
 _BODY = None
 def _default_body() -> ProxyBody:
@@ -140,7 +159,9 @@ def gait_profile(phase, duty: float, lift_off: float = 0.12, touch_down: float =
     u0, u1, dl = -1 + mD * s0, 1 - mD * (1 - s1), s1 - s0
     x = np.clip((s - s0) / dl, 0, 1)
     h00, h10, h01, h11 = 2*x**3 - 3*x**2 + 1, x**3 - 2*x**2 + x, -2*x**3 + 3*x**2, x**3 - x**2
-    u_sw = np.where(s < s0, -1 + mD * s, np.where(s > s1, 1 - mD * (1 - s), h00 * u0 + h01 * u1 + (h10 + h11) * dl * mD))
+    u_sw = np.where(
+        s < s0, -1 + mD * s, np.where(s > s1, 1 - mD * (1 - s), h00 * u0 + h01 * u1 + (h10 + h11) * dl * mD)
+    )
     u = np.where(st, 1 - 2 * p / duty, u_sw)
     return u, np.where(st, 0.0, np.sin(np.pi * s) ** 0.75), np.where(st, np.sin(np.pi * p / duty), 0.0)
 
@@ -248,7 +269,8 @@ def _gait_tracks(phi, t, P, dims, rng, kind: str) -> dict:
     "Euler tracks of a cyclic gait on the phase φ (T,) in cycles."
     T, pose, d = len(phi), _Pose(len(phi), dims), P['duty']
     sgn = -1.0 if kind == 'walk_backward' else 1.0                 # walking backwards = the cycle run backwards
-    s0 = float(np.clip(1.3 * P['freq'] / ((1 - d) * FPS), 0.1, 0.3))     # feet rest >= 1.3 frames at lift-off/touch-down
+    # feet rest >= 1.3 frames at lift-off/touch-down
+    s0 = float(np.clip(1.3 * P['freq'] / ((1 - d) * FPS), 0.1, 0.3))
     uL, swL, stL = gait_profile(sgn * phi, d, s0, 1 - s0)
     uR, swR, stR = gait_profile(sgn * phi + 0.5, d, s0, 1 - s0)
     A, rad = math.radians(P['hip_amplitude']), np.radians
@@ -266,8 +288,16 @@ def _gait_tracks(phi, t, P, dims, rng, kind: str) -> dict:
         pose.leg(side, thigh, knee, pitch, foot_pitch=-rad(10) * sw, abd=abd)
     yaw = rad(P['pelvis_yaw']) * (uR - uL) / 2
     roll = rad(2.5) * (stL - stR)                                   # the swing side drops a little
-    pose.trunk(pitch, lean_keep=0.7, yaw=yaw, roll=roll, noise=[rad(4) * _noise(rng, t), rad(3) * _noise(rng, t), rad(2) * _noise(rng, t)])
-    arm = math.degrees(P['arm_swing'] * 0.12 * P['stride_ratio'] * dims['leg'] / dims['arm']) * (1.0 if kind != 'turn_in_place' else 0.3)
+    pose.trunk(
+        pitch,
+        lean_keep=0.7,
+        yaw=yaw,
+        roll=roll,
+        noise=[rad(4) * _noise(rng, t), rad(3) * _noise(rng, t), rad(2) * _noise(rng, t)],
+    )
+    arm = math.degrees(P['arm_swing'] * 0.12 * P['stride_ratio'] * dims['leg'] / dims['arm']) * (
+        1.0 if kind != 'turn_in_place' else 0.3
+    )
     for side, ph in ((0, sgn * phi + 0.5), (1, sgn * phi)):            # each arm swings with the opposite leg
         c = np.cos(2 * np.pi * ph)
         if kind == 'side_step':
@@ -328,7 +358,9 @@ def _jump_tracks(phi, t, P, dims, rng):
     pitch = 0.35 * rad(P['depth']) * crouch + 0.3 * tuck
     _standing_legs(pose, K, pitch, P['width'], foot_pitch=rad(30) * push)
     pose.trunk(pitch, lean_keep=0.8, noise=[rad(3) * _noise(rng, t), rad(3) * _noise(rng, t), rad(2) * _noise(rng, t)])
-    arm_flex = _keyframes(p, [0.05, 0.27, 0.45, ld + 0.05, ld + 0.35], [0, -40, P['arm_swing'], 0.5 * P['arm_swing'], 0])
+    arm_flex = _keyframes(
+        p, [0.05, 0.27, 0.45, ld + 0.05, ld + 0.35], [0, -40, P['arm_swing'], 0.5 * P['arm_swing'], 0]
+    )
     for side in (0, 1): pose.arm(side, 12, flex=arm_flex, elbow=20 + 15 * crouch)
     ramp = _smoothstep(s / 0.2) * _smoothstep((1 - s) / 0.2)               # feet leave and land without sliding
     v_extra = np.zeros((T, 2)); v_extra[:, 1] = np.where(air, P['distance'] / P['flight_time'] / 0.8 * ramp, 0.0)
@@ -375,7 +407,9 @@ def _wave_tracks(phi, t, P, dims, rng):
     r = _smoothstep((t - P['raise_time']) / 0.8)
     osc = 0.5 + 0.5 * np.sin(2 * np.pi * phi)
     m = P['reach']
-    _standing_legs(pose, rad(4) + rad(2) * _noise(rng, t), rad(2), P['width'], sway=rad(P['sway']) * np.sin(np.pi * phi))
+    _standing_legs(
+        pose, rad(4) + rad(2) * _noise(rng, t), rad(2), P['width'], sway=rad(P['sway']) * np.sin(np.pi * phi)
+    )
     pose.trunk(rad(2) * np.ones(T), noise=[rad(6) * _noise(rng, t), rad(4) * _noise(rng, t), rad(2) * _noise(rng, t)])
     for side, on in ((0, P['left']), (1, P['right'])):
         rr = r * on
@@ -404,7 +438,8 @@ def _idle_tracks(phi, t, P, dims, rng):
     return dict(ang=pose.a, yaw_rate=0.1 * _noise(rng, t, 0.2), lift=np.zeros(T), v_extra=np.zeros((T, 2)))
 
 _GAITS = ('walk', 'run', 'walk_backward', 'side_step', 'turn_in_place')
-_FAMILY_FNS = {**{k: (partial(_gait_params, kind=k), partial(_gait_tracks, kind=k)) for k in _GAITS},   # (params, tracks)
+# (params, tracks)
+_FAMILY_FNS = {**{k: (partial(_gait_params, kind=k), partial(_gait_tracks, kind=k)) for k in _GAITS},
                'squat': (_squat_params, _squat_tracks), 'jump': (_jump_params, _jump_tracks),
                'jumping_jacks': (_jacks_params, _jacks_tracks), 'arm_wave': (_wave_params, _wave_tracks),
                'idle_sway': (_idle_params, _idle_tracks)}
@@ -413,15 +448,20 @@ _FAMILY_FNS = {**{k: (partial(_gait_params, kind=k), partial(_gait_tracks, kind=
 def _sample_betas(rng: np.random.Generator) -> np.ndarray:
     return np.clip(rng.normal(size=N_BETAS), -BETA_CLIP, BETA_CLIP).astype(np.float32)
 
+
 def _clip_spec(family: str, rng: np.random.Generator, n_frames: int | None, betas, body, to: str | None) -> dict:
     "Everything `_realise` needs for one clip: blended Euler tracks, yaw rate, lift, free-flight velocity, metadata."
     for f in (family,) + ((to,) if to is not None else ()):
-        if f not in FAMILIES: raise ValueError(f'family {f!r} is not one of {FAMILIES}')
-    if to == family: raise ValueError(f'transition target must differ from the family, got {family!r} twice')
+        if f not in FAMILIES:
+            raise ValueError(f'family {f!r} is not one of {FAMILIES}')
+    if to == family:
+        raise ValueError(f'transition target must differ from the family, got {family!r} twice')
     T = int(rng.integers(LENGTH_RANGE[0], LENGTH_RANGE[1] + 1)) if n_frames is None else int(n_frames)
-    if T < 2: raise ValueError(f'n_frames must be >= 2, got {n_frames}')
+    if T < 2:
+        raise ValueError(f'n_frames must be >= 2, got {n_frames}')
     betas = _sample_betas(rng) if betas is None else np.asarray(betas, np.float32)
-    if betas.shape != (N_BETAS,): raise ValueError(f'betas has shape {betas.shape}, expected ({N_BETAS},)')
+    if betas.shape != (N_BETAS,):
+        raise ValueError(f'betas has shape {betas.shape}, expected ({N_BETAS},)')
     dims = body_dims(betas, body)
     dims['leg0'] = body_dims(np.zeros(N_BETAS, np.float32), body)['leg']   # mean-shape leg: Froude reference
     t = np.arange(T) / FPS
@@ -438,7 +478,8 @@ def _clip_spec(family: str, rng: np.random.Generator, n_frames: int | None, beta
     if to:
         wb = {'ang': w[:, None, None], 'v_extra': w[:, None]}
         tr = {k: (1 - wb.get(k, w)) * tracks[0][k] + wb.get(k, w) * tracks[1][k] for k in tracks[0]}
-    else: tr = tracks[0]
+    else:
+        tr = tracks[0]
     meta_params = {k: float(v) for k, v in params[0].items()}
     if to:
         meta_params.update({f'to_{k}': float(v) for k, v in params[1].items()})
@@ -446,22 +487,29 @@ def _clip_spec(family: str, rng: np.random.Generator, n_frames: int | None, beta
     meta_params.update(leg_length=dims['leg'], arm_length=dims['arm'], phase0=float(phi[0]))
     return dict(tr, betas=betas, dims=dims, meta={'family': family, 'families': fams, 'params': meta_params})
 
-def _plant(rel: np.ndarray, heading: np.ndarray, lift: np.ndarray, v_extra: np.ndarray, foot_height: float) -> np.ndarray:
-    """Translation (T, 3) for the leg chain `rel` (T, 9, 3: `_LEG_CHAIN`) computed with zero translation: the lowest foot touches the floor
-    (plus the flight `lift`), and while in contact the horizontal motion cancels the contact feet's motion, so a
-    planted foot does not slide; airborne, the root keeps the velocity interpolated across the flight (+ `v_extra`)."""
+
+def _plant(
+    rel: np.ndarray, heading: np.ndarray, lift: np.ndarray, v_extra: np.ndarray, foot_height: float
+) -> np.ndarray:
+    """Translation (T, 3) for the leg chain `rel` (T, 9, 3: `_LEG_CHAIN`) computed with zero translation: the lowest
+    foot touches the floor (plus the flight `lift`), and while in contact the horizontal motion cancels the contact
+    feet's motion, so a planted foot does not slide; airborne, the root keeps the velocity interpolated across the
+    flight (+ `v_extra`)."""
     T = len(rel)
     feet = rel[:, [_LEG_CHAIN.index(j) for j in FOOT_JOINTS]]         # (T, 2, 3)
     fy = feet[..., 1]
     ymin = fy.min(1)
-    w = np.exp(-(fy - ymin[:, None]) / 0.005); w /= w.sum(1, keepdims=True)     # contact share of each foot
+    w = np.exp(-(fy - ymin[:, None]) / 0.005)
+    w /= w.sum(1, keepdims=True)  # contact share of each foot
     contact = np.clip(1 - lift / CONTACT_LIFT, 0, 1)
     dfeet = np.diff(feet[..., [0, 2]], axis=0)                         # (T-1, 2, 2) x, z
     v_c = -(0.5 * (w[1:] + w[:-1])[..., None] * dfeet).sum(1)          # (T-1, 2)
     c = np.minimum(contact[1:], contact[:-1])
     good = c > 0.999
     idx = np.arange(T - 1)
-    v_i = np.stack([np.interp(idx, idx[good], v_c[good, k]) for k in range(2)], -1) if good.any() else np.zeros_like(v_c)
+    v_i = (
+        np.stack([np.interp(idx, idx[good], v_c[good, k]) for k in range(2)], -1) if good.any() else np.zeros_like(v_c)
+    )
     hd = 0.5 * (heading[1:] + heading[:-1])
     ve = 0.5 * (v_extra[1:] + v_extra[:-1]) / FPS                     # heading frame (x left, z forward), per frame
     ve_w = np.stack([ve[:, 0] * np.cos(hd) + ve[:, 1] * np.sin(hd), -ve[:, 0] * np.sin(hd) + ve[:, 1] * np.cos(hd)], -1)
@@ -471,8 +519,10 @@ def _plant(rel: np.ndarray, heading: np.ndarray, lift: np.ndarray, v_extra: np.n
     on = contact > 0.999
     if on.any() and not on.all():                                      # airborne: ballistic, legs may tuck freely
         base = np.maximum(np.interp(np.arange(T), np.flatnonzero(on), base[on]) + lift, base)
-    else: base = base + lift
+    else:
+        base = base + lift
     return np.stack([xz[:, 0], base, xz[:, 1]], -1)
+
 
 _LEG_CHAIN = (PELVIS, L_HIP, R_HIP, L_KNEE, R_KNEE, L_ANKLE, R_ANKLE, L_FOOT, R_FOOT)
 _LEG_PARENTS = (-1, 0, 0, 1, 2, 3, 4, 5, 6)                            # SMPL22_PARENTS restricted to the chain
@@ -480,7 +530,9 @@ _LEG_PARENTS = (-1, 0, 0, 1, 2, 3, 4, 5, 6)                            # SMPL22_
 
 def _realise(specs: list[dict], body) -> list[Motion]:
     "Batched FK of all clips at once (one `forward_kinematics` call on the leg chain), then per-clip foot planting."
-    with torch_threads(1): return _realise_(specs, body or _default_body())
+    with torch_threads(1):
+        return _realise_(specs, body or _default_body())
+
 
 def _realise_(specs: list[dict], body) -> list[Motion]:
     lens = [len(s['ang']) for s in specs]
@@ -489,7 +541,9 @@ def _realise_(specs: list[dict], body) -> list[Motion]:
     heading = [np.concatenate([[0.0], np.cumsum(0.5 * (s['yaw_rate'][1:] + s['yaw_rate'][:-1]) / FPS)]) for s in specs]
     ang[:, 0, 1] += np.concatenate(heading)
     ang = ang.astype(np.float32)                                        # float32 trig: ~1e-7 rad, twice as fast
-    q = torch.as_tensor(np.concatenate([euler_to_quaternion(ang[:, :1], root=True), euler_to_quaternion(ang[:, 1:])], 1))
+    q = torch.as_tensor(
+        np.concatenate([euler_to_quaternion(ang[:, :1], root=True), euler_to_quaternion(ang[:, 1:])], 1)
+    )
     with torch.no_grad():
         rest = body.rest_joints(torch.as_tensor(np.stack([s['betas'] for s in specs])))
         rest = torch.repeat_interleave(rest, torch.as_tensor(lens), 0)[:, list(_LEG_CHAIN)]
@@ -498,17 +552,21 @@ def _realise_(specs: list[dict], body) -> list[Motion]:
         aa = quaternion_to_axis_angle(q).numpy()
     out, start = [], 0
     for s, T, hd in zip(specs, lens, heading):
-        sl = slice(start, start + T); start += T
+        sl = slice(start, start + T)
+        start += T
         trans = _plant(rel[sl], hd, s['lift'], s['v_extra'], s['dims']['foot_height'])
         out.append(Motion(aa[sl, 0], aa[sl, 1:], trans, s['betas'], FPS, 'neutral', s.get('source', ''), s['meta']))
     return out
 
-def make_clip(family: str, rng: np.random.Generator, n_frames: int | None = None, betas=None, body=None,
-              to: str | None = None) -> Motion:
+
+def make_clip(
+    family: str, rng: np.random.Generator, n_frames: int | None = None, betas=None, body=None, to: str | None = None
+) -> Motion:
     """One procedural clip of `family` (one of `FAMILIES`), optionally blending into family `to` halfway through.
     Length uniform in `LENGTH_RANGE` unless `n_frames`; β ~ N(0, 1) clipped unless `betas`; `body` defaults to the
     `ProxyBody`. Deterministic for the state of `rng`."""
-    if not isinstance(rng, np.random.Generator): raise ValueError(f'rng must be a numpy Generator, got {type(rng).__name__}')
+    if not isinstance(rng, np.random.Generator):
+        raise ValueError(f'rng must be a numpy Generator, got {type(rng).__name__}')
     return _realise([_clip_spec(family, rng, n_frames, betas, body, to)], body)[0]
 
 # %% ../../nbs/20_procedural.ipynb #23a98576
@@ -519,13 +577,18 @@ def _split_counts(n: int, fracs) -> list[int]:
     k = [max(1, int(round(n * f))) if n >= 3 else 0 for f in fracs[1:]]
     return [n - sum(k)] + k
 
-def make_dataset(n_clips: int = 2000, seed: int = 0, fracs=(0.8, 0.1, 0.1), progress: bool = False) -> dict[str, list[Motion]]:
+
+def make_dataset(
+    n_clips: int = 2000, seed: int = 0, fracs=(0.8, 0.1, 0.1), progress: bool = False
+) -> dict[str, list[Motion]]:
     """The embedded dataset: `n_clips` clips, families balanced (±1), `TRANSITION_PROB` of them blending into a second
     family, split train/val/test stratified by (first) family so every family is in every split. Clip i depends only
     on (seed, i), so the dataset is deterministic per seed."""
-    if n_clips < MIN_CLIPS: raise ValueError(f'n_clips must be >= {MIN_CLIPS} so every family reaches every split, got {n_clips}')
+    if n_clips < MIN_CLIPS:
+        raise ValueError(f'n_clips must be >= {MIN_CLIPS} so every family reaches every split, got {n_clips}')
     fracs = tuple(float(f) for f in fracs)
-    if len(fracs) != 3 or min(fracs) <= 0 or abs(sum(fracs) - 1) > 1e-6: raise ValueError(f'fracs must be 3 positive numbers summing to 1, got {fracs}')
+    if len(fracs) != 3 or min(fracs) <= 0 or abs(sum(fracs) - 1) > 1e-6:
+        raise ValueError(f'fracs must be 3 positive numbers summing to 1, got {fracs}')
     rng = np.random.default_rng([seed, 0])
     fam = np.resize(np.arange(len(FAMILIES)), n_clips); rng.shuffle(fam)
     specs = []
@@ -549,11 +612,13 @@ def make_dataset(n_clips: int = 2000, seed: int = 0, fracs=(0.8, 0.1, 0.1), prog
     for k in SPLITS: out[k].sort(key=lambda m: m.source)
     return out
 
+
 def _pairs(c): return list(zip(c[:-1], c[1:]))
 
 def data_home() -> Path:
     """The folder where balmo keeps the data it generates (the embedded dataset and its evaluator): $BALMO_DATA if set,
-    else $XDG_CACHE_HOME/balmo, else ~/.cache/balmo. Returned absolute, so no result depends on the working directory."""
+    else $XDG_CACHE_HOME/balmo, else ~/.cache/balmo. Returned absolute, so no result depends on the working
+    directory."""
     if env := os.environ.get('BALMO_DATA'): return Path(env).expanduser().resolve()
     return (Path(os.environ.get('XDG_CACHE_HOME') or Path.home() / '.cache').expanduser() / 'balmo').resolve()
 
@@ -562,8 +627,8 @@ def embedded_dir(n_clips: int = 2000, seed: int = 0) -> Path:
     return data_home() / 'embedded' / f'n{int(n_clips)}_seed{int(seed)}'
 
 def embedded_dataset(root=None, n_clips: int = 2000, seed: int = 0) -> Path:
-    """Cache the splits as `root/{train,val,test}.npz` (`body.save_motions`; default root: `embedded_dir(n_clips, seed)`);
-    reuse a cache with the same seed and size."""
+    """Cache the splits as `root/{train,val,test}.npz` (`body.save_motions`; default root: `embedded_dir(n_clips,
+    seed)`); reuse a cache with the same seed and size."""
     root = Path(root).expanduser() if root is not None else embedded_dir(n_clips, seed)
     want = {'generator': 'balmo.procedural', 'version': DATASET_VERSION, 'seed': int(seed), 'n_clips': int(n_clips)}
     try:

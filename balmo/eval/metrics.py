@@ -14,8 +14,19 @@ from torch import nn
 import torch.nn.functional as F
 import json
 from scipy.ndimage import gaussian_filter1d
-from ..body import (SMPL22_PARENTS, FOOT_JOINTS, LR_PERM, Motion, ProxyBody, load_motions, torch_threads, save_torch,
-                        read_torch_file, WriteError, screen_motions)
+from balmo.body import (
+    SMPL22_PARENTS,
+    FOOT_JOINTS,
+    LR_PERM,
+    Motion,
+    ProxyBody,
+    load_motions,
+    torch_threads,
+    save_torch,
+    read_torch_file,
+    WriteError,
+    screen_motions,
+)
 from ..core.rotations import matrix_to_6d, rot_y
 from ..repr.humanml3d import FEATURES_VERSION
 from ..core.checks import MIN_SAMPLES
@@ -84,7 +95,8 @@ def frechet_from_stats(mu_a, cov_a, mu_b, cov_b) -> float:
 def frechet_distance(feats_a, feats_b) -> float:
     "FID-style Fréchet distance between feature sets (N, D) and (M, D)."
     a, b = _check_feats(feats_a, 'frechet_distance: feats_a'), _check_feats(feats_b, 'frechet_distance: feats_b')
-    if a.shape[1] != b.shape[1]: raise ValueError(f'frechet_distance: feature sizes differ: {a.shape[1]} vs {b.shape[1]}')
+    if a.shape[1] != b.shape[1]:
+        raise ValueError(f'frechet_distance: feature sizes differ: {a.shape[1]} vs {b.shape[1]}')
     return frechet_from_stats(*gaussian_stats(a), *gaussian_stats(b))
 
 # %% ../../nbs/60_metrics.ipynb #6fe6cbd7
@@ -138,7 +150,8 @@ def in_manifold(query: np.ndarray, ref: np.ndarray, ref_radii: np.ndarray, chunk
 def precision_recall(real, fake, k: int = 3, chunk: int = 1024) -> dict:
     "Improved precision and recall (Kynkäänniemi et al. 2019) of fake (M, D) against real (N, D)."
     r, f = _check_feats(real, 'precision_recall: real', k + 1), _check_feats(fake, 'precision_recall: fake', k + 1)
-    if r.shape[1] != f.shape[1]: raise ValueError(f'precision_recall: feature sizes differ: {r.shape[1]} vs {f.shape[1]}')
+    if r.shape[1] != f.shape[1]:
+        raise ValueError(f'precision_recall: feature sizes differ: {r.shape[1]} vs {f.shape[1]}')
     return {'precision': float(in_manifold(f, r, knn_radii(r, k, chunk), chunk).mean()),
             'recall': float(in_manifold(r, f, knn_radii(f, k, chunk), chunk).mean())}
 
@@ -154,18 +167,24 @@ def mode_coverage(labels_generated: Sequence, all_labels: Sequence) -> dict:
     n = np.array(list(counts.values()), dtype=np.float64)
     if n.sum() == 0: raise ValueError('mode_coverage: no generated labels')
     p = n / n.sum()
-    H = abs(float((p[p > 0] * np.log(p[p > 0])).sum()))       # abs: the sum is <= 0, and one mode alone gives 0.0, not -0.0
+    # abs: the sum is <= 0, and one mode alone gives 0.0, not -0.0
+    H = abs(float((p[p > 0] * np.log(p[p > 0])).sum()))
     return {'histogram': counts, 'coverage': float((n > 0).mean()), 'entropy': H,
             'normalized_entropy': H / math.log(len(modes)) if len(modes) > 1 else 1.0}
 
 # %% ../../nbs/60_metrics.ipynb #488c32de
 def _as_joint_list(joints, name: str) -> list[np.ndarray]:
     "(N,T,J,3) array or list of (T,J,3) arrays -> list of float64 (T,J,3) arrays (validated)."
-    seqs = list(joints) if isinstance(joints, (list, tuple)) else list(np.asarray(joints)[None] if np.ndim(joints) == 3 else joints)
+    seqs = (
+        list(joints)
+        if isinstance(joints, (list, tuple))
+        else list(np.asarray(joints)[None] if np.ndim(joints) == 3 else joints)
+    )
     out = []
     for i, s in enumerate(seqs):
         s = np.asarray(s, dtype=np.float64)
-        if s.ndim != 3 or s.shape[-1] != 3: raise ValueError(f'{name}: sequence {i} has shape {s.shape}, expected (T, J, 3)')
+        if s.ndim != 3 or s.shape[-1] != 3:
+            raise ValueError(f'{name}: sequence {i} has shape {s.shape}, expected (T, J, 3)')
         if not np.isfinite(s).all(): raise ValueError(f'{name}: sequence {i} contains non-finite values')
         out.append(s)
     if not out: raise ValueError(f'{name}: no sequences')
@@ -205,7 +224,8 @@ def limb_sigma_mm(joints, parents: Sequence[int] = SMPL22_PARENTS) -> float:
     par = [parents[j] for j in child]
     per_clip = []
     for s in seqs:
-        if s.shape[1] != len(parents): raise ValueError(f'limb_sigma_mm: {s.shape[1]} joints but {len(parents)} parents')
+        if s.shape[1] != len(parents):
+            raise ValueError(f'limb_sigma_mm: {s.shape[1]} joints but {len(parents)} parents')
         L = np.linalg.norm(s[:, child] - s[:, par], axis=-1)                       # (T, bones) metres
         per_clip.append(1000.0 * L.std(0).mean())
     return float(np.mean(per_clip))
@@ -213,11 +233,13 @@ def limb_sigma_mm(joints, parents: Sequence[int] = SMPL22_PARENTS) -> float:
 # %% ../../nbs/60_metrics.ipynb #30608611
 def joint_acceleration(joints, fps: float = 20.0, edge: int = 2) -> dict:
     """RMS joint acceleration (m/s²) from second differences × fps²: over all clips, joints and frames ('rms'), over the
-    first and last `edge` acceleration frames of each clip ('edge') and the frames between ('middle'). joints (N,T,J,3) or list."""
+    first and last `edge` acceleration frames of each clip ('edge') and the frames between ('middle'). joints (N,T,J,3)
+    or list."""
     seqs = _as_joint_list(joints, 'joint_acceleration')
     parts = {'rms': [], 'edge': [], 'middle': []}
     for s in seqs:
-        if len(s) < 2 * edge + 3: raise ValueError(f'joint_acceleration: clips need at least {2 * edge + 3} frames, got {len(s)}')
+        if len(s) < 2 * edge + 3:
+            raise ValueError(f'joint_acceleration: clips need at least {2 * edge + 3} frames, got {len(s)}')
         a2 = (((s[2:] - 2 * s[1:-1] + s[:-2]) * fps ** 2) ** 2).sum(-1)          # squared magnitude (T-2, J)
         parts['rms'].append(a2.ravel())
         parts['edge'].append(np.concatenate([a2[:edge], a2[-edge:]]).ravel())
@@ -232,7 +254,8 @@ _all_ = ['HML_DIM', 'HML_SLICES', 'T2M_BONE_DIRS', 'T2M_CHAINS', 'T2M_FACE_JOINT
 
 # %% ../../nbs/60_metrics.ipynb #5351f583
 class MovementConvEncoder(nn.Module):
-    "Guo et al. 2022 movement encoder: two strided convolutions (time ÷ 4) and a linear layer. (B, T, 259) -> (B, T//4, 512)."
+    """Guo et al. 2022 movement encoder: two strided convolutions (time ÷ 4) and a linear layer. (B, T, 259) -> (B,
+    T//4, 512)."""
     def __init__(self, input_size: int = HML_DIM - 4, hidden_size: int = 512, output_size: int = 512):
         super().__init__()
         self.main = nn.Sequential(nn.Conv1d(input_size, hidden_size, 4, 2, 1), nn.Dropout(0.2), nn.LeakyReLU(0.2),
@@ -243,7 +266,8 @@ class MovementConvEncoder(nn.Module):
         return self.out_net(self.main(x.transpose(1, 2)).transpose(1, 2))
 
 class MotionEncoderBiGRUCo(nn.Module):
-    "Guo et al. 2022 motion encoder: linear embedding, bidirectional GRU from a learned initial state, MLP on the two final states."
+    """Guo et al. 2022 motion encoder: linear embedding, bidirectional GRU from a learned initial state, MLP on the two
+    final states."""
     def __init__(self, input_size: int = 512, hidden_size: int = 1024, output_size: int = 512):
         super().__init__()
         self.input_emb = nn.Linear(input_size, hidden_size)
@@ -260,7 +284,8 @@ class MotionEncoderBiGRUCo(nn.Module):
         return self.output_net(torch.cat([h[0], h[1]], -1))
 
 # %% ../../nbs/60_metrics.ipynb #7a191810
-T2M_UNIT_LENGTH, T2M_MAX_LENGTH = 4, 196      # the official evaluation: 4 frames per motion-encoder step, clips padded to 196
+# the official evaluation: 4 frames per motion-encoder step, clips padded to 196
+T2M_UNIT_LENGTH, T2M_MAX_LENGTH = 4, 196
 T2M_LOADER_ROWS = (40, 200)                   # the official loader keeps clips of 40 <= rows < 200 (HumanML3D, 't2m')
 
 def t2m_crop(n_rows: int, rng: np.random.Generator | None = None) -> tuple[int, int]:
@@ -269,13 +294,15 @@ def t2m_crop(n_rows: int, rng: np.random.Generator | None = None) -> tuple[int, 
     loader's draw: one unit (4 rows) fewer with probability 1/3, and a uniformly drawn start."""
     units = min(int(n_rows), T2M_MAX_LENGTH) // T2M_UNIT_LENGTH
     if rng is not None and rng.random() < 1 / 3: units -= 1
-    if units < 1: raise ValueError(f'T2M evaluation: a clip of {n_rows} feature rows is shorter than {2 * T2M_UNIT_LENGTH} rows')
+    if units < 1:
+        raise ValueError(f'T2M evaluation: a clip of {n_rows} feature rows is shorter than {2 * T2M_UNIT_LENGTH} rows')
     length = units * T2M_UNIT_LENGTH
     return (int(rng.integers(0, n_rows - length + 1)) if rng is not None else 0), length
 
 # %% ../../nbs/60_metrics.ipynb #5f168783
 T2M_CHECKPOINT = Path('text_mot_match') / 'model' / 'finest.tar'
-T2M_META = ('text_mot_match/meta', 'Comp_v6_KLD01/meta')    # where the T2M downloads keep the evaluator's mean.npy / std.npy
+# where the T2M downloads keep the evaluator's mean.npy / std.npy
+T2M_META = ('text_mot_match/meta', 'Comp_v6_KLD01/meta')
 
 def find_t2m_files(folder) -> dict:
     """{'checkpoint', 'mean', 'std'} of the T2M evaluator in a download folder: the repository root holding
@@ -311,7 +338,8 @@ def write_fake_t2m(root, layout: str = 'repo', mean=None, std=None, seed: int = 
     Returns the folder a user would pass to `--t2m`."""
     layouts = {'repo': ('checkpoints/t2m', 'Comp_v6_KLD01/meta', ''), 't2m': ('t2m', 'Comp_v6_KLD01/meta', 't2m'),
                'text_mot_match': ('', 'text_mot_match/meta', 'text_mot_match')}
-    if layout not in layouts: raise ValueError(f'write_fake_t2m: unknown layout {layout!r}; choose from {list(layouts)}')
+    if layout not in layouts:
+        raise ValueError(f'write_fake_t2m: unknown layout {layout!r}; choose from {list(layouts)}')
     base, meta, shown = layouts[layout]
     t2m = Path(root) / base
     torch.manual_seed(seed)
@@ -329,9 +357,12 @@ def _motions_to_joints(motions, body=None) -> list[np.ndarray]:
     "Motions -> list of (T, 22, 3) float64 joints (via `body`, default ProxyBody); joint arrays pass through."
     if isinstance(motions, np.ndarray) or (len(motions) and not isinstance(motions[0], Motion)):
         return _as_joint_list(motions, 'joints')
-    if not len(motions): raise ValueError('no motions given')
+    if not len(motions):
+        raise ValueError('no motions given')
     body = ProxyBody() if body is None else body
-    with torch_threads(1): return [np.asarray(body.joints(m), dtype=np.float64) for m in motions]
+    with torch_threads(1):
+        return [np.asarray(body.joints(m), dtype=np.float64) for m in motions]
+
 
 class T2MEvaluator:
     """The HumanML3D evaluation protocol with the official T2M motion encoder (Guo et al. 2022), step for step as the
@@ -340,11 +371,19 @@ class T2MEvaluator:
     MotionEncoderBiGRUCo on `length // 4` packed steps -> (N, 512), returned in input order. Load with
     `T2MEvaluator.load(checkpoint, mean, std, **feature_kw)` or `T2MEvaluator.from_dir(folder)`; `feature_kw` go to
     `humanml3d_features` (official: `target=read_target_skeleton('HumanML3D/joints/000021.npy')`)."""
+
     unit_length, max_length, batch_size = T2M_UNIT_LENGTH, T2M_MAX_LENGTH, 32
     comparable_with_paper = True             # the paper's FID and Diversity are this evaluator's
 
-    def __init__(self, movement: MovementConvEncoder, motion: MotionEncoderBiGRUCo, mean: np.ndarray, std: np.ndarray,
-                 feature_kw: dict | None = None, source: str | None = None):
+    def __init__(
+        self,
+        movement: MovementConvEncoder,
+        motion: MotionEncoderBiGRUCo,
+        mean: np.ndarray,
+        std: np.ndarray,
+        feature_kw: dict | None = None,
+        source: str | None = None,
+    ):
         self.movement, self.motion = movement.eval(), motion.eval()
         self.mean, self.std = np.asarray(mean, np.float64), np.asarray(std, np.float64)
         self.feature_kw, self.source = dict(feature_kw or {}), source
@@ -355,30 +394,48 @@ class T2MEvaluator:
         'movement_encoder' and 'motion_encoder' state dicts); mean/std: the evaluator's 263-D `.npy` statistics."""
         paths = {'checkpoint': Path(checkpoint), 'mean': Path(mean), 'std': Path(std)}
         for what, p in paths.items():
-            if not p.is_file(): raise FileNotFoundError(f'T2MEvaluator.load: {what} file {p} does not exist')
-        try: ck = torch.load(paths['checkpoint'], map_location='cpu', weights_only=True)
-        except Exception as e: raise ValueError(f"T2MEvaluator.load: {paths['checkpoint']} is not a readable torch checkpoint ({e})") from None
+            if not p.is_file():
+                raise FileNotFoundError(f'T2MEvaluator.load: {what} file {p} does not exist')
+        try:
+            ck = torch.load(paths['checkpoint'], map_location='cpu', weights_only=True)
+        except Exception as e:
+            raise ValueError(
+                f"T2MEvaluator.load: {paths['checkpoint']} is not a readable torch checkpoint ({e})"
+            ) from None
         missing = [k for k in ('movement_encoder', 'motion_encoder') if not isinstance(ck, dict) or k not in ck]
         if missing:
-            raise ValueError(f"T2MEvaluator.load: {paths['checkpoint']} lacks {missing} "
-                             f"(keys found: {sorted(ck) if isinstance(ck, dict) else type(ck).__name__}); expected the T2M text_mot_match checkpoint")
+            raise ValueError(
+                f"T2MEvaluator.load: {paths['checkpoint']} lacks {missing} (keys found:"
+                f" {sorted(ck) if isinstance(ck, dict) else type(ck).__name__}); expected the T2M text_mot_match"
+                " checkpoint"
+            )
         movement, motion = MovementConvEncoder(), MotionEncoderBiGRUCo()
         for name, net in (('movement_encoder', movement), ('motion_encoder', motion)):
             want = net.state_dict()
             got = ck[name]
-            bad = [f'{k}: {tuple(v.shape)} vs expected {tuple(want[k].shape)}' for k, v in got.items() if k in want and v.shape != want[k].shape]
+            bad = [
+                f'{k}: {tuple(v.shape)} vs expected {tuple(want[k].shape)}'
+                for k, v in got.items()
+                if k in want and v.shape != want[k].shape
+            ]
             extra, lack = sorted(set(got) - set(want)), sorted(set(want) - set(got))
             if bad or extra or lack:
-                raise ValueError(f"T2MEvaluator.load: {paths['checkpoint']} [{name}] does not match the T2M architecture: "
-                                 f'shape mismatches {bad}, unexpected keys {extra}, missing keys {lack}')
+                raise ValueError(
+                    f"T2MEvaluator.load: {paths['checkpoint']} [{name}] does not match the T2M architecture: "
+                    f"shape mismatches {bad}, unexpected keys {extra}, missing keys {lack}"
+                )
             net.load_state_dict(got)
         stats = {}
         for what in ('mean', 'std'):
-            try: a = np.load(paths[what], allow_pickle=False)
-            except Exception as e: raise ValueError(f'T2MEvaluator.load: {paths[what]} is not a .npy array ({e})') from None
-            if a.shape != (HML_DIM,): raise ValueError(f'T2MEvaluator.load: {what} {paths[what]} has shape {a.shape}, expected ({HML_DIM},)')
+            try:
+                a = np.load(paths[what], allow_pickle=False)
+            except Exception as e:
+                raise ValueError(f'T2MEvaluator.load: {paths[what]} is not a .npy array ({e})') from None
+            if a.shape != (HML_DIM,):
+                raise ValueError(f'T2MEvaluator.load: {what} {paths[what]} has shape {a.shape}, expected ({HML_DIM},)')
             stats[what] = a
-        if (stats['std'] <= 0).any(): raise ValueError(f"T2MEvaluator.load: std {paths['std']} has non-positive entries")
+        if (stats['std'] <= 0).any():
+            raise ValueError(f"T2MEvaluator.load: std {paths['std']} has non-positive entries")
         return cls(movement, motion, stats['mean'], stats['std'], feature_kw, str(paths['checkpoint']))
 
     @classmethod
@@ -405,28 +462,37 @@ class T2MEvaluator:
         return out
 
     def features_from_joints(self, joints, rng: np.random.Generator | None = None) -> np.ndarray:
-        return self.embed([humanml3d_features(j, **self.feature_kw) for j in _as_joint_list(joints, 'T2MEvaluator')], rng)
+        return self.embed(
+            [humanml3d_features(j, **self.feature_kw) for j in _as_joint_list(joints, 'T2MEvaluator')], rng
+        )
 
     def features(self, motions, body=None, rng: np.random.Generator | None = None) -> np.ndarray:
         "Embeddings (N, 512) of Motions (joints through `body`, default ProxyBody) or of joint arrays (T, 22, 3)."
         return self.features_from_joints(_motions_to_joints(motions, body), rng)
 
     def loader_keep(self, clips) -> list[int]:
-        "Indices of the clips (Motions or joint arrays) the official loader keeps: 40 <= feature rows (frames − 1) < 200."
+        """Indices of the clips (Motions or joint arrays) the official loader keeps: 40 <= feature rows (frames − 1) <
+        200."""
         lo, hi = T2M_LOADER_ROWS
         return [i for i, m in enumerate(clips) if lo <= (m.n_frames if isinstance(m, Motion) else len(m)) - 1 < hi]
 
     def describe(self) -> str:
         t = self.feature_kw.get('target', 'proxy')
-        tgt = ("balmo's proxy mean shape (the official target is frame 0 of HumanML3D's joints/000021.npy)" if
-               isinstance(t, str) and t == 'proxy' else 'no retargeting' if t is None else 'a given skeleton')
-        return (f"T2M motion encoder (Guo et al. 2022, {self.source or 'weights in memory'}) on HumanML3D 263-D features "
-                f"retargeted to {tgt}; official procedure: crop to a multiple of 4 rows (at most 196), z-score, zero "
-                f"padding to 196, length-sorted packed GRU")
+        tgt = (
+            "balmo's proxy mean shape (the official target is frame 0 of HumanML3D's joints/000021.npy)"
+            if isinstance(t, str) and t == 'proxy'
+            else 'no retargeting' if t is None else 'a given skeleton'
+        )
+        return (
+            f"T2M motion encoder (Guo et al. 2022, {self.source or 'weights in memory'}) on HumanML3D 263-D features "
+            f"retargeted to {tgt}; official procedure: crop to a multiple of 4 rows (at most 196), z-score, zero "
+            "padding to 196, length-sorted packed GRU"
+        )
 
 # %% ../../nbs/60_metrics.ipynb #2af0025b
 class _FrameConvEncoder(nn.Module):
-    "Per-frame features (B, C, T) -> pointwise layer, two strided 1-D convolutions (time ÷ 4) -> mean over time -> (B, dim)."
+    """Per-frame features (B, C, T) -> pointwise layer, two strided 1-D convolutions (time ÷ 4) -> mean over time -> (B,
+    dim)."""
     def __init__(self, c_in: int, width: int = 128, dim: int = 64):
         super().__init__()
         self.net = nn.Sequential(nn.Conv1d(c_in, width, 1), nn.GELU(),
@@ -463,12 +529,25 @@ class MotionEvaluator:
         joints = _motions_to_joints(motions, body)
         feats = [humanml3d_features(j, **EVALUATOR_FEATURE_KW) for j in joints]
         short = [i for i, f in enumerate(feats) if len(f) < crop]
-        if short: raise ValueError(f'MotionEvaluator.fit: clips {short[:5]} have fewer than crop + 1 = {crop + 1} frames')
+        if short:
+            raise ValueError(f'MotionEvaluator.fit: clips {short[:5]} have fewer than crop + 1 = {crop + 1} frames')
         allf = np.concatenate(feats)
         mean, std = allf.mean(0), np.maximum(allf.std(0), std_floor)
         data = [torch.from_numpy((f - mean) / std).float().T.contiguous() for f in feats]     # (263, T_i)
-        config = dict(seed=seed, dim=dim, width=width, steps=steps, batch_size=batch_size, crop=crop, lr=lr,
-                      temperature=temperature, noise=noise, std_floor=std_floor, n_clips=len(feats), features=FEATURES_VERSION)
+        config = dict(
+            seed=seed,
+            dim=dim,
+            width=width,
+            steps=steps,
+            batch_size=batch_size,
+            crop=crop,
+            lr=lr,
+            temperature=temperature,
+            noise=noise,
+            std_floor=std_floor,
+            n_clips=len(feats),
+            features=FEATURES_VERSION,
+        )
         with torch_threads(1): enc, loss = cls._train(data, config, progress)
         config['final_loss'] = loss
         ev = cls(enc, mean, std, config)
@@ -513,7 +592,9 @@ class MotionEvaluator:
 
     def features_from_joints(self, joints) -> np.ndarray:
         "Embeddings (N, dim) of joint arrays (T_i, 22, 3)."
-        return self._embed([humanml3d_features(j, **EVALUATOR_FEATURE_KW) for j in _as_joint_list(joints, 'MotionEvaluator')])
+        return self._embed(
+            [humanml3d_features(j, **EVALUATOR_FEATURE_KW) for j in _as_joint_list(joints, 'MotionEvaluator')]
+        )
 
     def features(self, motions, body=None) -> np.ndarray:
         "Embeddings (N, dim) of Motions (joints through `body`, default ProxyBody) or of joint arrays (T, 22, 3)."
@@ -531,18 +612,27 @@ class MotionEvaluator:
         try: d = read_torch_file(path)                   # CRC-checked, weights only
         except ValueError as e: raise ValueError(f'MotionEvaluator.load: {e}') from None
         if not isinstance(d, dict) or d.get('format') != EVALUATOR_FORMAT:
-            raise ValueError(f'MotionEvaluator.load: {path} is not a balmo motion evaluator (format {d.get("format") if isinstance(d, dict) else None!r})')
+            raise ValueError(
+                f'MotionEvaluator.load: {path} is not a balmo motion evaluator (format'
+                f' {d.get("format") if isinstance(d, dict) else None!r})'
+            )
         try:
             c = d['config']
             enc = _FrameConvEncoder(HML_DIM, c['width'], c['dim'])
             enc.load_state_dict(d['state_dict'])
             return cls(enc, d['mean'].numpy(), d['std'].numpy(), c)
         except (KeyError, TypeError, RuntimeError, AttributeError) as e:
-            raise ValueError(f'MotionEvaluator.load: {path}: incomplete or inconsistent ({type(e).__name__}: {str(e).splitlines()[0][:150]})') from None
+            raise ValueError(
+                f'MotionEvaluator.load: {path}: incomplete or inconsistent ({type(e).__name__}:'
+                f' {str(e).splitlines()[0][:150]})'
+            ) from None
 
     def describe(self) -> str:
         c = self.config
-        return f"balmo MotionEvaluator (contrastive, dim {c['dim']}, {c['steps']} steps, seed {c['seed']}, {c['n_clips']} clips)"
+        return (
+            f"balmo MotionEvaluator (contrastive, dim {c['dim']}, {c['steps']} steps, seed {c['seed']}, {c['n_clips']}"
+            " clips)"
+        )
 
 # %% ../../nbs/60_metrics.ipynb #23cbc10e
 class FamilyProbe:
@@ -616,12 +706,15 @@ def corrupt_motions(motions, kind: str, strength: float, seed: int = 0) -> list[
 
 # %% ../../nbs/60_metrics.ipynb #e159f3fd
 def evaluator_cache_dir() -> Path:
-    "The user cache for evaluators of read-only dataset folders: `$BALMO_CACHE`, else `$XDG_CACHE_HOME/balmo`, else `~/.cache/balmo`; plus `/evaluators`."
+    """The user cache for evaluators of read-only dataset folders: `$BALMO_CACHE`, else `$XDG_CACHE_HOME/balmo`, else
+    `~/.cache/balmo`; plus `/evaluators`."""
     root = os.environ.get('BALMO_CACHE') or Path(os.environ.get('XDG_CACHE_HOME') or Path.home() / '.cache') / 'balmo'
     return Path(root) / 'evaluators'
 
+
 def _can_write(folder: Path) -> bool:
     return os.access(folder, os.W_OK | os.X_OK)
+
 
 def dataset_evaluator(folder, seed: int = 0, refit: bool = False, progress: bool = False, **fit_kw) -> MotionEvaluator:
     """The MotionEvaluator of a dataset folder holding `train.npz` (e.g. `procedural.embedded_dataset()`): loads
@@ -630,42 +723,71 @@ def dataset_evaluator(folder, seed: int = 0, refit: bool = False, progress: bool
     keeps its evaluator in the user cache instead (`evaluator_cache_dir()/<sha256[:16]>-seed<seed>.pt`, decided
     before fitting); a damaged cache file is refitted (with a warning) and replaced."""
     import hashlib
-    folder = Path(folder); train_file = folder / 'train.npz'
-    if not train_file.is_file(): raise FileNotFoundError(f'dataset_evaluator: {train_file} does not exist')
+
+    folder = Path(folder)
+    train_file = folder / 'train.npz'
+    if not train_file.is_file():
+        raise FileNotFoundError(f'dataset_evaluator: {train_file} does not exist')
     digest = hashlib.sha256(train_file.read_bytes()).hexdigest()
     own, user = folder / 'evaluator.pt', evaluator_cache_dir() / f'{digest[:16]}-seed{seed}.pt'
     for path in ([] if refit else [own, user]):
-        if not path.is_file(): continue
-        try: ev = MotionEvaluator.load(path)
-        except ValueError as e: warnings.warn(f'{e}; fitting the evaluator again', stacklevel=2); continue
-        if ev.config['seed'] == seed and ev.config.get('train_sha256') == digest and ev.config.get('features') == FEATURES_VERSION and all(ev.config.get(k) == v for k, v in fit_kw.items()):
+        if not path.is_file():
+            continue
+        try:
+            ev = MotionEvaluator.load(path)
+        except ValueError as e:
+            warnings.warn(f'{e}; fitting the evaluator again', stacklevel=2)
+            continue
+        if (
+            ev.config['seed'] == seed
+            and ev.config.get('train_sha256') == digest
+            and ev.config.get('features') == FEATURES_VERSION
+            and all(ev.config.get(k) == v for k, v in fit_kw.items())
+        ):
             return ev
     target = own if _can_write(folder) else user
     train, _ = load_motions(train_file)
     ev = MotionEvaluator.fit(train, seed=seed, progress=progress, **fit_kw)
     ev.config['train_sha256'] = digest
-    try: ev.save(target)
+    try:
+        ev.save(target)
     except WriteError as e:                      # the folder refused the write after all (e.g. a read-only mount)
-        if target == user: raise
+        if target == user:
+            raise
         warnings.warn(f'{e}; keeping the evaluator in {user.parent} instead', stacklevel=2)
         ev.save(user)
     return ev
 
 # %% ../../nbs/60_metrics.ipynb #a8731359
-def evaluate(generated, reference, *, train=None, evaluator, body=None, cfg: MetricConfig = MetricConfig(),
-             probe: FamilyProbe | None = None, labels: Sequence | None = None, plausibility: dict | None | bool = None) -> dict:
+def evaluate(
+    generated,
+    reference,
+    *,
+    train=None,
+    evaluator,
+    body=None,
+    cfg: MetricConfig = MetricConfig(),
+    probe: FamilyProbe | None = None,
+    labels: Sequence | None = None,
+    plausibility: dict | None | bool = None,
+) -> dict:
     """Metrics of `generated` clips against `reference` clips (e.g. the test split) and, when `train` is given, the
     paper's "Real" row (training clips against the same reference). Clips: Motions (joints through `body`, default
     ProxyBody) or joint arrays (T, 22, 3). `evaluator`: a MotionEvaluator or T2MEvaluator (anything with
     `features_from_joints`). With a `probe`, each row gets the mode coverage of its predicted labels over `labels`
     (default: the probe's classes). Returns {'rows': {'Real': {...}, 'Generated': {...}}, 'reference': {...},
-    'config': cfg.to_dict(), 'evaluator': str, 'comparable_with_paper': bool} (True for the T2M evaluator only). Motions beyond the physical bounds (`balmo.body.screen_motions`, bounds
-    updated with `plausibility`; `False` skips the check) raise ImplausibleDataError: their metrics would be meaningless."""
+    'config': cfg.to_dict(), 'evaluator': str, 'comparable_with_paper': bool} (True for the T2M evaluator only). Motions
+    beyond the physical bounds (`balmo.body.screen_motions`, bounds updated with `plausibility`; `False` skips the
+    check) raise ImplausibleDataError: their metrics would be meaningless."""
     if plausibility is not False:
         for name, clips in (('generated', generated), ('reference', reference), ('train', train)):
             if clips is not None and all(isinstance(m, Motion) for m in clips):
-                screen_motions(clips, plausibility or None, where=f'evaluate: {name} clips',
-                               hint='pass plausibility=False (balmo evaluate --no-plausibility-check) to compute metrics anyway')
+                screen_motions(
+                    clips,
+                    plausibility or None,
+                    where=f'evaluate: {name} clips',
+                    hint='pass plausibility=False (balmo evaluate --no-plausibility-check) to compute metrics anyway',
+                )
     ref_j = _motions_to_joints(reference, body)
     ref_f = evaluator.features_from_joints(ref_j)
     modes = list(labels) if labels is not None else (probe.labels if probe is not None else None)
@@ -690,6 +812,7 @@ def evaluate(generated, reference, *, train=None, evaluator, body=None, cfg: Met
             'evaluator': evaluator.describe() if hasattr(evaluator, 'describe') else type(evaluator).__name__,
             'comparable_with_paper': bool(getattr(evaluator, 'comparable_with_paper', False))}
 
+
 _COLUMNS = [('n', 'n', '{:d}'), ('FID', 'FID ↓', '{:.3f}'), ('Diversity', 'Diversity →', '{:.3f}'),
             ('KID', 'KID×10³ ↓', None), ('precision', 'Precision ↑', '{:.3f}'), ('recall', 'Recall ↑', '{:.3f}'),
             ('foot_skating_pct', 'Foot skating %', '{:.2f}'), ('limb_sigma_mm', 'Limb σ mm', '{:.2f}'),
@@ -697,7 +820,8 @@ _COLUMNS = [('n', 'n', '{:d}'), ('FID', 'FID ↓', '{:.3f}'), ('Diversity', 'Div
 
 def _cell(r: dict, key: str, fmt) -> str:
     if key not in r: return '–'
-    if r[key] is None: return 'n/a'                  # a metric that does not apply to this row (e.g. needs SMPL parameters)
+    # a metric that does not apply to this row (e.g. needs SMPL parameters)
+    if r[key] is None: return 'n/a'
     if key == 'KID': return f"{1e3 * r['KID']:.2f} ± {1e3 * r['KID_std']:.2f}"
     if key == 'FID' and 'FID_std' in r: return f"{r['FID']:.3f} ± {r['FID_std']:.3f}"
     if key == 'mode_coverage':                        # modes hit / modes, and how evenly: 1.00 uniform, 0.00 one mode
@@ -731,7 +855,8 @@ def write_metrics(result: dict, out_dir) -> dict:
 
 # %% ../../nbs/60_metrics.ipynb #sf40e55c
 def subset_fids(feats, ref_feats, n: int, draws: int = 10, seed: int = 0) -> np.ndarray:
-    "FIDs (draws,) against `ref_feats` (M, D) of `draws` seeded random subsets of `n` rows of `feats` (N, D), each without replacement."
+    """FIDs (draws,) against `ref_feats` (M, D) of `draws` seeded random subsets of `n` rows of `feats` (N, D), each
+    without replacement."""
     x, ref = _check_feats(feats, 'subset_fids: feats'), _check_feats(ref_feats, 'subset_fids: ref_feats')
     if not 2 <= n <= len(x): raise ValueError(f'subset_fids: n must be in [2, {len(x)}] (rows of feats), got {n}')
     if draws < 1: raise ValueError(f'subset_fids: draws must be >= 1, got {draws}')
@@ -741,14 +866,25 @@ def subset_fids(feats, ref_feats, n: int, draws: int = 10, seed: int = 0) -> np.
                      for _ in range(draws)])
 
 # %% ../../nbs/60_metrics.ipynb #86c69fd0
-def evaluate_samples(generated: list['Motion'], data_dir, split: str = 'test', out=None, evaluator=None, seed: int = 0,
-                     body=None, progress: bool = True, real_draws: int = 10, real_all: bool = False, plausibility=None) -> dict:
+def evaluate_samples(
+    generated: list['Motion'],
+    data_dir,
+    split: str = 'test',
+    out=None,
+    evaluator=None,
+    seed: int = 0,
+    body=None,
+    progress: bool = True,
+    real_draws: int = 10,
+    real_all: bool = False,
+    plausibility=None,
+) -> dict:
     """Metrics of `generated` against `data_dir/{split}.npz`, with the Real row; writes JSON + markdown to `out`.
     The Real row is a training subset of the generated count whose FID is the mean over `real_draws` random subsets
-    (`metrics.subset_fids`), with `FID_std` and the row's own draw as `FID_one_draw`; with `real_all`, the whole training
-    split (the paper's protocol). An evaluator with `loader_keep` (the T2M evaluator) first keeps the real clips its
-    official loader keeps (40 <= feature rows < 200); the result says how many. `plausibility`: `metrics.evaluate`'s
-    screen (False: skip it)."""
+    (`metrics.subset_fids`), with `FID_std` and the row's own draw as `FID_one_draw`; with `real_all`, the whole
+    training split (the paper's protocol). An evaluator with `loader_keep` (the T2M evaluator) first keeps the real
+    clips its official loader keeps (40 <= feature rows < 200); the result says how many. `plausibility`:
+    `metrics.evaluate`'s screen (False: skip it)."""
     from balmo.body import ProxyBody
     train, ref = load_split(data_dir, 'train'), load_split(data_dir, split)
     body = body or ProxyBody()
@@ -758,33 +894,57 @@ def evaluate_samples(generated: list['Motion'], data_dir, split: str = 'test', o
         n_train, n_ref = len(train), len(ref)
         train, ref = [train[i] for i in evaluator.loader_keep(train)], [ref[i] for i in evaluator.loader_keep(ref)]
         if min(len(train), len(ref)) < MIN_SAMPLES:
-            raise ValueError(f'{data_dir}: the T2M loader keeps clips of 40 to 199 feature rows; only {len(train)} training '
-                             f'and {len(ref)} {split} clips qualify (at least {MIN_SAMPLES} each needed)')
-        note = f'; the T2M loader\'s 40 <= rows < 200 kept {len(ref)} of {n_ref} {split} and {len(train)} of {n_train} training clips'
+            raise ValueError(
+                f'{data_dir}: the T2M loader keeps clips of 40 to 199 feature rows; only {len(train)} training '
+                f'and {len(ref)} {split} clips qualify (at least {MIN_SAMPLES} each needed)'
+            )
+        note = (
+            f'; the T2M loader\'s 40 <= rows < 200 kept {len(ref)} of {n_ref} {split} and {len(train)} of {n_train}'
+            ' training clips'
+        )
     rng = np.random.default_rng(seed)
-    real = train if real_all else [train[i] for i in rng.choice(len(train), size=min(len(generated), len(train)), replace=False)]
+    real = (
+        train
+        if real_all
+        else [train[i] for i in rng.choice(len(train), size=min(len(generated), len(train)), replace=False)]
+    )
     labelled, draws = all('family' in m.meta for m in train), real_draws > 1 and len(real) < len(train)
     f_train = evaluator.features(train, body) if labelled or draws else None     # one pass: the probe and the draws
     probe = FamilyProbe.fit(f_train, [m.meta['family'] for m in train]) if labelled else None
-    result = evaluate(generated, ref, train=real, evaluator=evaluator, body=body, probe=probe, plausibility=plausibility)
+    result = evaluate(
+        generated, ref, train=real, evaluator=evaluator, body=body, probe=probe, plausibility=plausibility
+    )
     if draws:
         fids = subset_fids(f_train, evaluator.features(ref, body), len(real), real_draws, seed)
         row = result['rows']['Real']
-        row.update(FID_one_draw=row['FID'], FID=float(fids.mean()), FID_std=float(fids.std(ddof=1)), FID_draws=int(real_draws))
+        row.update(
+            FID_one_draw=row['FID'], FID=float(fids.mean()), FID_std=float(fids.std(ddof=1)), FID_draws=int(real_draws)
+        )
     result['reference_split'] = f'{Path(data_dir).name}/{split} ({len(ref)} clips{note})'
     result['real_row'] = 'the whole training split' if len(real) == len(train) else f'{len(real)} training clips'
     if out is not None: write_metrics(result, out)
     return result
 
 # %% ../../nbs/60_metrics.ipynb #9fac5b11
-def evaluate_runs(sample, data_dir, split: str = 'test', evaluator=None, seed: int = 0, eval_runs: int = 1,
-                  real_all: bool = False, real_draws: int = 10, out=None, progress: bool = False) -> tuple[dict, list, float]:
+def evaluate_runs(
+    sample,
+    data_dir,
+    split: str = 'test',
+    evaluator=None,
+    seed: int = 0,
+    eval_runs: int = 1,
+    real_all: bool = False,
+    real_draws: int = 10,
+    out=None,
+    progress: bool = False,
+) -> tuple[dict, list, float]:
     """`sample(run_seed)` -> motions (or joint arrays), scored against `data_dir/{split}.npz` by `evaluate_samples`,
     `eval_runs` times with sample seeds `seed + 1000·r`: (the result of the run with the lowest FID, its samples, the
     mean sampling time). With several runs the kept Generated row also holds 'FID_runs', 'best_run' and
     'FID_spread_pct' (100 · (max − min) / min), the paper's "best of 3 runs" with its spread; 'timing' holds the mean
     sampling and scoring seconds. `out` (one run only): where `evaluate_samples` writes its JSON and markdown."""
-    if out is not None and eval_runs != 1: raise ValueError(f'out: written for one evaluation run, got eval_runs={eval_runs}')
+    if out is not None and eval_runs != 1:
+        raise ValueError(f'out: written for one evaluation run, got eval_runs={eval_runs}')
     results, t_sample, t_eval, keep = [], [], [], None
     for r in range(eval_runs):
         t = time.perf_counter()

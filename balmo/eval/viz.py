@@ -48,7 +48,8 @@ def strip_layout(joints, n_poses: int = 8, min_gap: float = 0.45) -> tuple[np.nd
 
 def plot_strip(ax, joints, n_poses: int = 8, min_gap: float = 0.45, cmap: str = 'Blues', lw: float = 1.5,
                floor: bool = True, axis_off: bool = True) -> np.ndarray:
-    "Draw a strip of `n_poses` skeletons of one clip (T,22,3) on `ax`, light → dark over time; returns the frames drawn."
+    """Draw a strip of `n_poses` skeletons of one clip (T,22,3) on `ax`, light → dark over time; returns the frames
+    drawn."""
     frames, xy = strip_layout(joints, n_poses, min_gap)
     shades = colormaps[cmap](np.linspace(0.35, 1.0, len(frames)))
     for p, c in zip(xy, shades):
@@ -68,17 +69,25 @@ def _to_joints(x, body, name: str) -> np.ndarray:
 def plot_strip_grid(groups: dict, path=None, n_cols: int = 4, n_poses: int = 6, body=None,
                     panel_size: tuple = (3.0, 1.6), dpi: int = 90):
     "Rows of strips: `groups` maps a row label to a list of clips ((T,22,3) joints or Motions); first `n_cols` per row."
-    if not isinstance(groups, dict) or not groups: raise ValueError('groups: expected a non-empty dict {label: [clips]}')
+    if not isinstance(groups, dict) or not groups:
+        raise ValueError('groups: expected a non-empty dict {label: [clips]}')
     if n_cols < 1: raise ValueError(f'n_cols must be >= 1, got {n_cols}')
-    rows = {k: [_to_joints(x, body, f'groups[{k!r}][{i}]') for i, x in enumerate(list(v)[:n_cols])] for k, v in groups.items()}
+    rows = {
+        k: [_to_joints(x, body, f'groups[{k!r}][{i}]') for i, x in enumerate(list(v)[:n_cols])]
+        for k, v in groups.items()
+    }
     if empty := [k for k, v in rows.items() if not v]: raise ValueError(f'groups: no clips in {empty}')
-    fig, axes = plt.subplots(len(rows), n_cols, figsize=(panel_size[0] * n_cols, panel_size[1] * len(rows)), squeeze=False)
+    fig, axes = plt.subplots(
+        len(rows), n_cols, figsize=(panel_size[0] * n_cols, panel_size[1] * len(rows)), squeeze=False
+    )
     for r, (label, clips) in enumerate(rows.items()):
         for c, ax in enumerate(axes[r]):
             if c < len(clips): plot_strip(ax, clips[c], n_poses=n_poses, cmap=_ROW_CMAPS[r % len(_ROW_CMAPS)], lw=1.2)
             else: ax.set_axis_off()
         lines = textwrap.fill(label, max(8, int(panel_size[1] * 11)))   # a long label wraps to its row's height
-        axes[r, 0].text(-0.02, 0.5, lines, transform=axes[r, 0].transAxes, rotation=90, ha='right', va='center', fontsize=11)
+        axes[r, 0].text(
+            -0.02, 0.5, lines, transform=axes[r, 0].transAxes, rotation=90, ha='right', va='center', fontsize=11
+        )
     fig.tight_layout()
     if path is not None:
         path = Path(path); path.parent.mkdir(parents=True, exist_ok=True); fig.savefig(path, dpi=dpi)
@@ -88,7 +97,8 @@ def plot_strip_grid(groups: dict, path=None, n_cols: int = 4, n_poses: int = 6, 
 def _is_number(v) -> bool:
     return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
 
-BOOKKEEPING = ('n', 'FID_draws', 'FID_one_draw')   # counts and provenance in an evaluate() row: not metrics, not plotted
+# counts and provenance in an evaluate() row: not metrics, not plotted
+BOOKKEEPING = ('n', 'FID_draws', 'FID_one_draw')
 
 def plot_metric_bars(result: dict, path=None, n_cols: int = 4, panel_size: tuple = (2.6, 2.4), dpi: int = 90,
                      skip=BOOKKEEPING):
@@ -106,7 +116,13 @@ def plot_metric_bars(result: dict, path=None, n_cols: int = 4, panel_size: tuple
     for ax, key in zip(axes.flat, metrics):
         vals = [float(rows[n][key]) if _is_number(rows[n].get(key)) else np.nan for n in names]
         err = [float(rows[n][f'{key}_std']) if _is_number(rows[n].get(f'{key}_std')) else 0.0 for n in names]
-        bars = ax.bar(range(len(names)), vals, yerr=err if any(err) else None, capsize=3, color=[f'C{i}' for i in range(len(names))])
+        bars = ax.bar(
+            range(len(names)),
+            vals,
+            yerr=err if any(err) else None,
+            capsize=3,
+            color=[f'C{i}' for i in range(len(names))],
+        )
         ax.bar_label(bars, fmt='%.3g', fontsize=8)
         ax.set_xticks(range(len(names)), names, rotation=20, fontsize=8); ax.set_title(key, fontsize=10)
         ax.margins(y=0.15)
@@ -118,7 +134,8 @@ def plot_metric_bars(result: dict, path=None, n_cols: int = 4, panel_size: tuple
 
 # %% ../../nbs/61_viz.ipynb #49699611
 def plot_traces(ax, joints, fps: float = 20.0, cfg: MetricConfig | None = None):
-    "Foot heights (ax) and horizontal foot speeds (a twin axis, returned) of one clip (T,22,3); skating intervals shaded."
+    """Foot heights (ax) and horizontal foot speeds (a twin axis, returned) of one clip (T,22,3); skating intervals
+    shaded."""
     j = _check_joints(joints)
     if len(j) < 2: raise ValueError(f'joints: need at least 2 frames for speeds, got {len(j)}')
     cfg = replace(cfg or MetricConfig(), fps=float(fps))
@@ -145,31 +162,48 @@ def skeleton_chains(parents=SMPL22_PARENTS) -> list[list[int]]:
     n_child = np.bincount([p for p in parents if p >= 0], minlength=len(parents))
     chains = []
     for j in range(1, len(parents)):
-        if n_child[j] == 1: continue                           # interior of a chain
+        if n_child[j] == 1:
+            continue  # interior of a chain
         c = [j]
         while parents[c[-1]] >= 0:
             c.append(parents[c[-1]])
-            if n_child[c[-1]] > 1 or parents[c[-1]] < 0: break
+            if n_child[c[-1]] > 1 or parents[c[-1]] < 0:
+                break
         chains.append(c[::-1])
     return chains
 
+
 def _clip_list(x, body, titles, fps, max_samples):
-    if isinstance(x, Motion) or (isinstance(x, np.ndarray) and x.ndim == 3): x = [x]
-    elif isinstance(x, np.ndarray) and x.ndim == 4: x = list(x)
-    elif not isinstance(x, (list, tuple)): raise ValueError(f'motions_or_joints: expected Motions or (T,22,3) joints, got {type(x).__name__}')
-    if not x: raise ValueError('motions_or_joints: no clips')
-    if titles is not None and len(titles) != len(x): raise ValueError(f'titles: {len(titles)} titles for {len(x)} clips')
+    if isinstance(x, Motion) or (isinstance(x, np.ndarray) and x.ndim == 3):
+        x = [x]
+    elif isinstance(x, np.ndarray) and x.ndim == 4:
+        x = list(x)
+    elif not isinstance(x, (list, tuple)):
+        raise ValueError(f'motions_or_joints: expected Motions or (T,22,3) joints, got {type(x).__name__}')
+    if not x:
+        raise ValueError('motions_or_joints: no clips')
+    if titles is not None and len(titles) != len(x):
+        raise ValueError(f'titles: {len(titles)} titles for {len(x)} clips')
     fps = fps or next((m.fps for m in x if isinstance(m, Motion)), 20.0)
     idx = np.arange(len(x))
     if len(x) > max_samples:
         idx = np.unique(np.linspace(0, len(x) - 1, max_samples).round().astype(int))
-        warnings.warn(f'write_viewer: {len(x)} clips, showing {len(idx)} evenly spaced ones (max_samples={max_samples})')
+        warnings.warn(
+            f'write_viewer: {len(x)} clips, showing {len(idx)} evenly spaced ones (max_samples={max_samples})'
+        )
     joints = [_to_joints(x[i], body, f'motions_or_joints[{i}]') for i in idx]
     titles = [str(titles[i]) if titles is not None else f'sample {i}' for i in idx]
     return joints, titles, float(fps)
 
-def follow_box(joints, fps: float = 20.0, smooth_s: float = 0.5, max_lag: float = 0.25, margin: float = 0.1,
-               max_floor_r: float = 1.3) -> tuple[np.ndarray, float, np.ndarray]:
+
+def follow_box(
+    joints,
+    fps: float = 20.0,
+    smooth_s: float = 0.5,
+    max_lag: float = 0.25,
+    margin: float = 0.1,
+    max_floor_r: float = 1.3,
+) -> tuple[np.ndarray, float, np.ndarray]:
     """The viewer's camera box for one clip (T, 22, 3): a cube of half side r (m) that follows the body, sized to the
     body and not to the ground it covers. Per frame t its floor centre c_t (x, z) is the root averaged over `smooth_s`
     seconds but kept within `max_lag` of the root (the box glides, and a jumping root still stays in the middle), and
@@ -183,81 +217,220 @@ def follow_box(joints, fps: float = 20.0, smooth_s: float = 0.5, max_lag: float 
     c = root + np.clip(centred_moving_average(root, max(1, round(smooth_s * fps))) - root, -max_lag, max_lag)
     lo, hi = j[..., 1].min(1), j[..., 1].max(1)                       # lowest and highest joint per frame
     f = (hi - np.minimum(lo, 0.0)).max() / 2 + 0.05                  # half the height from the floor to the top
-    r = max(np.abs(j[:, :, [0, 2]] - c[:, None]).max(), f if f <= max_floor_r else 0.0, (hi - lo).max() / 2 + 0.05, 1.0) + margin
+    r = (
+        max(np.abs(j[:, :, [0, 2]] - c[:, None]).max(), f if f <= max_floor_r else 0.0, (hi - lo).max() / 2 + 0.05, 1.0)
+        + margin
+    )
     y0 = np.minimum(lo, 0.0) - 0.05                                   # the floor in view
     return c, float(r), np.where(hi > y0 + 2 * r, hi + 0.05 - 2 * r, y0)   # unless the body is too far above it
 
+
 def _floor_grid(joints: list, pad: float = 2.0, step: float = 0.5, max_lines: int = 100) -> tuple[list, list]:
-    "x, z polylines (None-separated) of a floor grid at y = 0 under every root path (± `pad`), `step` m apart (coarser past `max_lines`)."
+    """x, z polylines (None-separated) of a floor grid at y = 0 under every root path (± `pad`), `step` m apart (coarser
+    past `max_lines`)."""
     roots = np.concatenate([j[:, 0, [0, 2]] for j in joints])
     lo, hi = roots.min(0) - pad, roots.max(0) + pad
     step = max(step, float((hi - lo).max()) / max_lines)
     (x0, z0), (x1, z1) = np.floor(lo / step) * step, np.ceil(hi / step) * step
     fx, fz = [], []
-    for v in np.arange(x0, x1 + step / 2, step): fx += [v, v, None]; fz += [z0, z1, None]
-    for v in np.arange(z0, z1 + step / 2, step): fx += [x0, x1, None]; fz += [v, v, None]
+    for v in np.arange(x0, x1 + step / 2, step):
+        fx += [v, v, None]
+        fz += [z0, z1, None]
+    for v in np.arange(z0, z1 + step / 2, step):
+        fx += [x0, x1, None]
+        fz += [v, v, None]
     return fx, fz
 
-def viewer_figure(motions_or_joints, titles=None, fps: float | None = None, body=None, max_samples: int = 16,
-                  decimals: int = 4, smooth_s: float = 0.5):
+
+def viewer_figure(
+    motions_or_joints,
+    titles=None,
+    fps: float | None = None,
+    body=None,
+    max_samples: int = 16,
+    decimals: int = 4,
+    smooth_s: float = 0.5,
+):
     """The plotly figure of `write_viewer`. Traces: the floor, then per sample its skeleton and root path. Frames
-    `'{i}/{t}'` hold sample i's skeleton at frame t and the camera box that follows it (`follow_box`); the slider and the
-    play button cover the shown sample's own frames, and the dropdown swaps them with the sample."""
+    `'{i}/{t}'` hold sample i's skeleton at frame t and the camera box that follows it (`follow_box`); the slider and
+    the play button cover the shown sample's own frames, and the dropdown swaps them with the sample."""
     import plotly.graph_objects as go
+
     joints, titles, fps = _clip_list(motions_or_joints, body, titles, fps, max_samples)
     chains = skeleton_chains()
+
     def skel(j):                                                # (22, 3) -> x, y, z lists with None between chains
         pts = [j[c].round(decimals).tolist() + [[None] * 3] for c in chains]
         xyz = [p for c in pts for p in c][:-1]
         return [list(v) for v in zip(*xyz)]
+
     boxes = [follow_box(j, fps, smooth_s) for j in joints]
+
     def box(i, t):                                              # scene axis ranges of sample i at frame t
         (cx, cz), r, y0 = boxes[i][0][t], boxes[i][1], boxes[i][2][t]
         rnd = lambda a, b: [round(float(a), 3), round(float(b), 3)]
-        return dict(xaxis=dict(range=rnd(cx - r, cx + r)), yaxis=dict(range=rnd(y0, y0 + 2 * r)), zaxis=dict(range=rnd(cz - r, cz + r)))
+        return dict(
+            xaxis=dict(range=rnd(cx - r, cx + r)),
+            yaxis=dict(range=rnd(y0, y0 + 2 * r)),
+            zaxis=dict(range=rnd(cz - r, cz + r)),
+        )
+
     flat = lambda b: {f'scene.{a}.range': v['range'] for a, v in b.items()}
     fx, fz = _floor_grid(joints)
-    data = [go.Scatter3d(x=fx, y=[0.0 if v is not None else None for v in fx], z=fz, mode='lines',
-                         line=dict(color='#cccccc', width=1), hoverinfo='skip', showlegend=False, name='floor')]
+    data = [
+        go.Scatter3d(
+            x=fx,
+            y=[0.0 if v is not None else None for v in fx],
+            z=fz,
+            mode='lines',
+            line=dict(color='#cccccc', width=1),
+            hoverinfo='skip',
+            showlegend=False,
+            name='floor',
+        )
+    ]
     for i, (j, title) in enumerate(zip(joints, titles)):
         x, y, z = skel(j[0])
-        data.append(go.Scatter3d(x=x, y=y, z=z, mode='lines+markers', line=dict(color='#1f77b4', width=6),
-                                 marker=dict(size=2.5, color='#1f77b4'), name=title, visible=i == 0, showlegend=False))
-        data.append(go.Scatter3d(x=j[:, 0, 0].round(decimals), y=np.zeros(len(j)), z=j[:, 0, 2].round(decimals), mode='lines',
-                                 line=dict(color='#ff7f0e', width=2), name=f'{title} root path', visible=i == 0, showlegend=False))
-    frames = [go.Frame(name=f'{i}/{t}', traces=[1 + 2 * i], data=[go.Scatter3d(**dict(zip('xyz', skel(j[t]))))],
-                       layout=dict(scene=box(i, t))) for i, j in enumerate(joints) for t in range(len(j))]
-    anim = lambda names, dur: [names, dict(mode='immediate', frame=dict(duration=dur, redraw=True), transition=dict(duration=0))]
+        data.append(
+            go.Scatter3d(
+                x=x,
+                y=y,
+                z=z,
+                mode='lines+markers',
+                line=dict(color='#1f77b4', width=6),
+                marker=dict(size=2.5, color='#1f77b4'),
+                name=title,
+                visible=i == 0,
+                showlegend=False,
+            )
+        )
+        data.append(
+            go.Scatter3d(
+                x=j[:, 0, 0].round(decimals),
+                y=np.zeros(len(j)),
+                z=j[:, 0, 2].round(decimals),
+                mode='lines',
+                line=dict(color='#ff7f0e', width=2),
+                name=f'{title} root path',
+                visible=i == 0,
+                showlegend=False,
+            )
+        )
+    frames = [
+        go.Frame(
+            name=f'{i}/{t}',
+            traces=[1 + 2 * i],
+            data=[go.Scatter3d(**dict(zip('xyz', skel(j[t]))))],
+            layout=dict(scene=box(i, t)),
+        )
+        for i, j in enumerate(joints)
+        for t in range(len(j))
+    ]
+    anim = lambda names, dur: [
+        names,
+        dict(mode='immediate', frame=dict(duration=dur, redraw=True), transition=dict(duration=0)),
+    ]
+
     def slider(i):                                              # one step per frame of sample i
-        return dict(steps=[dict(method='animate', label=f'{t / fps:.2f}', args=anim([f'{i}/{t}'], 0)) for t in range(len(joints[i]))],
-                    active=0, x=0.12, y=0.0, len=0.88, currentvalue=dict(prefix='t = ', suffix=' s'))
+        return dict(
+            steps=[
+                dict(method='animate', label=f'{t / fps:.2f}', args=anim([f'{i}/{t}'], 0))
+                for t in range(len(joints[i]))
+            ],
+            active=0,
+            x=0.12,
+            y=0.0,
+            len=0.88,
+            currentvalue=dict(prefix='t = ', suffix=' s'),
+        )
+
     def play(i):                                                # play / pause over the frames of sample i
         names = [f'{i}/{t}' for t in range(len(joints[i]))]
-        return dict(type='buttons', direction='left', x=0.0, y=0.0, xanchor='left', yanchor='top', showactive=False,
-                    buttons=[dict(label='▶ play', method='animate', args=[names, dict(mode='immediate', fromcurrent=True,
-                                  frame=dict(duration=1000 / fps, redraw=True), transition=dict(duration=0))]),
-                             dict(label='❚❚ pause', method='animate', args=anim([None], 0))])
-    choose = [dict(method='update', label=title,
-                   args=[{'visible': [True] + [k // 2 == i for k in range(2 * len(joints))]},
-                         {'title.text': title, 'sliders': [slider(i)], 'updatemenus[0].buttons[0].args[0]': play(i)['buttons'][0]['args'][0],
-                          **flat(box(i, 0))}])
-              for i, title in enumerate(titles)]
+        return dict(
+            type='buttons',
+            direction='left',
+            x=0.0,
+            y=0.0,
+            xanchor='left',
+            yanchor='top',
+            showactive=False,
+            buttons=[
+                dict(
+                    label='▶ play',
+                    method='animate',
+                    args=[
+                        names,
+                        dict(
+                            mode='immediate',
+                            fromcurrent=True,
+                            frame=dict(duration=1000 / fps, redraw=True),
+                            transition=dict(duration=0),
+                        ),
+                    ],
+                ),
+                dict(label='❚❚ pause', method='animate', args=anim([None], 0)),
+            ],
+        )
+
+    choose = [
+        dict(
+            method='update',
+            label=title,
+            args=[
+                {'visible': [True] + [k // 2 == i for k in range(2 * len(joints))]},
+                {
+                    'title.text': title,
+                    'sliders': [slider(i)],
+                    'updatemenus[0].buttons[0].args[0]': play(i)['buttons'][0]['args'][0],
+                    **flat(box(i, 0)),
+                },
+            ],
+        )
+        for i, title in enumerate(titles)
+    ]
     fig = go.Figure(data=data, frames=frames)
     fig.update_layout(
-        template='plotly_white', title=dict(text=titles[0]), height=640, margin=dict(l=0, r=0, t=40, b=0),
-        scene=dict(aspectmode='cube', camera=dict(up=dict(x=0, y=1, z=0), eye=dict(x=1.6, y=0.8, z=1.6)),
-                   xaxis_title='x (m)', yaxis_title='y up (m)', zaxis_title='z (m)', **box(0, 0)),
-        updatemenus=[play(0), dict(type='dropdown', x=0.0, y=1.0, xanchor='left', yanchor='top', buttons=choose, active=0)],
-        sliders=[slider(0)])
+        template='plotly_white',
+        title=dict(text=titles[0]),
+        height=640,
+        margin=dict(l=0, r=0, t=40, b=0),
+        scene=dict(
+            aspectmode='cube',
+            camera=dict(up=dict(x=0, y=1, z=0), eye=dict(x=1.6, y=0.8, z=1.6)),
+            xaxis_title='x (m)',
+            yaxis_title='y up (m)',
+            zaxis_title='z (m)',
+            **box(0, 0),
+        ),
+        updatemenus=[
+            play(0),
+            dict(type='dropdown', x=0.0, y=1.0, xanchor='left', yanchor='top', buttons=choose, active=0),
+        ],
+        sliders=[slider(0)],
+    )
     return fig
 
-def write_viewer(motions_or_joints, path, titles=None, fps: float | None = None, body=None, max_samples: int = 16,
-                 decimals: int = 4, include_plotlyjs: bool | str = True) -> Path:
-    "Standalone interactive HTML viewer (plotly.js embedded, works offline) of up to `max_samples` clips; returns the path. `include_plotlyjs='directory'`: data only, plotly.js loaded from the `plotly.min.js` written beside it (the docs site's)."
+
+def write_viewer(
+    motions_or_joints,
+    path,
+    titles=None,
+    fps: float | None = None,
+    body=None,
+    max_samples: int = 16,
+    decimals: int = 4,
+    include_plotlyjs: bool | str = True,
+) -> Path:
+    """Standalone interactive HTML viewer (plotly.js embedded, works offline) of up to `max_samples` clips; returns the
+    path. `include_plotlyjs='directory'`: data only, plotly.js loaded from the `plotly.min.js` written beside it (the
+    docs site's)."""
     path = Path(path)
-    if path.suffix.lower() not in ('.html', '.htm'): raise ValueError(f'{path}: the viewer is an HTML file, use a .html name')
+    if path.suffix.lower() not in ('.html', '.htm'):
+        raise ValueError(f'{path}: the viewer is an HTML file, use a .html name')
     if include_plotlyjs not in (True, 'directory'):
-        raise ValueError(f"include_plotlyjs={include_plotlyjs!r}: True (embedded) or 'directory' (no CDN: viewers work offline)")
+        raise ValueError(
+            f"include_plotlyjs={include_plotlyjs!r}: True (embedded) or 'directory' (no CDN: viewers work offline)"
+        )
     fig = viewer_figure(motions_or_joints, titles, fps, body, max_samples, decimals)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.write_html(path, include_plotlyjs=include_plotlyjs, full_html=True, auto_play=False, div_id='balmo-viewer')

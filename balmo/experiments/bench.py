@@ -31,7 +31,8 @@ def sync(device) -> None:
 def time_calls(fn, device='cpu', n_repeat: int = 3, n_warmup: int = 1) -> dict:
     """Wall-clock seconds per call of `fn()`, each call synchronised on `device`: `n_warmup` untimed calls (`first_s`:
     the first, which includes any compilation), then `n_repeat` timed ones: `median_s`, `min_s`."""
-    if n_repeat < 1 or n_warmup < 0: raise ValueError(f'time_calls: need n_repeat >= 1 and n_warmup >= 0, got {n_repeat}, {n_warmup}')
+    if n_repeat < 1 or n_warmup < 0:
+        raise ValueError(f'time_calls: need n_repeat >= 1 and n_warmup >= 0, got {n_repeat}, {n_warmup}')
     ts = []
     for _ in range(n_warmup + n_repeat):
         sync(device); t = time.perf_counter(); fn(); sync(device); ts.append(time.perf_counter() - t)
@@ -39,7 +40,8 @@ def time_calls(fn, device='cpu', n_repeat: int = 3, n_warmup: int = 1) -> dict:
     return dict(median_s=float(np.median(rep)), min_s=float(min(rep)), first_s=float(ts[0]), n_repeat=n_repeat)
 
 def _count_cpu_attention() -> None:
-    "Let FlopCounterMode count CPU flash attention with the formulas torch uses for the CUDA kernels (it has none for the CPU's)."
+    """Let FlopCounterMode count CPU flash attention with the formulas torch uses for the CUDA kernels (it has none for
+    the CPU's)."""
     import torch.utils.flop_counter as F
     for name, f in (('_scaled_dot_product_flash_attention_for_cpu', F.sdpa_flop),
                     ('_scaled_dot_product_flash_attention_for_cpu_backward', F.sdpa_backward_flop)):
@@ -61,13 +63,19 @@ def matmul_peak(device='cpu', dtype: torch.dtype = torch.bfloat16, n: int = 8192
     gen = torch.Generator().manual_seed(0)
     a, b = (torch.randn(n, n, generator=gen).to(device=device, dtype=dtype) for _ in range(2))
     t = time_calls(lambda: a @ b, device, n_repeat, n_warmup=3)
-    return dict(tflops=2 * n ** 3 / t['median_s'] / 1e12, n=n, dtype=str(dtype).replace('torch.', ''), median_s=t['median_s'],
-                device=str(device))
+    return dict(
+        tflops=2 * n**3 / t['median_s'] / 1e12,
+        n=n,
+        dtype=str(dtype).replace('torch.', ''),
+        median_s=t['median_s'],
+        device=str(device),
+    )
 
 # %% ../../nbs/87_bench.ipynb #b0000014
 class Budget:
     """A wall-clock budget on `clock` (default `time.monotonic`): `left()` seconds remain (inf without a limit),
-    `fits(s)` says whether a step estimated at `s` seconds may start, `part(s)`: a budget of `s` seconds or what is left."""
+    `fits(s)` says whether a step estimated at `s` seconds may start, `part(s)`: a budget of `s` seconds or what is
+    left."""
     def __init__(self, seconds: float | None = None, clock=time.monotonic):
         self.seconds, self.clock, self.t0 = None if seconds is None else float(seconds), clock, clock()
     def used(self) -> float: return self.clock() - self.t0
@@ -102,9 +110,10 @@ def bench_train(cfg: dict, name: str | None = None, device='cpu', precision: str
                 batch: int | None = None, crop: int | None = None, n_repeat: int = 3, sample_batch: int = 8,
                 length: int = 192, peak_tflops: float | None = None, threads: int | None = None) -> dict:
     """One training row: the network of `cfg` (`train.build_model`) trained at `batch` × `crop` frames (default: the
-    config's) in `precision`, eager or compiled, in the config's thread count (or `threads`). Step time: median of `n_repeat` steps
-    after a warm-up (two when compiled; the compile time is what the warm-up took beyond two steps). Eager rows also
-    time the denoiser's forward at `sample_batch` × `length` frames and the implied 31-NFE sampling time per motion."""
+    config's) in `precision`, eager or compiled, in the config's thread count (or `threads`). Step time: median of
+    `n_repeat` steps after a warm-up (two when compiled; the compile time is what the warm-up took beyond two steps).
+    Eager rows also time the denoiser's forward at `sample_batch` × `length` frames and the implied 31-NFE sampling time
+    per motion."""
     from balmo.train import build_model
     from balmo.model.loss import diffusion_loss
     from balmo.repr.normalize import FeatureLayout
@@ -135,7 +144,9 @@ def bench_train(cfg: dict, name: str | None = None, device='cpu', precision: str
                    compile_s=max(t['first_s'] - 2 * s, 0.0) if compile else None)
         if not compile:
             net.eval()
-            x, sig = torch.randn(sample_batch, layout.n_features, length, device=dev), torch.ones(sample_batch, device=dev)
+            x, sig = torch.randn(sample_batch, layout.n_features, length, device=dev), torch.ones(
+                sample_batch, device=dev
+            )
             with torch.no_grad(), _autocast(dev, precision):
                 dt_fwd = time_calls(lambda: net(x, sig), dev, n_repeat)['median_s']
             row.update(forward_ms=dt_fwd * 1e3, sample_batch=sample_batch, length=length,
@@ -144,8 +155,19 @@ def bench_train(cfg: dict, name: str | None = None, device='cpu', precision: str
     _reset_mem(dev)
     return row
 
-def bench_sampling(cfg: dict, name: str | None = None, device='cpu', precision: str = 'fp32', compile: bool = False,
-                   n: int = 5000, length: int = 192, n_levels: int = 16, chunk: int = 1000, threads: int | None = None) -> dict:
+
+def bench_sampling(
+    cfg: dict,
+    name: str | None = None,
+    device='cpu',
+    precision: str = 'fp32',
+    compile: bool = False,
+    n: int = 5000,
+    length: int = 192,
+    n_levels: int = 16,
+    chunk: int = 1000,
+    threads: int | None = None,
+) -> dict:
     """The sampling protocol timed: `n` motions of `length` frames from the network of `cfg` with the Heun sampler
     (`n_levels` levels: 2·n_levels−1 NFE), in chunks of `chunk`. Per-sample seeded noise (`sampler.seeded_noise`, drawn
     on the CPU as `Snapshot.sample` does) and the integration on `device` are timed once each, after a warm-up at the
@@ -191,33 +213,58 @@ def format_table(rows: list[dict]) -> str:
     sk = [r for r in rows if 'skipped' in r]
     out = []
     if tr:
-        out.append(f"{'training':12} {'prec':4} {'comp':4} {'params M':>8} {'batch x crop':>12} {'step ms':>9} {'samples/s':>10} "
-                   f"{'GFLOP/step':>10} {'TFLOP/s':>8} {'% peak':>6} {'mem GiB':>7} {'compile s':>9} {'fwd ms':>8} {'31-NFE s/motion':>15}")
+        out.append(
+            f"{'training':12} {'prec':4} {'comp':4} {'params M':>8} {'batch x crop':>12} {'step ms':>9}"
+            f" {'samples/s':>10} {'GFLOP/step':>10} {'TFLOP/s':>8} {'% peak':>6} {'mem GiB':>7} {'compile s':>9}"
+            f" {'fwd ms':>8} {'31-NFE s/motion':>15}"
+        )
         for r in tr:
             fp = None if r.get('frac_peak') is None else 100 * r['frac_peak']
-            out.append(f"{r['preset']:12} {r['precision']:4} {'yes' if r['compile'] else 'no':4} {r['params_M']:8.2f} "
-                       f"{str(r['train_batch']) + ' x ' + str(r['crop']):>12} {r['step_ms']:9.2f} {r['train_samples_per_s']:10.1f} "
-                       f"{r['gflop_per_step']:10.4g} {r['tflops']:8.4g} {_fmt(fp, '6.1f'):>6} {_fmt(r['peak_mem_GiB'], '7.2f'):>7} "
-                       f"{_fmt(r['compile_s'], '9.1f'):>9} {_fmt(r.get('forward_ms'), '8.2f'):>8} {_fmt(r.get('sample_s_per_motion'), '15.4f'):>15}")
+            out.append(
+                f"{r['preset']:12} {r['precision']:4} {'yes' if r['compile'] else 'no':4} {r['params_M']:8.2f}"
+                f" {str(r['train_batch']) + ' x ' + str(r['crop']):>12} {r['step_ms']:9.2f}"
+                f" {r['train_samples_per_s']:10.1f} {r['gflop_per_step']:10.4g} {r['tflops']:8.4g}"
+                f" {_fmt(fp, '6.1f'):>6} {_fmt(r['peak_mem_GiB'], '7.2f'):>7} {_fmt(r['compile_s'], '9.1f'):>9}"
+                f" {_fmt(r.get('forward_ms'), '8.2f'):>8} {_fmt(r.get('sample_s_per_motion'), '15.4f'):>15}"
+            )
     if sa:
-        out.append(f"{'sampling':12} {'prec':4} {'comp':4} {'n x frames':>12} {'NFE':>4} {'chunk':>6} {'noise s':>8} {'sample s':>9} "
-                   f"{'total s':>8} {'TFLOP/s':>8} {'mem GiB':>7} {'warm-up s':>9}")
+        out.append(
+            f"{'sampling':12} {'prec':4} {'comp':4} {'n x frames':>12} {'NFE':>4} {'chunk':>6} {'noise s':>8}"
+            f" {'sample s':>9} {'total s':>8} {'TFLOP/s':>8} {'mem GiB':>7} {'warm-up s':>9}"
+        )
         for r in sa:
-            out.append(f"{r['preset']:12} {r['precision']:4} {'yes' if r['compile'] else 'no':4} {str(r['n']) + ' x ' + str(r['length']):>12} "
-                       f"{r['nfe']:4d} {r['chunk']:6d} {r['noise_s']:8.2f} {r['sample_s']:9.2f} {r['total_s']:8.2f} {r['tflops']:8.4g} "
-                       f"{_fmt(r['peak_mem_GiB'], '7.2f'):>7} {r['warmup_s']:9.1f}")
+            out.append(
+                f"{r['preset']:12} {r['precision']:4} {'yes' if r['compile'] else 'no':4}"
+                f" {str(r['n']) + ' x ' + str(r['length']):>12} {r['nfe']:4d} {r['chunk']:6d} {r['noise_s']:8.2f}"
+                f" {r['sample_s']:9.2f} {r['total_s']:8.2f} {r['tflops']:8.4g} {_fmt(r['peak_mem_GiB'], '7.2f'):>7}"
+                f" {r['warmup_s']:9.1f}"
+            )
     lp = [r for r in rows if r.get('kind') == 'loop']
     if lp:
         out.append(f"{'loop':12} {'prec':4} {'batch x crop':>12} {'samples':>8} {'samples/s':>10} {'% of step':>9}")
         for r in lp:
-            out.append(f"{r['preset']:12} {r['precision']:4} {str(r['train_batch']) + ' x ' + str(r['crop']):>12} "
-                       f"{r['samples']:8d} {r['train_samples_per_s']:10.1f} {_fmt(r['of_step'] and 100 * r['of_step'], '9.0f'):>9}")
+            out.append(
+                f"{r['preset']:12} {r['precision']:4} {str(r['train_batch']) + ' x ' + str(r['crop']):>12}"
+                f" {r['samples']:8d} {r['train_samples_per_s']:10.1f}"
+                f" {_fmt(r['of_step'] and 100 * r['of_step'], '9.0f'):>9}"
+            )
     for r in sk:
-        out.append(f"skipped: {r['kind']} {r['preset']} {r['precision']} {'compiled' if r['compile'] else 'eager'}: {r['skipped']}")
+        out.append(
+            f"skipped: {r['kind']} {r['preset']} {r['precision']} {'compiled' if r['compile'] else 'eager'}:"
+            f" {r['skipped']}"
+        )
     return '\n'.join(out)
 
-def bench_loop(cfg: dict, name: str | None = None, precision: str = 'fp32', samples: int = 3200, batch: int | None = None,
-               crop: int | None = None, threads: int | None = None) -> dict:
+
+def bench_loop(
+    cfg: dict,
+    name: str | None = None,
+    precision: str = 'fp32',
+    samples: int = 3200,
+    batch: int | None = None,
+    crop: int | None = None,
+    threads: int | None = None,
+) -> dict:
     """The training loop itself: `train.train` (crops, noise, loss, step, EMA, log) on the embedded data for `samples`
     samples in a temporary run folder, `precision` as `train` runs it; samples/s from its log over the last 80 %."""
     from balmo.train import resolve_config, train
@@ -238,20 +285,40 @@ def bench_loop(cfg: dict, name: str | None = None, precision: str = 'fp32', samp
                 threads=n_threads, train_batch=c['batch'], crop=c['max_length'], samples=int(b['samples']),
                 train_samples_per_s=(b['samples'] - a['samples']) / (b['time_s'] - a['time_s']), wall_s=wall)
 
+
 def _default_presets(dev) -> tuple:
     return ('tiny', 'small', 'paper') if dev.type == 'cuda' else ('tiny', 'small')
 
-def bench(presets=None, length: int = 192, sample_batch: int = 8, train_batch: int | None = None, n_repeat: int = 3,
-          device: str = 'cpu', precisions=None, compile=None, sample_n: int | None = None, sample_length: int = 192,
-          nfe_levels: int = 16, sample_chunk: int = 1000, configs: dict | None = None, crop: int | None = None,
-          peak: dict | None = None, budget: Budget | None = None, compile_guess_s: float = 60.0, threads: int | None = None,
-          loop_samples: int = 0, log=print) -> list[dict]:
+
+def bench(
+    presets=None,
+    length: int = 192,
+    sample_batch: int = 8,
+    train_batch: int | None = None,
+    n_repeat: int = 3,
+    device: str = 'cpu',
+    precisions=None,
+    compile=None,
+    sample_n: int | None = None,
+    sample_length: int = 192,
+    nfe_levels: int = 16,
+    sample_chunk: int = 1000,
+    configs: dict | None = None,
+    crop: int | None = None,
+    peak: dict | None = None,
+    budget: Budget | None = None,
+    compile_guess_s: float = 60.0,
+    threads: int | None = None,
+    loop_samples: int = 0,
+    log=print,
+) -> list[dict]:
     """Speed of this machine for each training preset's network (and each named, resolved config in `configs`):
     a `bench_train` row per (config, precision, compile) and, if `sample_n`, a `bench_sampling` row per (config,
-    precision, compile). Defaults on the CPU: `tiny` and `small`, eager, 64 motions sampled. On CUDA: `tiny`, `small`, `paper`, fp32 and bf16, eager and compiled, 5000
-    motions × 192 frames at 31 NFE, against the bf16 matmul peak measured first (`matmul_peak`, or `peak`). CPU threads:
-    each config's (`threads` overrides). On a CPU with native bf16 (`train.bf16_available`) both precisions are measured,
-    and each row's fraction of the peak is against the matmul peak of its own dtype (2048³ products). With
+    precision, compile). Defaults on the CPU: `tiny` and `small`, eager, 64 motions sampled. On CUDA: `tiny`, `small`,
+    `paper`, fp32 and bf16, eager and compiled, 5000 motions × 192 frames at 31 NFE, against the bf16 matmul peak
+    measured first (`matmul_peak`, or `peak`). CPU threads: each config's (`threads` overrides). On a CPU with native
+    bf16 (`train.bf16_available`) both precisions are measured, and each row's fraction of the peak is against the
+    matmul peak of its own dtype (2048³ products). With
     `loop_samples`, a `bench_loop` row per (config, precision) times the training loop itself beside its bare step.
     Cheap rows run first; a row that does not fit `budget` is listed with 'skipped' and the reason. Prints the table
     (`format_table`) through `log`; returns the rows."""
@@ -286,29 +353,52 @@ def bench(presets=None, length: int = 192, sample_batch: int = 8, train_batch: i
         if kind == 'sample':
             rate = max((r['tflops'] for r in tr if r['precision'] == p), default=None)
             fwd = tr[0]['gflop_per_step'] / 3 / tr[0]['train_batch'] * sample_length / tr[0]['crop'] if tr else None
-            est = 30.0 if rate is None else 2 * fwd * 1e9 * sample_n * nfe_for(nfe_levels) / (rate * 1e12) + 3e-4 * sample_n + 3
+            est = (
+                30.0
+                if rate is None
+                else 2 * fwd * 1e9 * sample_n * nfe_for(nfe_levels) / (rate * 1e12) + 3e-4 * sample_n + 3
+            )
         if comp: est += compile_guess_s if compile_per_layer is None else 1.5 * compile_per_layer * layers[c]
         return est
     for kind, c, p, comp in jobs:
         est = estimate(kind, c, p, comp)
         if budget is not None and not budget.fits(est):
-            rows.append(dict(kind=kind, preset=c, precision=p, compile=comp, skipped=f'estimated {est:.0f} s, {max(budget.left(), 0):.0f} s left'))
+            rows.append(
+                dict(
+                    kind=kind,
+                    preset=c,
+                    precision=p,
+                    compile=comp,
+                    skipped=f'estimated {est:.0f} s, {max(budget.left(), 0):.0f} s left',
+                )
+            )
             log(f'bench: skip {kind} {c} {p} {"compiled" if comp else "eager"} ({rows[-1]["skipped"]})'); continue
         t0 = time.perf_counter()
         try:
             if kind == 'train':
-                r = bench_train(cfgs[c], c, dev, p, comp, train_batch, crop, n_repeat, sample_batch, length, peaks[p], threads)
+                r = bench_train(
+                    cfgs[c], c, dev, p, comp, train_batch, crop, n_repeat, sample_batch, length, peaks[p], threads
+                )
             else:
                 r = bench_sampling(cfgs[c], c, dev, p, comp, sample_n, sample_length, nfe_levels, sample_chunk, threads)
         except Exception as e:                                          # e.g. out of memory: record it, go on
-            r = dict(kind=kind, preset=c, precision=p, compile=comp, skipped=f'error: {type(e).__name__}: {str(e)[:300]}')
+            r = dict(
+                kind=kind, preset=c, precision=p, compile=comp, skipped=f'error: {type(e).__name__}: {str(e)[:300]}'
+            )
             _reset_mem(dev)
         r['wall_s'] = time.perf_counter() - t0
         rows.append(r)
         if comp and r.get('compile_s') is not None:
             compile_per_layer = max(compile_per_layer or 0, r['compile_s'] / layers[c])
-        log(f"bench: {kind} {c} {p} {'compiled' if comp else 'eager'}: " + (r['skipped'] if 'skipped' in r else
-            f"{r['train_samples_per_s']:.1f} samples/s" if kind == 'train' else f"{r['total_s']:.2f} s") + f" ({r['wall_s']:.1f} s)")
+        log(
+            f"bench: {kind} {c} {p} {'compiled' if comp else 'eager'}: "
+            + (
+                r['skipped']
+                if 'skipped' in r
+                else f"{r['train_samples_per_s']:.1f} samples/s" if kind == 'train' else f"{r['total_s']:.2f} s"
+            )
+            + f" ({r['wall_s']:.1f} s)"
+        )
     for c in cfgs:
         for p in precisions if loop_samples and not cuda else ():
             r = bench_loop(cfgs[c], c, p, loop_samples, train_batch, crop, threads)
@@ -318,7 +408,11 @@ def bench(presets=None, length: int = 192, sample_batch: int = 8, train_batch: i
             rows.append(r)
             log(f"bench: loop {c} {p}: {r['train_samples_per_s']:.1f} samples/s" +
                 (f" ({100 * r['of_step']:.0f} % of the bare step)" if step else ''))
-    log(f'({dev}; training at each preset\'s batch and crop' + (f', bf16 peak {peak_tf:.3g} TFLOP/s' if peak_tf else '') + ')')
+    log(
+        f'({dev}; training at each preset\'s batch and crop'
+        + (f', bf16 peak {peak_tf:.3g} TFLOP/s' if peak_tf else '')
+        + ')'
+    )
     log(format_table(rows))
     return rows
 
@@ -327,10 +421,12 @@ def _csv(s: str | None) -> tuple | None:
     return None if s is None else tuple(x.strip() for x in s.split(',') if x.strip())
 
 # %% ../../nbs/87_bench.ipynb #e9b166d7
-_LOOP_JOB = ("import json, sys; from balmo.experiments.bench import bench_loop; from balmo.train import resolve_config\n"
-             "p, prec, which, n = sys.argv[1:5]\n"
-             "r = bench_loop(resolve_config(p, compile=which != 'eager'), p, precision=prec, samples=int(n))\n"
-             "print(json.dumps(r))")
+_LOOP_JOB = (
+    "import json, sys; from balmo.experiments.bench import bench_loop; from balmo.train import resolve_config\n"
+    "p, prec, which, n = sys.argv[1:5]\n"
+    "r = bench_loop(resolve_config(p, compile=which != 'eager'), p, precision=prec, samples=int(n))\n"
+    "print(json.dumps(r))"
+)
 
 def compile_study(preset: str = 'tiny', precision: str = 'bf16', samples: int = 6400, cache_dir=None) -> list[dict]:
     """`bench_loop` of `preset` for `samples` samples in three fresh processes: eager, compiled with an empty inductor
@@ -340,9 +436,14 @@ def compile_study(preset: str = 'tiny', precision: str = 'bf16', samples: int = 
     if cache.exists() and any(cache.iterdir()): raise ValueError(f'{cache}: the cold run needs an empty inductor cache')
     rows = []
     for which in ('eager', 'cold', 'warm'):
-        r = subprocess.run([sys.executable, '-c', _LOOP_JOB, preset, precision, which, str(samples)], capture_output=True,
-                           text=True, env={**os.environ, 'TORCHINDUCTOR_CACHE_DIR': str(cache)})
-        if r.returncode: raise RuntimeError(f'compile_study {which}: ' + (r.stderr.strip().splitlines() or ['failed'])[-1])
+        r = subprocess.run(
+            [sys.executable, '-c', _LOOP_JOB, preset, precision, which, str(samples)],
+            capture_output=True,
+            text=True,
+            env={**os.environ, 'TORCHINDUCTOR_CACHE_DIR': str(cache)},
+        )
+        if r.returncode:
+            raise RuntimeError(f'compile_study {which}: ' + (r.stderr.strip().splitlines() or ['failed'])[-1])
         row = json.loads(r.stdout.strip().splitlines()[-1])
         rows.append({**row, 'which': which, 'overhead_s': row['wall_s'] - row['samples'] / row['train_samples_per_s']})
     return rows
@@ -355,50 +456,79 @@ def compile_payoff(rows: list[dict], budgets=(40_000, 500_000)) -> dict:
     e = r['eager']
     gain = lambda x: 1 / e['train_samples_per_s'] - 1 / x['train_samples_per_s']      # seconds saved per sample
     even = lambda x: (x['overhead_s'] - e['overhead_s']) / gain(x) if gain(x) > 0 else math.inf
-    return {'speedup': r['warm']['train_samples_per_s'] / e['train_samples_per_s'],
-            'break_even_cold': even(r['cold']), 'break_even_warm': even(r['warm']),
-            'wall_s': {int(n): {k: x['overhead_s'] + n / x['train_samples_per_s'] for k, x in r.items()} for n in budgets}}
+    return {
+        'speedup': r['warm']['train_samples_per_s'] / e['train_samples_per_s'],
+        'break_even_cold': even(r['cold']),
+        'break_even_warm': even(r['warm']),
+        'wall_s': {int(n): {k: x['overhead_s'] + n / x['train_samples_per_s'] for k, x in r.items()} for n in budgets},
+    }
 
 # %% ../../nbs/87_bench.ipynb #b0000027
-CHECK_TOLERANCES = dict(unet_fp32_forward=1e-4, unet_fp32_grad=1e-3, unet_tf32_forward=2e-2, unet_tf32_grad=5e-2,
-                        bf16_loss=2e-2, bf16_grad=1e-1, compile_forward=1e-4, compile_loss=1e-4, compile_grad=1e-3,
-                        compile_weights=1e-2, compile_weight_rms=2e-3, sampling_fp32=1e-3)
+CHECK_TOLERANCES = dict(
+    unet_fp32_forward=1e-4,
+    unet_fp32_grad=1e-3,
+    unet_tf32_forward=2e-2,
+    unet_tf32_grad=5e-2,
+    bf16_loss=2e-2,
+    bf16_grad=1e-1,
+    compile_forward=1e-4,
+    compile_loss=1e-4,
+    compile_grad=1e-3,
+    compile_weights=1e-2,
+    compile_weight_rms=2e-3,
+    sampling_fp32=1e-3,
+)
+
 
 def rel_err(a: torch.Tensor, b: torch.Tensor) -> float:
     "‖a − b‖ / ‖b‖ in float64 on the CPU (b: the reference)."
     a, b = a.detach().double().cpu(), b.detach().double().cpu()
     return float((a - b).norm() / b.norm())
 
+
 @contextmanager
 def fp32_matmuls(strict: bool = True):
-    "Inside the block, CUDA matrix products and cuDNN convolutions in full float32 (`strict`) or TF32; restores the settings."
+    """Inside the block, CUDA matrix products and cuDNN convolutions in full float32 (`strict`) or TF32; restores the
+    settings."""
     m, c = torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32
     torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = not strict
-    try: yield
-    finally: torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = m, c
+    try:
+        yield
+    finally:
+        torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = m, c
+
 
 def _verdict(name: str, errors: dict, tol: dict, device, **info) -> dict:
     "Check result: errors, their tolerances (key `name_error`), passed; non-finite errors fail."
     limits = {k: tol[f'{name}_{k}'] for k in errors if f'{name}_{k}' in tol}
     failed = [k for k, lim in limits.items() if not (math.isfinite(errors[k]) and errors[k] <= lim)]
-    return dict(check=name, device=str(device), errors=errors, tolerances=limits, passed=not failed, failed=failed, **info)
+    return dict(
+        check=name, device=str(device), errors=errors, tolerances=limits, passed=not failed, failed=failed, **info
+    )
+
 
 def check_net(cfg: dict, seed: int = 0):
     """(denoiser, loss config, layout) of `cfg` (`train.build_model`) with the scalar gains drawn from U(0.5, 1.5) and
-    the uncertainty head from N(0, 0.1²): the freshly initialised network is D = c_skip·x, which no check could tell apart."""
+    the uncertainty head from N(0, 0.1²): the freshly initialised network is D = c_skip·x, which no check could tell
+    apart."""
     from balmo.train import build_model
     from balmo.repr.normalize import FeatureLayout
+
     layout = FeatureLayout(cfg['tau'])
     net, loss_cfg, _ = build_model(cfg, layout)
     g = torch.Generator().manual_seed(seed)
     with torch.no_grad():
         for n, p in net.named_parameters():
-            if p.ndim == 0: p.copy_(0.5 + torch.rand((), generator=g))
-            elif n.startswith('logvar_linear'): p.copy_(0.1 * torch.randn(p.shape, generator=g))
+            if p.ndim == 0:
+                p.copy_(0.5 + torch.rand((), generator=g))
+            elif n.startswith('logvar_linear'):
+                p.copy_(0.1 * torch.randn(p.shape, generator=g))
     return net, loss_cfg, layout
+
 
 def _grads(net) -> torch.Tensor:
     return torch.cat([p.grad.detach().double().cpu().flatten() for p in net.parameters() if p.grad is not None])
+
 
 def _fwd_grad(net, x, sigma, r):
     "D(x; σ) and the gradient of ⟨D, r⟩ w.r.t. the parameters (concatenated)."
@@ -407,8 +537,16 @@ def _fwd_grad(net, x, sigma, r):
     (D * r).sum().backward()
     return D.detach(), _grads(net)
 
-def check_unet(cfg: dict, device, batch: int = 4, length: int | None = None, seed: int = 0, tol: dict = CHECK_TOLERANCES,
-               perturb=None) -> dict:
+
+def check_unet(
+    cfg: dict,
+    device,
+    batch: int = 4,
+    length: int | None = None,
+    seed: int = 0,
+    tol: dict = CHECK_TOLERANCES,
+    perturb=None,
+) -> dict:
     """Forward D(x; σ) and parameter gradients of ⟨D, r⟩ on `device` in float32 (TF32 off; on CUDA also TF32 on) vs a
     float64 copy on the CPU, eval mode, σ log-normal. `perturb(net)`: applied to the device copy only (a test hook)."""
     net, _, layout = check_net(cfg, seed)
@@ -419,7 +557,8 @@ def check_unet(cfg: dict, device, batch: int = 4, length: int | None = None, see
     r = torch.randn(batch, layout.n_features, L, generator=g, dtype=torch.float64)
     net.eval()
     D64, g64 = _fwd_grad(copy.deepcopy(net).double(), x, sigma, r)
-    if perturb: perturb(net)
+    if perturb:
+        perturb(net)
     dev_net, to = net.to(device), lambda t: t.float().to(device)
     errors = {}
     for name, strict in [('fp32', True)] + ([('tf32', False)] if torch.device(device).type == 'cuda' else []):
@@ -428,42 +567,82 @@ def check_unet(cfg: dict, device, batch: int = 4, length: int | None = None, see
         errors[f'{name}_forward'], errors[f'{name}_grad'] = rel_err(D, D64), rel_err(gr, g64)
     return _verdict('unet', errors, tol, device, batch=batch, length=L, params=int(g64.numel()))
 
-def check_bf16_step(cfg: dict, device, batch: int = 4, length: int | None = None, seed: int = 0,
-                    tol: dict = CHECK_TOLERANCES) -> dict:
+
+def check_bf16_step(
+    cfg: dict, device, batch: int = 4, length: int | None = None, seed: int = 0, tol: dict = CHECK_TOLERANCES
+) -> dict:
     """One training step (diffusion loss, backward, Adam) in bf16 autocast vs float32 from the same weights, data,
     noise and σ on `device`: loss and gradient errors; loss, gradients and updated weights must be finite."""
     from balmo.model.loss import diffusion_loss, sample_sigma
+
     net, loss_cfg, layout = check_net(cfg, seed)
     net.to(device).train()
     L, g = length or cfg['max_length'], torch.Generator().manual_seed(seed + 2)
     x0 = torch.randn(batch, layout.n_features, L, generator=g).to(device)
-    sigma, noise = sample_sigma(batch, loss_cfg, g).to(device), torch.randn(batch, layout.n_features, L, generator=g).to(device)
+    sigma, noise = sample_sigma(batch, loss_cfg, g).to(device), torch.randn(
+        batch, layout.n_features, L, generator=g
+    ).to(device)
     out = {}
     for prec in PRECISIONS:
         m = copy.deepcopy(net)
         opt = torch.optim.Adam(m.parameters(), lr=cfg['lr_ref'], betas=(0.9, 0.99), eps=1e-8)
         with fp32_matmuls(True), _autocast(device, prec):
             loss, _ = diffusion_loss(m, x0, layout, loss_cfg, sigma=sigma, noise=noise)
-        loss.backward(); gr = _grads(m); opt.step()
-        finite = bool(torch.isfinite(loss)) and bool(torch.isfinite(gr).all()) and all(bool(torch.isfinite(p).all()) for p in m.parameters())
+        loss.backward()
+        gr = _grads(m)
+        opt.step()
+        finite = (
+            bool(torch.isfinite(loss))
+            and bool(torch.isfinite(gr).all())
+            and all(bool(torch.isfinite(p).all()) for p in m.parameters())
+        )
         out[prec] = (loss.detach().double().cpu(), gr, finite)
     errors = dict(loss=rel_err(out['bf16'][0], out['fp32'][0]), grad=rel_err(out['bf16'][1], out['fp32'][1]))
-    if not (out['bf16'][2] and out['fp32'][2]): errors['finite'] = math.inf
-    return _verdict('bf16', errors, tol, device, batch=batch, length=L, loss_fp32=float(out['fp32'][0]), loss_bf16=float(out['bf16'][0]),
-                    finite=out['bf16'][2] and out['fp32'][2])
+    if not (out['bf16'][2] and out['fp32'][2]):
+        errors['finite'] = math.inf
+    return _verdict(
+        'bf16',
+        errors,
+        tol,
+        device,
+        batch=batch,
+        length=L,
+        loss_fp32=float(out['fp32'][0]),
+        loss_bf16=float(out['bf16'][0]),
+        finite=out['bf16'][2] and out['fp32'][2],
+    )
+
 
 def _mpconv_rms(net) -> torch.Tensor:
     from balmo.model.unet import MPConv1d
-    return torch.cat([m.weight.detach().float().flatten(1).pow(2).mean(1).sqrt().cpu() for m in net.modules() if isinstance(m, MPConv1d)])
 
-def check_compile(cfg: dict, device, batch: int = 4, length: int | None = None, steps: int = 3, seed: int = 0,
-                  backend: str = 'inductor', tol: dict = CHECK_TOLERANCES) -> dict:
+    return torch.cat(
+        [
+            m.weight.detach().float().flatten(1).pow(2).mean(1).sqrt().cpu()
+            for m in net.modules()
+            if isinstance(m, MPConv1d)
+        ]
+    )
+
+
+def check_compile(
+    cfg: dict,
+    device,
+    batch: int = 4,
+    length: int | None = None,
+    steps: int = 3,
+    seed: int = 0,
+    backend: str = 'inductor',
+    tol: dict = CHECK_TOLERANCES,
+) -> dict:
     """`torch.compile(net, backend=backend)` vs the eager network on `device` (float32, TF32 off): the eval forward,
     the loss and gradients of a training step, the weights after `steps` Adam steps relative to the change they made,
     and the RMS of the compiled copy's stored weights after a further forward (forced weight normalisation ran)."""
     from balmo.model.loss import diffusion_loss, sample_sigma
     from torch._dynamo.utils import counters
-    torch._dynamo.reset(); counters.clear()
+
+    torch._dynamo.reset()
+    counters.clear()
     net, loss_cfg, layout = check_net(cfg, seed)
     net.to(device)
     eager, comp = copy.deepcopy(net), copy.deepcopy(net)
@@ -473,9 +652,12 @@ def check_compile(cfg: dict, device, batch: int = 4, length: int | None = None, 
     sig = torch.exp(torch.randn(batch, generator=g) * 1.2 - 0.4).to(device)
     errors, t0 = {}, time.perf_counter()
     with fp32_matmuls(True):
-        eager.eval(); comp.eval()
-        with torch.no_grad(): errors['forward'] = rel_err(cmodel(x, sig), eager(x, sig))
-        eager.train(); comp.train()
+        eager.eval()
+        comp.eval()
+        with torch.no_grad():
+            errors['forward'] = rel_err(cmodel(x, sig), eager(x, sig))
+        eager.train()
+        comp.train()
         w0 = torch.cat([p.detach().double().cpu().flatten() for p in eager.parameters()])
         opts = [torch.optim.Adam(m.parameters(), lr=cfg['lr_ref'], betas=(0.9, 0.99), eps=1e-8) for m in (eager, comp)]
         for k in range(steps):
@@ -484,52 +666,104 @@ def check_compile(cfg: dict, device, batch: int = 4, length: int | None = None, 
             for m, opt in zip((eager, cmodel), opts):
                 opt.zero_grad(set_to_none=True)
                 loss, _ = diffusion_loss(m, x, layout, loss_cfg, sigma=sigma, noise=noise)
-                loss.backward(); opt.step(); res.append((loss.detach(), _grads(eager if m is eager else comp)))
-            if k == 0: errors['loss'], errors['grad'] = rel_err(res[1][0], res[0][0]), rel_err(res[1][1], res[0][1])
-        eager(x, sig); cmodel(x, sig)                             # a forward after the last step normalises the weights
+                loss.backward()
+                opt.step()
+                res.append((loss.detach(), _grads(eager if m is eager else comp)))
+            if k == 0:
+                errors['loss'], errors['grad'] = rel_err(res[1][0], res[0][0]), rel_err(res[1][1], res[0][1])
+        eager(x, sig)
+        cmodel(x, sig)  # a forward after the last step normalises the weights
         we, wc = (torch.cat([p.detach().double().cpu().flatten() for p in m.parameters()]) for m in (eager, comp))
     errors['weights'] = float((wc - we).norm() / (we - w0).norm())
     errors['weight_rms'] = float((_mpconv_rms(comp) - 1).abs().max())
-    return _verdict('compile', errors, tol, device, backend=backend, batch=batch, length=L, steps=steps,
-                    seconds=time.perf_counter() - t0, graphs=int(counters['stats'].get('unique_graphs', 0)),
-                    graph_breaks=int(sum(counters['graph_break'].values())))
+    return _verdict(
+        'compile',
+        errors,
+        tol,
+        device,
+        backend=backend,
+        batch=batch,
+        length=L,
+        steps=steps,
+        seconds=time.perf_counter() - t0,
+        graphs=int(counters['stats'].get('unique_graphs', 0)),
+        graph_breaks=int(sum(counters['graph_break'].values())),
+    )
 
-def check_sampling(cfg: dict, device, n: int = 8, length: int | None = None, n_levels: int = 16, seed: int = 0,
-                   tol: dict = CHECK_TOLERANCES) -> dict:
+
+def check_sampling(
+    cfg: dict,
+    device,
+    n: int = 8,
+    length: int | None = None,
+    n_levels: int = 16,
+    seed: int = 0,
+    tol: dict = CHECK_TOLERANCES,
+) -> dict:
     """Heun PF-ODE samples (2·n_levels−1 NFE) with per-sample seeds on `device` in float32 (TF32 off, chunks of
     ⌈n/2⌉) vs the same seeds on the CPU in float64 (one chunk)."""
     from balmo.model.sampler import heun_sample
+
     net, _, layout = check_net(cfg, seed)
     net.eval().requires_grad_(False)
     L = length or cfg['max_length']
     seeds, shape = [1000 + seed * n + i for i in range(n)], (n, layout.n_features, L)
     ref = heun_sample(copy.deepcopy(net).double(), shape, seeds=seeds, n_levels=n_levels, dtype=torch.float64)
     with fp32_matmuls(True):
-        x, info = heun_sample(net.to(device), shape, seeds=seeds, n_levels=n_levels, device=device,
-                              batch_size=(n + 1) // 2, return_info=True)
-    return _verdict('sampling', dict(fp32=rel_err(x, ref)), tol, device, n=n, length=L, nfe=info['nfe'],
-                    max_abs_err=float((x.double().cpu() - ref).abs().max()), finite=bool(torch.isfinite(x).all()))
+        x, info = heun_sample(
+            net.to(device),
+            shape,
+            seeds=seeds,
+            n_levels=n_levels,
+            device=device,
+            batch_size=(n + 1) // 2,
+            return_info=True,
+        )
+    return _verdict(
+        'sampling',
+        dict(fp32=rel_err(x, ref)),
+        tol,
+        device,
+        n=n,
+        length=L,
+        nfe=info['nfe'],
+        max_abs_err=float((x.double().cpu() - ref).abs().max()),
+        finite=bool(torch.isfinite(x).all()),
+    )
+
 
 @contextmanager
 def _deterministic(device):
-    "Deterministic cuDNN and torch algorithms inside the block (warn, do not fail, where none exists); restores the settings."
-    s = (torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark, torch.are_deterministic_algorithms_enabled(),
-         torch.is_deterministic_algorithms_warn_only_enabled())
+    """Deterministic cuDNN and torch algorithms inside the block (warn, do not fail, where none exists); restores the
+    settings."""
+    s = (
+        torch.backends.cudnn.deterministic,
+        torch.backends.cudnn.benchmark,
+        torch.are_deterministic_algorithms_enabled(),
+        torch.is_deterministic_algorithms_warn_only_enabled(),
+    )
     torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = True, False
     torch.use_deterministic_algorithms(True, warn_only=True)
-    try: yield
+    try:
+        yield
     finally:
         torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = s[0], s[1]
         torch.use_deterministic_algorithms(s[2], warn_only=s[3])
 
+
 def _max_diff(a, b) -> float:
     "Largest absolute difference between matching tensors of two nested checkpoint structures."
-    if torch.is_tensor(a): return float((a.double() - b.double()).abs().max()) if a.numel() else 0.0
-    if isinstance(a, dict): return max((_max_diff(a[k], b[k]) for k in a), default=0.0)
-    if isinstance(a, (list, tuple)): return max((_max_diff(x, y) for x, y in zip(a, b)), default=0.0)
+    if torch.is_tensor(a):
+        return float((a.double() - b.double()).abs().max()) if a.numel() else 0.0
+    if isinstance(a, dict):
+        return max((_max_diff(a[k], b[k]) for k in a), default=0.0)
+    if isinstance(a, (list, tuple)):
+        return max((_max_diff(x, y) for x, y in zip(a, b)), default=0.0)
     return 0.0 if a == b else math.inf
 
+
 CHECK_NET = {'model_channels': 8, 'channel_mult': [1, 2, 2], 'attn_levels': [2], 'channels_per_head': 8}
+
 
 def check_resume(device, steps: int = 8, stop_at: int = 3, work=None) -> dict:
     """`train` on `device` (a 3-level network, batch 4, 16-frame crops, `steps` steps; bf16 autocast on CUDA as
@@ -537,10 +771,21 @@ def check_resume(device, steps: int = 8, stop_at: int = 3, work=None) -> dict:
     the largest weight / EMA / Adam-state difference must not exceed that between two uninterrupted runs."""
     from balmo.train import resolve_config, train, list_files
     from balmo.data.procedural import make_dataset
+
     data = make_dataset(n_clips=40, seed=3)['train']
-    cfg = resolve_config('tiny', batch=4, max_length=16, total_samples=4 * steps, checkpoint_every_samples=8,
-                         snapshot_every=16, lr_warmup_samples=8, lr_decay_samples=16, unet_overrides=CHECK_NET,
-                         device=str(device), threads=None)
+    cfg = resolve_config(
+        'tiny',
+        batch=4,
+        max_length=16,
+        total_samples=4 * steps,
+        checkpoint_every_samples=8,
+        snapshot_every=16,
+        lr_warmup_samples=8,
+        lr_decay_samples=16,
+        unet_overrides=CHECK_NET,
+        device=str(device),
+        threads=None,
+    )
     tmp = Path(tempfile.mkdtemp(prefix='balmo_resume_', dir=work))
     last = lambda d: torch.load(list_files(d)[-1][1], map_location='cpu', weights_only=True)
     with warnings.catch_warnings(record=True) as caught, _deterministic(device):
@@ -556,16 +801,26 @@ def check_resume(device, steps: int = 8, stop_at: int = 3, work=None) -> dict:
     nondet = sorted({str(w.message).split('\n')[0][:160] for w in caught if 'deterministic' in str(w.message)})
     shutil.rmtree(tmp, ignore_errors=True)
     ok = A['step'] == Bk['step'] == steps and interrupted_at == stop_at and d_resume <= 10 * d_rerun
-    return dict(check='resume', device=str(device), errors=dict(resume=d_resume, rerun=d_rerun), tolerances=dict(resume='<= 10 x rerun'),
-                passed=bool(ok), failed=[] if ok else ['resume'], bitwise=d_resume == 0.0, steps=int(A['step']),
-                interrupted_at=int(interrupted_at), nondeterministic_ops=nondet)
+    return dict(
+        check='resume',
+        device=str(device),
+        errors=dict(resume=d_resume, rerun=d_rerun),
+        tolerances=dict(resume='<= 10 x rerun'),
+        passed=bool(ok),
+        failed=[] if ok else ['resume'],
+        bitwise=d_resume == 0.0,
+        steps=int(A['step']),
+        interrupted_at=int(interrupted_at),
+        nondeterministic_ops=nondet,
+    )
 
 # %% ../../nbs/87_bench.ipynb #b0000033
 KIT_TRAIN = dict(batch=256, threads=None, checkpoint_every_samples=2_000_000, snapshot_every=10 ** 12)
 
 def kit_train_config(**overrides) -> dict:
     """The kit's training config: the quickstart's `tiny` preset with `KIT_TRAIN` and `overrides`; the learning-rate
-    warm-up and decay (counted in samples) scaled by batch / tiny's batch, so they span the quickstart's numbers of steps."""
+    warm-up and decay (counted in samples) scaled by batch / tiny's batch, so they span the quickstart's numbers of
+    steps."""
     from balmo.train import resolve_config
     q, kw = resolve_config('tiny'), {**KIT_TRAIN, **overrides}
     f = kw['batch'] / q['batch']
@@ -573,7 +828,8 @@ def kit_train_config(**overrides) -> dict:
     return resolve_config('tiny', **kw, **sched)
 
 def size_training(samples_per_s: float, seconds: float, batch: int) -> int:
-    "`total_samples` for `seconds` of training at `samples_per_s`: whole steps of `batch`, rounded down to hundreds of steps from 1000 steps on; at least one step."
+    """`total_samples` for `seconds` of training at `samples_per_s`: whole steps of `batch`, rounded down to hundreds of
+    steps from 1000 steps on; at least one step."""
     steps = int(samples_per_s * seconds / batch)
     if steps >= 1000: steps -= steps % 100
     return max(steps, 1) * batch
@@ -586,7 +842,10 @@ def plot_train_loss(log: list[dict], path, title: str = '') -> Path:
     fig, ax = plt.subplots(figsize=(6.4, 3.2))
     ax.plot(s, loss, lw=0.4, alpha=0.4, color='C0', label='loss (per step)')
     ax.plot(s[w - 1:], np.convolve(loss, np.ones(w) / w, mode='valid'), color='C0', label=f'running mean ({w} steps)')
-    ax.set_xlabel('training samples'); ax.set_ylabel('loss'); ax.set_title(title, fontsize=9); ax.legend(loc='upper right', fontsize=8)
+    ax.set_xlabel('training samples')
+    ax.set_ylabel('loss')
+    ax.set_title(title, fontsize=9)
+    ax.legend(loc='upper right', fontsize=8)
     ax2 = ax.twinx(); ax2.plot(s, lr, color='C1', lw=1); ax2.set_ylabel('learning rate', color='C1')
     fig.tight_layout(); fig.savefig(path, dpi=90); plt.close(fig)
     return Path(path)
@@ -594,19 +853,72 @@ def plot_train_loss(log: list[dict], path, title: str = '') -> Path:
 # %% ../../nbs/87_bench.ipynb #b0000036
 PHASES = ('peak', 'checks', 'bench', 'train', 'evaluate')
 KIT_MODES = {
-    'gpu': dict(device='cuda', threads=None, budget_s=515, peak_s=15, peak_n=8192, checks_s=60, check_batch=8, check_length=64,
-                check_samples=16, check_cfg=None, compile_backend='inductor', compile_net=CHECK_NET, presets=('tiny', 'small', 'paper'),
-                bench_batch=None, bench_crop=None, n_repeat=5, precisions=('fp32', 'bf16'), compile=(False, True),
-                sample_n=5000, sample_length=192, sample_chunk=1000, compile_guess_s=60, n_clips=2000,
-                train_overrides={}, train_s=240, min_train_s=150, train_overhead_s=30, post_s=100, n_samples=256, length=128,
-                evaluator_steps=None),
-    'smoke': dict(device='cpu', threads=1, budget_s=600, peak_s=1, peak_n=256, checks_s=20, check_batch=2, check_length=16,
-                  check_samples=4, check_cfg=dict(max_length=16, unet_overrides=CHECK_NET), compile_backend='eager',
-                  compile_net={**CHECK_NET, 'channel_mult': [1, 2], 'attn_levels': [1]},
-                  presets=(), bench_batch=4, bench_crop=32, n_repeat=1, precisions=('fp32', 'bf16'), compile=(False,),
-                  sample_n=4, sample_length=32, sample_chunk=4, compile_guess_s=60, n_clips=200,
-                  train_overrides=dict(batch=8, unet_overrides=CHECK_NET),
-                  train_s=10, min_train_s=3, train_overhead_s=20, post_s=60, n_samples=16, length=64, evaluator_steps=30),
+    'gpu': dict(
+        device='cuda',
+        threads=None,
+        budget_s=515,
+        peak_s=15,
+        peak_n=8192,
+        checks_s=60,
+        check_batch=8,
+        check_length=64,
+        check_samples=16,
+        check_cfg=None,
+        compile_backend='inductor',
+        compile_net=CHECK_NET,
+        presets=('tiny', 'small', 'paper'),
+        bench_batch=None,
+        bench_crop=None,
+        n_repeat=5,
+        precisions=('fp32', 'bf16'),
+        compile=(False, True),
+        sample_n=5000,
+        sample_length=192,
+        sample_chunk=1000,
+        compile_guess_s=60,
+        n_clips=2000,
+        train_overrides={},
+        train_s=240,
+        min_train_s=150,
+        train_overhead_s=30,
+        post_s=100,
+        n_samples=256,
+        length=128,
+        evaluator_steps=None,
+    ),
+    'smoke': dict(
+        device='cpu',
+        threads=1,
+        budget_s=600,
+        peak_s=1,
+        peak_n=256,
+        checks_s=20,
+        check_batch=2,
+        check_length=16,
+        check_samples=4,
+        check_cfg=dict(max_length=16, unet_overrides=CHECK_NET),
+        compile_backend='eager',
+        compile_net={**CHECK_NET, 'channel_mult': [1, 2], 'attn_levels': [1]},
+        presets=(),
+        bench_batch=4,
+        bench_crop=32,
+        n_repeat=1,
+        precisions=('fp32', 'bf16'),
+        compile=(False,),
+        sample_n=4,
+        sample_length=32,
+        sample_chunk=4,
+        compile_guess_s=60,
+        n_clips=200,
+        train_overrides=dict(batch=8, unet_overrides=CHECK_NET),
+        train_s=10,
+        min_train_s=3,
+        train_overhead_s=20,
+        post_s=60,
+        n_samples=16,
+        length=64,
+        evaluator_steps=30,
+    ),
 }
 GPU_IMAGE_LACKS = ('smplx', 'plotly', 'nbdev', 'fastcore', 'execnb', 'IPython')
 REPRO_TASKS = ('table1', 'table2', 'figures')
@@ -626,7 +938,8 @@ def _clean(o):
     return str(o)
 
 class KitRecord:
-    "The kit's `results.json`: `data` (a dict) is rewritten atomically by `save()`; `phase(name)` times and records a phase."
+    """The kit's `results.json`: `data` (a dict) is rewritten atomically by `save()`; `phase(name)` times and records a
+    phase."""
     def __init__(self, path, data: dict, log=print):
         self.path, self.data, self.log = Path(path), data, log
         self.data.setdefault('phases', {}); self.save()
@@ -643,7 +956,9 @@ class KitRecord:
             yield e
             if e['status'] == 'running': e['status'] = 'done'
         except Exception as ex:
-            e.update(status='error', error=f'{type(ex).__name__}: {ex}'[:2000], traceback=traceback.format_exc()[-4000:])
+            e.update(
+                status='error', error=f'{type(ex).__name__}: {ex}'[:2000], traceback=traceback.format_exc()[-4000:]
+            )
             self.log(f'{name}: ERROR {e["error"]}\n{e["traceback"]}')
         finally:
             e['seconds'] = round(time.monotonic() - t0, 2); self.save()
@@ -653,7 +968,8 @@ class KitRecord:
         self.log(f'== {name} == skipped: {reason}')
 
 class ImportBlocker:
-    "Refuses to import `names` (and their submodules), as on the GPU image that lacks them: `ImportBlocker().install()`."
+    """Refuses to import `names` (and their submodules), as on the GPU image that lacks them:
+    `ImportBlocker().install()`."""
     def __init__(self, names=GPU_IMAGE_LACKS): self.names = set(names)
     def find_spec(self, name, path=None, target=None):
         if name.split('.')[0] in self.names:
@@ -668,174 +984,358 @@ class ImportBlocker:
 def _quickstart_reference() -> dict | None:
     "The committed CPU quickstart's metrics (figures/quickstart_metrics.json), to set the GPU run's beside, if present."
     import balmo
+
     f = Path(balmo.__file__).resolve().parent.parent / 'figures' / 'quickstart_metrics.json'
-    if not f.is_file(): return None
+    if not f.is_file():
+        return None
     q = json.loads(f.read_text())
     stem = Path(q.get('snapshot') or '').stem.split('-')[-1]
-    return dict(file=f.name, rows=q.get('rows'), checks=q.get('checks'), times=q.get('times'),
-                train_samples=int(stem) if stem.isdigit() else None)
+    return dict(
+        file=f.name,
+        rows=q.get('rows'),
+        checks=q.get('checks'),
+        times=q.get('times'),
+        train_samples=int(stem) if stem.isdigit() else None,
+    )
+
 
 def _files_report(out: Path) -> dict:
     files = sorted(p for p in Path(out).rglob('*') if p.is_file())
     sizes = {str(p.relative_to(out)): p.stat().st_size for p in files}
-    return dict(sizes=sizes, n=len(sizes), ok=len(sizes) <= MAX_FILES and all(s < MAX_FILE_BYTES for s in sizes.values()))
+    return dict(
+        sizes=sizes, n=len(sizes), ok=len(sizes) <= MAX_FILES and all(s < MAX_FILE_BYTES for s in sizes.values())
+    )
+
 
 def performance_goals(rows: list[dict]) -> dict:
     """Issue #12's goals, from `bench` rows of the `paper` network: its training step at >= 40 % of the measured bf16
     matmul peak; the paper's 6.4 M training samples in under 20 minutes at the best measured rate; 5000 motions of 192
-    frames at 31 NFE in under 5 s (the paper: 1.7 s on an RTX 3090). {goal: {value, target, met, row}} (None: not measured)."""
+    frames at 31 NFE in under 5 s (the paper: 1.7 s on an RTX 3090). {goal: {value, target, met, row}} (None: not
+    measured)."""
     tr = [r for r in rows if r['kind'] == 'train' and r['preset'] == 'paper' and 'skipped' not in r]
-    sa = [r for r in rows if r['kind'] == 'sample' and r['preset'] == 'paper' and 'skipped' not in r and r['n'] == 5000
-          and r['length'] == 192 and r['nfe'] == 31]
+    sa = [
+        r
+        for r in rows
+        if r['kind'] == 'sample'
+        and r['preset'] == 'paper'
+        and 'skipped' not in r
+        and r['n'] == 5000
+        and r['length'] == 192
+        and r['nfe'] == 31
+    ]
     best = lambda rs, key, f: max(rs, key=key) if rs else None
+
     def goal(r, value, target, below):
-        if r is None: return dict(value=None, target=target, met=None, row=None)
-        return dict(value=value(r), target=target, met=bool(value(r) < target if below else value(r) >= target),
-                    row=f"{r['precision']} {'compiled' if r['compile'] else 'eager'}")
+        if r is None:
+            return dict(value=None, target=target, met=None, row=None)
+        return dict(
+            value=value(r),
+            target=target,
+            met=bool(value(r) < target if below else value(r) >= target),
+            row=f"{r['precision']} {'compiled' if r['compile'] else 'eager'}",
+        )
+
     eff = best([r for r in tr if r.get('frac_peak') is not None], lambda r: r['frac_peak'], None)
     fast = best(tr, lambda r: r['train_samples_per_s'], None)
     samp = best(sa, lambda r: -r['total_s'], None)
-    return {'paper training step, fraction of bf16 peak': goal(eff, lambda r: r['frac_peak'], 0.40, False),
-            'paper 6.4 M samples, minutes': goal(fast, lambda r: 6.4e6 / r['train_samples_per_s'] / 60, 20.0, True),
-            'paper 5000 x 192 frames at 31 NFE, seconds': goal(samp, lambda r: r['total_s'], 5.0, True)}
+    return {
+        'paper training step, fraction of bf16 peak': goal(eff, lambda r: r['frac_peak'], 0.40, False),
+        'paper 6.4 M samples, minutes': goal(fast, lambda r: 6.4e6 / r['train_samples_per_s'] / 60, 20.0, True),
+        'paper 5000 x 192 frames at 31 NFE, seconds': goal(samp, lambda r: r['total_s'], 5.0, True),
+    }
+
 
 def _run_checks(S: dict, dev, kit_cfg: dict, budget: Budget, say) -> dict:
     "The five device checks (each recorded even when it raises); the compile check on CPU runs Dynamo only."
     from balmo.train import resolve_config
+
     cfg = kit_cfg if S['check_cfg'] is None else resolve_config(kit_cfg, **S['check_cfg'])
     small = resolve_config(kit_cfg, max_length=16, unet_overrides=CHECK_NET)
     L, b = S['check_length'], S['check_batch']
-    jobs = {'unet': lambda: check_unet(cfg, dev, b, L), 'bf16_step': lambda: check_bf16_step(cfg, dev, b, L),
-            'compile': lambda: check_compile(resolve_config(small, unet_overrides=S['compile_net']), dev, b, 16, backend=S['compile_backend']),
-            'sampling': lambda: check_sampling(cfg, dev, S['check_samples'], L), 'resume': lambda: check_resume(dev)}
+    jobs = {
+        'unet': lambda: check_unet(cfg, dev, b, L),
+        'bf16_step': lambda: check_bf16_step(cfg, dev, b, L),
+        'compile': lambda: check_compile(
+            resolve_config(small, unet_overrides=S['compile_net']), dev, b, 16, backend=S['compile_backend']
+        ),
+        'sampling': lambda: check_sampling(cfg, dev, S['check_samples'], L),
+        'resume': lambda: check_resume(dev),
+    }
     out = {}
     for name, fn in jobs.items():
         if not budget.fits(5):
-            out[name] = dict(status='skipped', reason=f'{max(budget.left(), 0):.0f} s left'); continue
+            out[name] = dict(status='skipped', reason=f'{max(budget.left(), 0):.0f} s left')
+            continue
         t0 = time.perf_counter()
         try:
-            r = fn(); r['status'] = 'passed' if r['passed'] else 'FAILED'
+            r = fn()
+            r['status'] = 'passed' if r['passed'] else 'FAILED'
         except Exception as e:
-            r = dict(status='error', passed=False, error=f'{type(e).__name__}: {e}'[:2000], traceback=traceback.format_exc()[-3000:])
+            r = dict(
+                status='error',
+                passed=False,
+                error=f'{type(e).__name__}: {e}'[:2000],
+                traceback=traceback.format_exc()[-3000:],
+            )
         if name == 'compile' and S['compile_backend'] != 'inductor' and r['status'] == 'passed':
-            r = dict(status='skipped', reason=f"inductor not run on {dev.type} (compiling takes many minutes there); "
-                     f"Dynamo graph capture checked with backend={S['compile_backend']!r}", dynamo_only=r)
+            r = dict(
+                status='skipped',
+                reason=(
+                    f"inductor not run on {dev.type} (compiling takes many minutes there); "
+                    f"Dynamo graph capture checked with backend={S['compile_backend']!r}"
+                ),
+                dynamo_only=r,
+            )
         r['seconds'] = round(time.perf_counter() - t0, 2)
         out[name] = r
-        say(f"check {name}: {r['status']} " + ('  '.join(f'{k}={v:.2e}' for k, v in r.get('errors', {}).items())
-                                                 or r.get('reason', r.get('error', ''))) + f" ({r['seconds']:.1f} s)")
+        say(
+            f"check {name}: {r['status']} "
+            + ('  '.join(f'{k}={v:.2e}' for k, v in r.get('errors', {}).items()) or r.get('reason', r.get('error', '')))
+            + f" ({r['seconds']:.1f} s)"
+        )
     return out
+
 
 def _choose_compile(rows: list[dict], checks: dict, prec: str, train_s: float, mode: str) -> tuple[bool, str]:
     "Whether the kit's run uses torch.compile, and why (see the prose)."
-    if mode in ('on', 'off'): return mode == 'on', f'--train-compile {mode}'
-    if (st := checks.get('compile', {}).get('status')) != 'passed': return False, f'compile check: {st or "not run"}'
-    get = lambda comp: next((r for r in rows if r['kind'] == 'train' and r['preset'] == 'kit' and r['precision'] == prec
-                             and r['compile'] == comp and 'skipped' not in r), None)
+    if mode in ('on', 'off'):
+        return mode == 'on', f'--train-compile {mode}'
+    if (st := checks.get('compile', {}).get('status')) != 'passed':
+        return False, f'compile check: {st or "not run"}'
+    get = lambda comp: next(
+        (
+            r
+            for r in rows
+            if r['kind'] == 'train'
+            and r['preset'] == 'kit'
+            and r['precision'] == prec
+            and r['compile'] == comp
+            and 'skipped' not in r
+        ),
+        None,
+    )
     e, c = get(False), get(True)
-    if e is None or c is None: return False, 'no compiled benchmark of the kit network'
+    if e is None or c is None:
+        return False, 'no compiled benchmark of the kit network'
     gain = c['train_samples_per_s'] / e['train_samples_per_s']
     use = gain >= 1.3 and c['compile_s'] <= 0.25 * train_s
     return use, f"compiled {gain:.2f}x eager, compile {c['compile_s']:.0f} s ({'used' if use else 'not worth it'})"
 
-def run_kit(out, smoke: bool = False, budget_s: float | None = None, work=None, phases=PHASES, train_seconds: float | None = None,
-            train_compile: str = 'auto', train_set: dict | None = None, device=None, log=None) -> dict:
+
+def run_kit(
+    out,
+    smoke: bool = False,
+    budget_s: float | None = None,
+    work=None,
+    phases=PHASES,
+    train_seconds: float | None = None,
+    train_compile: str = 'auto',
+    train_set: dict | None = None,
+    device=None,
+    log=None,
+) -> dict:
     """The GPU kit (`smoke`: its CPU rehearsal): phases `peak`, `checks`, `bench`, `train`, `evaluate` (see above),
     each run only if the budget allows it, everything recorded in `out/results.json` (rewritten after every phase);
     figures, metrics table and slim snapshot in `out`; scratch (data, run, evaluator) in `work`. Returns the record."""
     with torch_threads(KIT_MODES['smoke' if smoke else 'gpu']['threads']):     # smoke: 1 thread, robust on a busy CPU
         return _run_kit(out, smoke, budget_s, work, phases, train_seconds, train_compile, train_set, device, log)
 
+
 def _run_kit(out, smoke, budget_s, work, phases, train_seconds, train_compile, train_set, device, log) -> dict:
     from balmo.train import resolve_config, train
+
     mode = 'smoke' if smoke else 'gpu'
     S = KIT_MODES[mode]
     budget = Budget(S['budget_s'] if budget_s is None else budget_s)
     dev = torch.device(device or S['device'])
-    out = Path(out); out.mkdir(parents=True, exist_ok=True)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
     work = Path(work) if work else Path(tempfile.mkdtemp(prefix='balmo_kit_'))
     work.mkdir(parents=True, exist_ok=True)
     log = log or (lambda s: print(s, flush=True))
     say = lambda s: log(f'[{budget.used():6.1f} s] {s}')
     bad = [p for p in phases if p not in PHASES]
-    if bad: raise KitError(f'unknown phase(s) {bad}; phases are {list(PHASES)}')
+    if bad:
+        raise KitError(f'unknown phase(s) {bad}; phases are {list(PHASES)}')
     kit_cfg = kit_train_config(**{**S['train_overrides'], **(train_set or {}), 'device': str(dev)})
-    rec = KitRecord(out / 'results.json', dict(kit='balmo GPU kit (.ci/gpu)', version=1, mode=mode, device=str(dev),
-                    budget_s=budget.seconds, phases_requested=list(phases), sizes=S, train_config=kit_cfg), say)
-    rec.data['provenance'] = provenance(device=dev); rec.save()
-    say(f"balmo kit, mode {mode}, budget {budget.seconds:.0f} s, device {dev}: " + json.dumps(
-        {**{k: rec.data['provenance'].get(k) for k in ('commit', 'source_sha256', 'torch', 'cuda')},
-         **{k: rec.data['provenance']['hardware'].get(k) for k in ('gpu', 'driver')}}))
-    skip_if = lambda name, need: (name not in phases and 'not requested') or (not budget.fits(need) and f'needs ~{need:.0f} s, {max(budget.left(), 0):.0f} s left')
+    rec = KitRecord(
+        out / 'results.json',
+        dict(
+            kit='balmo GPU kit (.ci/gpu)',
+            version=1,
+            mode=mode,
+            device=str(dev),
+            budget_s=budget.seconds,
+            phases_requested=list(phases),
+            sizes=S,
+            train_config=kit_cfg,
+        ),
+        say,
+    )
+    rec.data['provenance'] = provenance(device=dev)
+    rec.save()
+    say(
+        f"balmo kit, mode {mode}, budget {budget.seconds:.0f} s, device {dev}: "
+        + json.dumps(
+            {
+                **{k: rec.data['provenance'].get(k) for k in ('commit', 'source_sha256', 'torch', 'cuda')},
+                **{k: rec.data['provenance']['hardware'].get(k) for k in ('gpu', 'driver')},
+            }
+        )
+    )
+    skip_if = lambda name, need: (name not in phases and 'not requested') or (
+        not budget.fits(need) and f'needs ~{need:.0f} s, {max(budget.left(), 0):.0f} s left'
+    )
     reserve_after = lambda: ((S['min_train_s'] + S['train_overhead_s'] + S['post_s']) if 'train' in phases else 0)
     peak, checks, rows, snap_path, data_dir = None, {}, [], None, None
     # -- peak
-    if (why := skip_if('peak', S['peak_s'])): rec.skip('peak', why)
+    if why := skip_if('peak', S['peak_s']):
+        rec.skip('peak', why)
     else:
         with rec.phase('peak') as e:
             peak = rec.data['peak'] = matmul_peak(dev, n=S['peak_n'])
             say(f"bf16 matmul {peak['n']}³: {peak['tflops']:.3g} TFLOP/s")
     # -- checks
-    if (why := skip_if('checks', S['checks_s'])): rec.skip('checks', why)
+    if why := skip_if('checks', S['checks_s']):
+        rec.skip('checks', why)
     else:
         with rec.phase('checks') as e:
-            checks = rec.data['checks'] = _run_checks(S, dev, kit_cfg, budget.part(max(budget.left() - reserve_after(), S['checks_s'])), say)
+            checks = rec.data['checks'] = _run_checks(
+                S, dev, kit_cfg, budget.part(max(budget.left() - reserve_after(), S['checks_s'])), say
+            )
             e['passed'] = all(c['status'] in ('passed', 'skipped') for c in checks.values())
-            if not e['passed']: e['status'] = 'failed'
+            if not e['passed']:
+                e['status'] = 'failed'
     # -- bench
     bench_s = budget.left() - (S['train_s'] + S['train_overhead_s'] + S['post_s'] if 'train' in phases else 0)
-    if (why := skip_if('bench', 5) or (bench_s < 5 and f'{budget.left():.0f} s left, {budget.left() - bench_s:.0f} s reserved for train and evaluate')):
+    if why := skip_if('bench', 5) or (
+        bench_s < 5 and f'{budget.left():.0f} s left, {budget.left() - bench_s:.0f} s reserved for train and evaluate'
+    ):
         rec.skip('bench', why)
     else:
         with rec.phase('bench') as e:
-            rows = rec.data['bench'] = bench(S['presets'], length=S['sample_length'], train_batch=S['bench_batch'], crop=S['bench_crop'],
-                                             n_repeat=S['n_repeat'], device=dev, precisions=S['precisions'], compile=S['compile'],
-                                             sample_n=S['sample_n'], sample_length=S['sample_length'], sample_chunk=S['sample_chunk'],
-                                             configs={'kit': kit_cfg}, peak=peak, budget=budget.part(bench_s),
-                                             compile_guess_s=S['compile_guess_s'], threads=S['threads'], log=say)
+            rows = rec.data['bench'] = bench(
+                S['presets'],
+                length=S['sample_length'],
+                train_batch=S['bench_batch'],
+                crop=S['bench_crop'],
+                n_repeat=S['n_repeat'],
+                device=dev,
+                precisions=S['precisions'],
+                compile=S['compile'],
+                sample_n=S['sample_n'],
+                sample_length=S['sample_length'],
+                sample_chunk=S['sample_chunk'],
+                configs={'kit': kit_cfg},
+                peak=peak,
+                budget=budget.part(bench_s),
+                compile_guess_s=S['compile_guess_s'],
+                threads=S['threads'],
+                log=say,
+            )
             e['rows'], e['skipped_rows'] = sum('skipped' not in r for r in rows), sum('skipped' in r for r in rows)
             rec.data['goals'] = performance_goals(rows)
             for k, v in rec.data['goals'].items():
-                say(f"goal {k}: " + ('not measured' if v['value'] is None else
-                                     f"{v['value']:.3g} (target {'<' if 'fraction' not in k else '>='} {v['target']}, {'met' if v['met'] else 'NOT met'}; {v['row']})"))
+                say(
+                    f"goal {k}: "
+                    + (
+                        'not measured'
+                        if v['value'] is None
+                        else (
+                            f"{v['value']:.3g} (target {'<' if 'fraction' not in k else '>='} {v['target']},"
+                            f" {'met' if v['met'] else 'NOT met'}; {v['row']})"
+                        )
+                    )
+                )
     # -- train
     seconds = min(train_seconds or S['train_s'], budget.left() - S['train_overhead_s'] - S['post_s'])
-    if (why := skip_if('train', 0) or (seconds < S['min_train_s'] and f'{seconds:.0f} s for training left, need {S["min_train_s"]} s')):
+    if why := skip_if('train', 0) or (
+        seconds < S['min_train_s'] and f'{seconds:.0f} s for training left, need {S["min_train_s"]} s'
+    ):
         rec.skip('train', why)
     else:
         with rec.phase('train') as e:
             from balmo.data.procedural import embedded_dataset
             from balmo.experiments.repro.core import read_log
+
             t0 = time.perf_counter()
             data_dir = embedded_dataset(root=work / 'data', n_clips=S['n_clips'], seed=0)
             e['data_s'] = time.perf_counter() - t0
             prec = 'bf16' if dev.type == 'cuda' and kit_cfg['bf16'] else 'fp32'
             use_compile, why_compile = _choose_compile(rows, checks, prec, seconds, train_compile)
-            row = next((r for r in rows if r['kind'] == 'train' and r['preset'] == 'kit' and r['precision'] == prec
-                        and r['compile'] == use_compile and 'skipped' not in r), None)
+            row = next(
+                (
+                    r
+                    for r in rows
+                    if r['kind'] == 'train'
+                    and r['preset'] == 'kit'
+                    and r['precision'] == prec
+                    and r['compile'] == use_compile
+                    and 'skipped' not in r
+                ),
+                None,
+            )
             seconds = min(seconds, budget.left() - S['post_s'] - 10)          # data generation took its share
-            total = size_training(row['train_samples_per_s'], seconds, kit_cfg['batch']) if row else kit_cfg['total_samples']
-            cfg = resolve_config(kit_cfg, total_samples=total, minutes=seconds / 60, compile=use_compile, data_dir=str(Path(data_dir).resolve()))
-            e.update(planned_seconds=seconds, planned_samples=total, bench_samples_per_s=row and row['train_samples_per_s'],
-                     sized_from='bench kit row' if row else 'no bench row: the preset total_samples, minutes as the stop',
-                     compile=use_compile, compile_reason=why_compile, config=cfg)
-            say(f'train: {seconds:.0f} s planned, total_samples {total} ({e["sized_from"]}); compile {use_compile}: {why_compile}')
-            if use_compile: torch._dynamo.reset()
+            total = (
+                size_training(row['train_samples_per_s'], seconds, kit_cfg['batch'])
+                if row
+                else kit_cfg['total_samples']
+            )
+            cfg = resolve_config(
+                kit_cfg,
+                total_samples=total,
+                minutes=seconds / 60,
+                compile=use_compile,
+                data_dir=str(Path(data_dir).resolve()),
+            )
+            e.update(
+                planned_seconds=seconds,
+                planned_samples=total,
+                bench_samples_per_s=row and row['train_samples_per_s'],
+                sized_from='bench kit row' if row else 'no bench row: the preset total_samples, minutes as the stop',
+                compile=use_compile,
+                compile_reason=why_compile,
+                config=cfg,
+            )
+            say(
+                f'train: {seconds:.0f} s planned, total_samples {total} ({e["sized_from"]}); compile {use_compile}:'
+                f' {why_compile}'
+            )
+            if use_compile:
+                torch._dynamo.reset()
             t0 = time.perf_counter()
             snap_path = train(cfg, work / 'run', progress=False)
             lg = read_log(work / 'run')
             last = lg[-1]
-            e.update(wall_s=time.perf_counter() - t0, samples=last['samples'], steps=last['step'], train_time_s=last['time_s'],
-                     samples_per_s=last['samples'] / last['time_s'], stopped_by='total_samples' if last['samples'] >= total else 'minutes',
-                     final_loss=float(np.mean([x['loss'] for x in lg[-max(1, len(lg) // 50):]])), skipped_steps=sum(x['skipped'] for x in lg),
-                     loss_curve=[[x['samples'], x['loss']] for x in lg[::max(1, len(lg) // 200)]])
+            e.update(
+                wall_s=time.perf_counter() - t0,
+                samples=last['samples'],
+                steps=last['step'],
+                train_time_s=last['time_s'],
+                samples_per_s=last['samples'] / last['time_s'],
+                stopped_by='total_samples' if last['samples'] >= total else 'minutes',
+                final_loss=float(np.mean([x['loss'] for x in lg[-max(1, len(lg) // 50) :]])),
+                skipped_steps=sum(x['skipped'] for x in lg),
+                loss_curve=[[x['samples'], x['loss']] for x in lg[:: max(1, len(lg) // 200)]],
+            )
             e['vs_bench'] = e['samples_per_s'] / row['train_samples_per_s'] if row else None
-            plot_train_loss(lg, out / 'train_loss.png', f"kit training ({dev}): {last['samples']:,} samples in {last['time_s']:.0f} s")
-            say(f"train: {last['samples']} samples in {last['time_s']:.1f} s ({e['samples_per_s']:.0f} samples/s, "
-                f"{e['stopped_by']} stopped it), final loss {e['final_loss']:.4f}")
+            plot_train_loss(
+                lg,
+                out / 'train_loss.png',
+                f"kit training ({dev}): {last['samples']:,} samples in {last['time_s']:.0f} s",
+            )
+            say(
+                f"train: {last['samples']} samples in {last['time_s']:.1f} s ({e['samples_per_s']:.0f} samples/s, "
+                f"{e['stopped_by']} stopped it), final loss {e['final_loss']:.4f}"
+            )
     # -- evaluate
-    if snap_path is None: rec.skip('evaluate', 'no trained snapshot (train phase ' + rec.data['phases'].get('train', {}).get('status', 'missing') + ')')
-    elif (why := skip_if('evaluate', 10)): rec.skip('evaluate', why)
+    if snap_path is None:
+        rec.skip(
+            'evaluate',
+            'no trained snapshot (train phase ' + rec.data['phases'].get('train', {}).get('status', 'missing') + ')',
+        )
+    elif why := skip_if('evaluate', 10):
+        rec.skip('evaluate', why)
     else:
         with rec.phase('evaluate') as e:
             _evaluate(e, snap_path, data_dir, out, work, dev, S, say)
@@ -844,66 +1344,118 @@ def _run_kit(out, smoke, budget_s, work, phases, train_seconds, train_compile, t
     ph = rec.data['phases']
     rec.data['used_s'] = round(budget.used(), 1)
     rec.data['passed'] = all(p['status'] in ('done', 'skipped') for p in ph.values())
-    rec.save(); rec.data['files'] = _files_report(out)                # results.json itself is among the files
-    if not rec.data['files']['ok']: rec.data['passed'] = False
     rec.save()
-    say('phases: ' + ', '.join(f"{k} {v['status']}" + (f" ({v['reason']})" if v['status'] == 'skipped' else '') for k, v in ph.items()))
+    rec.data['files'] = _files_report(out)  # results.json itself is among the files
+    if not rec.data['files']['ok']:
+        rec.data['passed'] = False
+    rec.save()
+    say(
+        'phases: '
+        + ', '.join(
+            f"{k} {v['status']}" + (f" ({v['reason']})" if v['status'] == 'skipped' else '') for k, v in ph.items()
+        )
+    )
     say(f"files in {out}: " + ', '.join(f'{k} ({v / 2 ** 20:.2f} MiB)' for k, v in rec.data['files']['sizes'].items()))
     say(f"kit {'PASSED' if rec.data['passed'] else 'FAILED'} in {budget.used():.0f} s")
     return rec.data
 
+
 def _evaluate(e: dict, snap_path, data_dir, out: Path, work: Path, dev, S: dict, say) -> None:
-    "Sample, evaluate and check as the quickstart does; strips, metric bars, metrics table; the slim snapshot, verified."
+    """Sample, evaluate and check as the quickstart does; strips, metric bars, metrics table; the slim snapshot,
+    verified."""
     import matplotlib.pyplot as plt
     from balmo.train import Snapshot, slim_snapshot
     from balmo.experiments.quickstart import quality_checks, sample_and_score
     from balmo.data.procedural import load_split
     from balmo.eval.viz import plot_strip_grid, plot_metric_bars
     from balmo.body import ProxyBody
+
     snap = Snapshot.load(snap_path, device=dev)
     from balmo.eval.metrics import dataset_evaluator
+
     ev = None if S['evaluator_steps'] is None else dataset_evaluator(data_dir, seed=0, steps=S['evaluator_steps'])
-    gen, result = sample_and_score(snap, data_dir, S['n_samples'], 0, S['length'], bf16=bool(snap.config.get('bf16')),
-                                   evaluator=ev, out=work / 'eval', batch_size=S['n_samples'])   # the quickstart's way
+    gen, result = sample_and_score(
+        snap,
+        data_dir,
+        S['n_samples'],
+        0,
+        S['length'],
+        bf16=bool(snap.config.get('bf16')),
+        evaluator=ev,
+        out=work / 'eval',
+        batch_size=S['n_samples'],
+    )  # the quickstart's way
     e.update(result['timing'], nfe=snap.last_nfe)
     checks = quality_checks(result)
-    e.update(rows=result['rows'], reference_split=result.get('reference_split'), checks={k: list(v) for k, v in checks.items()},
-             ema_std=snap.ema_std, snapshot_samples=snap.samples)
+    e.update(
+        rows=result['rows'],
+        reference_split=result.get('reference_split'),
+        checks={k: list(v) for k, v in checks.items()},
+        ema_std=snap.ema_std,
+        snapshot_samples=snap.samples,
+    )
     shutil.copy(work / 'eval' / 'metrics.md', out / 'metrics.md')
     body, rng = ProxyBody(), np.random.default_rng(0)
     real = load_split(data_dir, 'test')
     pick = lambda ms, k: [ms[i] for i in rng.choice(len(ms), size=min(k, len(ms)), replace=False)]
-    plt.close(plot_strip_grid({'Generated': [body.joints(m) for m in pick(gen, 4)],
-                               'Real (held-out)': [body.joints(m) for m in pick(real, 4)]}, out / 'samples_vs_real.png', n_cols=4))
+    plt.close(
+        plot_strip_grid(
+            {
+                'Generated': [body.joints(m) for m in pick(gen, 4)],
+                'Real (held-out)': [body.joints(m) for m in pick(real, 4)],
+            },
+            out / 'samples_vs_real.png',
+            n_cols=4,
+        )
+    )
     plt.close(plot_metric_bars(result, out / 'metrics.png'))
     slim = slim_snapshot(snap_path, out / 'snapshot.pt', ema=0)
     xs = Snapshot.load(slim, device=dev).sample_features(8, seed=1, length=S['length'])
     xf = snap.sample_features(8, seed=1, length=S['length'])
-    e['slim_snapshot'] = dict(bytes=slim.stat().st_size, full_bytes=Path(snap_path).stat().st_size, samples_rel_diff=rel_err(xs, xf))
-    say('evaluate: ' + '; '.join(f"{k} {v[0]:.4g} (limit {v[1]:.4g}) {'ok' if v[2] else 'FAILED'}" for k, v in checks.items()))
-    say(f"evaluate: FID {result['rows']['Generated']['FID']:.2f} vs Real {result['rows']['Real']['FID']:.2f}; slim snapshot "
-        f"{e['slim_snapshot']['bytes'] / 2 ** 20:.2f} MiB, samples vs full EMA rel. diff {e['slim_snapshot']['samples_rel_diff']:.1e}")
+    e['slim_snapshot'] = dict(
+        bytes=slim.stat().st_size, full_bytes=Path(snap_path).stat().st_size, samples_rel_diff=rel_err(xs, xf)
+    )
+    say(
+        'evaluate: '
+        + '; '.join(f"{k} {v[0]:.4g} (limit {v[1]:.4g}) {'ok' if v[2] else 'FAILED'}" for k, v in checks.items())
+    )
+    say(
+        f"evaluate: FID {result['rows']['Generated']['FID']:.2f} vs Real {result['rows']['Real']['FID']:.2f}; slim"
+        f" snapshot {e['slim_snapshot']['bytes'] / 2 ** 20:.2f} MiB, samples vs full EMA rel. diff"
+        f" {e['slim_snapshot']['samples_rel_diff']:.1e}"
+    )
 
 # %% ../../nbs/87_bench.ipynb #b0000039
 def run_repro(task: str, mode: str, out) -> int:
-    "`balmo.experiments.repro.<task>.run(mode=mode, out=out)`; a KitError if that module or function does not exist yet."
-    if task not in REPRO_TASKS: raise KitError(f'unknown task {task!r}; tasks: kit, {", ".join(REPRO_TASKS)}')
+    """`balmo.experiments.repro.<task>.run(mode=mode, out=out)`; a KitError if that module or function does not exist
+    yet."""
+    if task not in REPRO_TASKS:
+        raise KitError(f'unknown task {task!r}; tasks: kit, {", ".join(REPRO_TASKS)}')
     name = f'balmo.experiments.repro.{task}'
-    try: mod = importlib.import_module(name)
+    try:
+        mod = importlib.import_module(name)
     except ModuleNotFoundError as e:
         if e.name in (name, 'balmo.experiments.repro'):
-            raise KitError(f'{name} does not exist yet (the reproduction notebooks export it): nothing to run for --task {task}') from None
+            raise KitError(
+                f'{name} does not exist yet (the reproduction notebooks export it): nothing to run for --task {task}'
+            ) from None
         raise
-    if not callable(getattr(mod, 'run', None)): raise KitError(f'{name} has no run(mode, out) function')
+    if not callable(getattr(mod, 'run', None)):
+        raise KitError(f'{name} has no run(mode, out) function')
     Path(out).mkdir(parents=True, exist_ok=True)
     prov = provenance(mode, device='cuda' if mode == 'gpu' else 'cpu')
     print(f'balmo kit task {task} ({mode}):', json.dumps(prov), flush=True)
     r = mod.run(mode=mode, out=out)
     return r if isinstance(r, int) else 0
 
+
 def main(argv: list[str] | None = None) -> int:
-    "`python -m balmo.experiments.bench`: the GPU kit (see `.ci/gpu`). Exit status 0 passed, 1 a check or phase failed, 2 cannot run."
-    p = argparse.ArgumentParser(prog='python -m balmo.experiments.bench', description='balmo GPU kit: correctness, speed and a timed training on a CUDA GPU.')
+    """`python -m balmo.experiments.bench`: the GPU kit (see `.ci/gpu`). Exit status 0 passed, 1 a check or phase
+    failed, 2 cannot run."""
+    p = argparse.ArgumentParser(
+        prog='python -m balmo.experiments.bench',
+        description='balmo GPU kit: correctness, speed and a timed training on a CUDA GPU.',
+    )
     p.add_argument('out', help='output folder (at most 8 files, each under 16 MB)')
     p.add_argument('--smoke', action='store_true', help='the CPU rehearsal with tiny sizes')
     p.add_argument('--task', default='kit', choices=('kit',) + REPRO_TASKS)
@@ -911,21 +1463,36 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument('--phases', default=','.join(PHASES), help=f'comma-separated subset of {",".join(PHASES)}')
     p.add_argument('--train-seconds', type=float, help='training time (default: 240 s on the GPU)')
     p.add_argument('--train-compile', choices=('auto', 'on', 'off'), default='auto')
-    p.add_argument('--set', nargs='*', default=[], metavar='KEY=VALUE', help='training config overrides, e.g. loss=final')
+    p.add_argument(
+        '--set', nargs='*', default=[], metavar='KEY=VALUE', help='training config overrides, e.g. loss=final'
+    )
     p.add_argument('--device', help="default: 'cuda' (GPU), 'cpu' (smoke)")
     p.add_argument('--work', help='scratch folder (default: a new temporary folder)')
     p.add_argument('--no-block', action='store_true', help='smoke mode: do not block smplx, plotly, nbdev, ... imports')
     a = p.parse_args(argv)
     try:
-        if a.smoke and not a.no_block: ImportBlocker().install()
+        if a.smoke and not a.no_block:
+            ImportBlocker().install()
         if not a.smoke and not torch.cuda.is_available():
-            raise KitError(f'no CUDA GPU visible to {sys.executable} (torch {torch.__version__}, CUDA {torch.version.cuda}); '
-                           f'--smoke rehearses the kit on the CPU')
-        if a.task != 'kit': return run_repro(a.task, 'smoke' if a.smoke else 'gpu', a.out)
+            raise KitError(
+                f'no CUDA GPU visible to {sys.executable} (torch {torch.__version__}, CUDA {torch.version.cuda}); '
+                '--smoke rehearses the kit on the CPU'
+            )
+        if a.task != 'kit':
+            return run_repro(a.task, 'smoke' if a.smoke else 'gpu', a.out)
         from balmo.train import parse_overrides
-        res = run_kit(a.out, smoke=a.smoke, budget_s=a.budget, work=a.work, phases=tuple(_csv(a.phases)),
-                      train_seconds=a.train_seconds, train_compile=a.train_compile,
-                      train_set=parse_overrides(a.set, 'tiny'), device=a.device)
+
+        res = run_kit(
+            a.out,
+            smoke=a.smoke,
+            budget_s=a.budget,
+            work=a.work,
+            phases=tuple(_csv(a.phases)),
+            train_seconds=a.train_seconds,
+            train_compile=a.train_compile,
+            train_set=parse_overrides(a.set, 'tiny'),
+            device=a.device,
+        )
         return 0 if res['passed'] else 1
     except (KitError, ValueError) as e:
         print(f'balmo kit: error: {e}', file=sys.stderr)
@@ -933,4 +1500,5 @@ def main(argv: list[str] | None = None) -> int:
 
 # %% ../../nbs/87_bench.ipynb #b0000040
 #| eval: false
-if __name__ == '__main__': sys.exit(main())   # `python -m balmo.experiments.bench` (what .ci/gpu runs); not run inside notebooks
+# `python -m balmo.experiments.bench` (what .ci/gpu runs); not run inside notebooks
+if __name__ == '__main__': sys.exit(main())

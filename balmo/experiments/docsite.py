@@ -53,7 +53,8 @@ def fix_markdown(md: str, pages: dict, doc_host: str) -> str:
         return f'{m.group(1)}({doc_host}{pages[stem]}.html{frag})' if frag else f'{m.group(1)}({pages[stem]}.ipynb)'
     md = re.sub(r'(\[[^\]]*\])\(([\w-]+)\.ipynb(#[^)\s]*)?\)', nb_link, md)
     md = re.sub(r'(!\[[^\]]*\])\(\.\./figures/', r'\1(figures/', md)             # images: Sphinx copies them
-    md = re.sub(r'(?<!!)(\[[^\]]*\])\(\.\./figures/', rf'\1({doc_host}figures/', md)  # other files: served from figures/
+    # other files: served from figures/
+    md = re.sub(r'(?<!!)(\[[^\]]*\])\(\.\./figures/', rf'\1({doc_host}figures/', md)
     return re.sub(r'(src|href)="\.\./figures/', r'\1="figures/', md)
 
 # %% ../../nbs/89_docs.ipynb #e007c336
@@ -103,7 +104,7 @@ def to_myst(nb: dict, pages: dict, doc_host: str) -> dict:
     return {'cells': cells, 'metadata': meta, 'nbformat': 4, 'nbformat_minor': 5}
 
 # %% ../../nbs/89_docs.ipynb #19390ec5
-CONF = """# written by balmo.experiments.docsite.write_source: Sphinx + myst-nb + furo, everything served from the site itself
+CONF = """# written by balmo.experiments.docsite.write_source: Sphinx + myst-nb + furo, all served from the site
 project = {title!r}
 author = {author!r}
 copyright = {copyright!r}
@@ -131,9 +132,15 @@ iframe.balmo-viewer { width: 100%; height: 680px; border: 1px solid var(--color-
 def mathjax_dir(cache: Path, spec: str = MATHJAX) -> Path:
     "MathJax's `es5` folder from the npm registry (`npm install`, cached in `cache`)."
     pkg = Path(cache) / 'node_modules' / 'mathjax'
-    if not (pkg / 'package.json').exists() or json.loads((pkg / 'package.json').read_text())['version'] != spec.split('@')[1]:
+    if (
+        not (pkg / 'package.json').exists()
+        or json.loads((pkg / 'package.json').read_text())['version'] != spec.split('@')[1]
+    ):
         npm = shutil.which('npm')
-        if not npm: raise RuntimeError(f'npm not found: the docs bundle MathJax from the npm package {spec}; install Node.js (npm)')
+        if not npm:
+            raise RuntimeError(
+                f'npm not found: the docs bundle MathJax from the npm package {spec}; install Node.js (npm)'
+            )
         Path(cache).mkdir(parents=True, exist_ok=True)
         r = subprocess.run([npm, 'install', '--no-save', '--no-package-lock', '--no-audit', '--no-fund', '--prefix',
                             str(cache), spec], capture_output=True, text=True)
@@ -141,7 +148,8 @@ def mathjax_dir(cache: Path, spec: str = MATHJAX) -> Path:
     return pkg / 'es5'
 
 def write_source(proc: Path, src: Path, nbs_path: Path, figures: Path, cache: Path, extra_pages=()) -> list[str]:
-    "Write the Sphinx project (conf.py, one notebook per page, figures, MathJax, CSS) into `src`; returns the page names."
+    """Write the Sphinx project (conf.py, one notebook per page, figures, MathJax, CSS) into `src`; returns the page
+    names."""
     cfg = _cfg()
     nbs = site_notebooks(nbs_path)
     pages = {p.stem: page_name(p) for p in nbs}
@@ -157,9 +165,14 @@ def write_source(proc: Path, src: Path, nbs_path: Path, figures: Path, cache: Pa
     shutil.copytree(figures, src / '_extra' / 'figures')
     mj = mathjax_dir(cache)
     shutil.copy(mj / 'tex-chtml-full.js', src / '_static' / 'mathjax')
-    shutil.copytree(mj / 'output' / 'chtml' / 'fonts' / 'woff-v2', src / '_static' / 'mathjax' / 'output' / 'chtml' / 'fonts' / 'woff-v2')
+    shutil.copytree(
+        mj / 'output' / 'chtml' / 'fonts' / 'woff-v2',
+        src / '_static' / 'mathjax' / 'output' / 'chtml' / 'fonts' / 'woff-v2',
+    )
     (src / '_static' / 'balmo.css').write_text(CSS)
-    (src / 'conf.py').write_text(CONF.format(title=cfg.title, author=cfg.author, copyright=cfg.copyright, mathjax=MATHJAX))
+    (src / 'conf.py').write_text(
+        CONF.format(title=cfg.title, author=cfg.author, copyright=cfg.copyright, mathjax=MATHJAX)
+    )
     return [pages[p.stem] for p in nbs] + list(extra_pages)
 
 # %% ../../nbs/89_docs.ipynb #617fbb3a
@@ -220,7 +233,8 @@ def sync_readme(readme, index_nb, check: bool = False) -> bool:
 def _ids(html: str) -> set: return set(re.findall(r'\sid="([^"]+)"', html))
 
 def relink_site(site, doc_host: str) -> int:
-    "Links to the published site -> relative links with Sphinx's ids; a link to an undocumented name points at its class's entry, else becomes text. Returns the number of links kept."
+    """Links to the published site -> relative links with Sphinx's ids; a link to an undocumented name points at its
+    class's entry, else becomes text. Returns the number of links kept."""
     from docutils.nodes import make_id
     site = Path(site)
     ids = {f.name: _ids(f.read_text()) for f in site.glob('*.html')}
@@ -271,12 +285,28 @@ def build(out='_docs', work='_docs_build', n_workers: int = 2, force: bool = Fal
     out, work, host = Path(out), Path(work), _doc_host(cfg)
     proc = proc_nbs(cfg.nbs_path, n_workers=n_workers, force=force)
     t_proc = time.time() - t0
-    pages = write_source(proc, work / 'src', cfg.nbs_path, cfg.config_path / 'figures', work / 'npm', extra_pages=['viewer'])
+    pages = write_source(
+        proc, work / 'src', cfg.nbs_path, cfg.config_path / 'figures', work / 'npm', extra_pages=['viewer']
+    )
     write_viewer_page(work / 'src', cfg.config_path / 'figures', host)
     html = work / 'html'
     if html.exists(): shutil.rmtree(html)
-    cmd = [sys.executable, '-m', 'sphinx', '-b', 'html', '-q', '-W', '--keep-going', '-j', '1', '-d', str(work / 'doctrees'),
-           str(work / 'src'), str(html)]
+    cmd = [
+        sys.executable,
+        '-m',
+        'sphinx',
+        '-b',
+        'html',
+        '-q',
+        '-W',
+        '--keep-going',
+        '-j',
+        '1',
+        '-d',
+        str(work / 'doctrees'),
+        str(work / 'src'),
+        str(html),
+    ]
     r = subprocess.run(cmd, capture_output=True, text=True)
     if r.returncode: raise RuntimeError(f'sphinx-build failed ({r.returncode}):\n{r.stdout[-3000:]}{r.stderr[-3000:]}')
     n_links = relink_site(html, host)
@@ -284,8 +314,13 @@ def build(out='_docs', work='_docs_build', n_workers: int = 2, force: bool = Fal
     if bad: raise RuntimeError(f'{len(bad)} broken links in the site:\n' + '\n'.join(bad[:20]))
     if out.exists(): shutil.rmtree(out)
     shutil.move(str(html), str(out))
-    return {'pages': pages, 'api_links': n_links, 'mb': round(sum(f.stat().st_size for f in out.rglob('*') if f.is_file()) / 1e6, 1),
-            'proc_s': round(t_proc, 1), 'total_s': round(time.time() - t0, 1)}
+    return {
+        'pages': pages,
+        'api_links': n_links,
+        'mb': round(sum(f.stat().st_size for f in out.rglob('*') if f.is_file()) / 1e6, 1),
+        'proc_s': round(t_proc, 1),
+        'total_s': round(time.time() - t0, 1),
+    }
 
 # %% ../../nbs/89_docs.ipynb #4a9b3c00
 CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -323,7 +358,8 @@ _JS_PAGE = """async () => {
 }"""
 
 def browser_check(site, shots, pages=CHECK_PAGES, query='forward kinematics', chromium='/usr/bin/chromium') -> dict:
-    "Open pages of the built site in headless Chromium, offline (served on 127.0.0.1, other requests refused): a record for `check_report`."
+    """Open pages of the built site in headless Chromium, offline (served on 127.0.0.1, other requests refused): a
+    record for `check_report`."""
     from playwright.sync_api import sync_playwright
     site, shots = Path(site), Path(shots); shots.mkdir(parents=True, exist_ok=True)
     srv, base = _serve(site)
@@ -337,7 +373,9 @@ def browser_check(site, shots, pages=CHECK_PAGES, query='forward kinematics', ch
                 else: res['outside_requests'].append(r.request.url); r.abort()
             pg.context.route('**/*', route)
             pg.on('requestfailed', lambda r: res['failed_requests'].append(r.url) if r.url.startswith(base) else None)
-            pg.on('response', lambda r: res['failed_requests'].append(f'{r.status} {r.url}') if r.status >= 400 else None)
+            pg.on(
+                'response', lambda r: res['failed_requests'].append(f'{r.status} {r.url}') if r.status >= 400 else None
+            )
             for name in pages:
                 pg.goto(f'{base}{name}.html', wait_until='load')
                 info = pg.evaluate(_JS_PAGE)
@@ -347,29 +385,38 @@ def browser_check(site, shots, pages=CHECK_PAGES, query='forward kinematics', ch
             pg.goto(f'{base}index.html')
             pg.fill('input[name=q]', query); pg.press('input[name=q]', 'Enter')
             pg.wait_for_selector('#search-results li a', timeout=60000)
-            res['search'] = {'query': query, 'url': pg.url.replace(base, ''),
-                             'hits': pg.eval_on_selector_all('#search-results li a', 'as => as.map(a => a.getAttribute("href"))')}
+            res['search'] = {
+                'query': query,
+                'url': pg.url.replace(base, ''),
+                'hits': pg.eval_on_selector_all('#search-results li a', 'as => as.map(a => a.getAttribute("href"))'),
+            }
             pg.screenshot(path=str(shots / 'search.png'))
             pg.goto(f'{base}index.html'); pg.click('a.next-page'); pg.wait_for_load_state()
             res['next_from_index'] = pg.url.replace(base, '')
             br.close()
-    finally: srv.shutdown()
+    finally:
+        srv.shutdown()
     res['base'] = base
     return res
 
 # %% ../../nbs/89_docs.ipynb #7a62c703
 def check_report(res: dict, pages: list[str], expect_hit: str = 'body.html') -> list[str]:
-    "The browser record's failures (empty: the site works): math rendered, images loaded, navigation in page order, search, offline."
+    """The browser record's failures (empty: the site works): math rendered, images loaded, navigation in page order,
+    search, offline."""
     bad = []
     base = res.get('base', '')
     for name, info in res['pages'].items():
         i = pages.index(name)
-        want_nav = [p + '.html' if p != name else '' for p in pages[1:]]      # furo: the current page links to itself as ''
+        # furo: the current page links to itself as ''
+        want_nav = [p + '.html' if p != name else '' for p in pages[1:]]
         if info['raw_tex']: bad.append(f'{name}: raw TeX left in the text: {info["raw_tex"][:3]}')
         if info['imgs_broken']: bad.append(f'{name}: images not loaded: {info["imgs_broken"]}')
-        if [h if h != '#' else '' for h in info['nav']] != want_nav: bad.append(f'{name}: sidebar {info["nav"]} is not the page order')
-        if info['next'] != (f'{base}{pages[i + 1]}.html' if i + 1 < len(pages) else None): bad.append(f'{name}: next link {info["next"]}')
-        if info['prev'] != (f'{base}{pages[i - 1]}.html' if i > 0 else None): bad.append(f'{name}: previous link {info["prev"]}')
+        if [h if h != '#' else '' for h in info['nav']] != want_nav:
+            bad.append(f'{name}: sidebar {info["nav"]} is not the page order')
+        if info['next'] != (f'{base}{pages[i + 1]}.html' if i + 1 < len(pages) else None):
+            bad.append(f'{name}: next link {info["next"]}')
+        if info['prev'] != (f'{base}{pages[i - 1]}.html' if i > 0 else None):
+            bad.append(f'{name}: previous link {info["prev"]}')
     for name in res['pages']:
         if name not in ('index', 'viewer'):
             info = res['pages'][name]
@@ -379,8 +426,12 @@ def check_report(res: dict, pages: list[str], expect_hit: str = 'body.html') -> 
     if 'viewer' in res['pages'] and not (res['pages']['viewer'].get('viewer_frames') or 0) > 0:
         bad.append(f"viewer: the plotly viewer did not load (frames: {res['pages']['viewer'].get('viewer_frames')})")
     if expect_hit not in [h.split('?')[0].split('#')[0] for h in res.get('search', {}).get('hits', [])]:
-        bad.append(f"search {res.get('search', {}).get('query')!r}: no hit on {expect_hit}: {res.get('search', {}).get('hits')}")
-    if res.get('next_from_index') != f'{pages[1]}.html': bad.append(f"next from the home page went to {res.get('next_from_index')}")
+        bad.append(
+            f"search {res.get('search', {}).get('query')!r}: no hit on {expect_hit}:"
+            f" {res.get('search', {}).get('hits')}"
+        )
+    if res.get('next_from_index') != f'{pages[1]}.html':
+        bad.append(f"next from the home page went to {res.get('next_from_index')}")
     if res['outside_requests']: bad.append(f"requests outside the site: {res['outside_requests'][:5]}")
     if res['failed_requests']: bad.append(f"failed requests: {res['failed_requests'][:5]}")
     return bad
@@ -389,7 +440,9 @@ def check_report(res: dict, pages: list[str], expect_hit: str = 'body.html') -> 
 def main(argv=None) -> int:
     "`.ci/docs` = `main([--out _docs] [--check] [--force])`: build the site, optionally check it in headless Chromium."
     import argparse
-    ap = argparse.ArgumentParser(prog='balmo.experiments.docsite', description='Build the docs site (and check it in headless Chromium).')
+    ap = argparse.ArgumentParser(
+        prog='balmo.experiments.docsite', description='Build the docs site (and check it in headless Chromium).'
+    )
     ap.add_argument('--out', default='_docs'); ap.add_argument('--work', default='_docs_build')
     ap.add_argument('--check', action='store_true', help='open pages in headless Chromium and check them')
     ap.add_argument('--force', action='store_true', help="process every notebook again (ignore nbdev's _proc cache)")
@@ -402,9 +455,15 @@ def main(argv=None) -> int:
     res = browser_check(a.out, Path(a.out) / 'screenshots')
     bad = check_report(res, info['pages'])
     for n, i in res['pages'].items():
-        print(f"  {n}: {i['math']} equations, raw TeX {len(i['raw_tex'])}, images {i['imgs'] - len(i['imgs_broken'])}/{i['imgs']}, "
-              f"API entries {i['api']}, sidebar {len(i['nav'])} links" + (f", viewer frames {i['viewer_frames']}" if i['viewer_frames'] is not None else ''))
-    print(f"  search {res['search']['query']!r}: {len(res['search']['hits'])} hits, first {res['search']['hits'][:3]}; "
-          f"next from home -> {res['next_from_index']}; requests outside the site {len(res['outside_requests'])}, failed {len(res['failed_requests'])}")
+        print(
+            f"  {n}: {i['math']} equations, raw TeX {len(i['raw_tex'])}, images"
+            f" {i['imgs'] - len(i['imgs_broken'])}/{i['imgs']}, API entries {i['api']}, sidebar {len(i['nav'])} links"
+            + (f", viewer frames {i['viewer_frames']}" if i['viewer_frames'] is not None else '')
+        )
+    print(
+        f"  search {res['search']['query']!r}: {len(res['search']['hits'])} hits, first {res['search']['hits'][:3]};"
+        f" next from home -> {res['next_from_index']}; requests outside the site {len(res['outside_requests'])}, failed"
+        f" {len(res['failed_requests'])}"
+    )
     print(f"docs browser check ({time.time() - t0:.0f} s): " + ('OK' if not bad else 'FAILED\n  ' + '\n  '.join(bad)))
     return 1 if bad else 0

@@ -16,40 +16,55 @@ __all__ = ['QUICKSTART_SAMPLES', 'QUICKSTART_RATE', 'BUSY_LOAD', 'QUICKSTART_MAR
            'embedded_root', 'load_checked_split', 'denoising_table', 'sample_and_score', 'quality_checks', 'quickstart']
 
 # %% ../../nbs/80_quickstart.ipynb #a1c4e7d0
-QUICKSTART_SAMPLES = 40_000   # the quickstart's training budget in samples (the `tiny` preset's learning rate decays from 8 000)
-QUICKSTART_RATE = 125.0       # tiny preset, 2 idle cores, bf16 (AVX512-BF16): the training loop measured at 125 samples/s (87_bench)
+# the quickstart's training budget in samples (the `tiny` preset's learning rate decays from 8 000)
+QUICKSTART_SAMPLES = 40_000
+# tiny preset, 2 idle cores, bf16 (AVX512-BF16): the training loop measured at 125 samples/s (87_bench)
+QUICKSTART_RATE = 125.0
 BUSY_LOAD = 0.75              # 1-minute load average per core from which the machine counts as busy (omp_wait_policy)
 
 def omp_wait_policy(env=os.environ) -> str:
     """Set OMP_WAIT_POLICY=PASSIVE when the machine is busy (1-minute load ≥ BUSY_LOAD per core), unless it is set
     already; returns the policy in force. OpenMP threads that spin while waiting make a 2-core run 2–4× slower beside
-    another busy process; sleeping threads cost ~20–40 % on an idle machine (measured in 87_bench): pay only when busy."""
+    another busy process; sleeping threads cost ~20–40 % on an idle machine (measured in 87_bench): pay only when
+    busy."""
     if 'OMP_WAIT_POLICY' not in env and os.getloadavg()[0] >= BUSY_LOAD * (os.cpu_count() or 1):
         env['OMP_WAIT_POLICY'] = 'PASSIVE'
     return env.get('OMP_WAIT_POLICY', 'default')
-QUICKSTART_MARGIN = 16        # frames sampled beyond each end of a quickstart sample and dropped (Snapshot.sample's margin)
+# frames sampled beyond each end of a quickstart sample and dropped (Snapshot.sample's margin)
+QUICKSTART_MARGIN = 16
 
 def _budget(train_samples) -> dict:
     "Config overrides for a training budget in samples (None: the preset's total_samples, a cap behind `minutes`)."
     return {} if train_samples is None else {'total_samples': int(train_samples)}
 
 def embedded_root(data_root, n_clips: int, seed: int) -> Path:
-    "The embedded dataset's folder: `data_root/n{n_clips}_seed{seed}`, or `procedural.embedded_dir` (the data home) by default."
+    """The embedded dataset's folder: `data_root/n{n_clips}_seed{seed}`, or `procedural.embedded_dir` (the data home) by
+    default."""
     from balmo.data.procedural import embedded_dir
     d = embedded_dir(n_clips, seed)
     return d if data_root is None else Path(data_root).expanduser().resolve() / d.name
 
 def _check_quickstart(out, train_samples, minutes, seed, n_samples, n_clips, length, overrides, margin=0) -> Path:
     "Every quickstart argument, before any work: values, then the training config, then the output folder (created)."
-    for name, v, check in [('train_samples', train_samples, TRAIN_SAMPLES), ('minutes', minutes, MINUTES), ('seed', seed, SEED),
-                           ('n_samples', n_samples, N_SAMPLES), ('n_clips', n_clips, N_CLIPS), ('length', length, LENGTH),
-                           ('margin', margin, MARGIN)]:
+    for name, v, check in [
+        ('train_samples', train_samples, TRAIN_SAMPLES),
+        ('minutes', minutes, MINUTES),
+        ('seed', seed, SEED),
+        ('n_samples', n_samples, N_SAMPLES),
+        ('n_clips', n_clips, N_CLIPS),
+        ('length', length, LENGTH),
+        ('margin', margin, MARGIN),
+    ]:
         if v is not None: check_arg(name, v, check)
-    if train_samples is None and minutes is None: raise CLIError('quickstart: give a training budget (train_samples, minutes or both)')
+    if train_samples is None and minutes is None:
+        raise CLIError('quickstart: give a training budget (train_samples, minutes or both)')
     from balmo.train import resolve_config, length_multiple
-    cfg = resolve_config('tiny', seed=seed, minutes=minutes, **_budget(train_samples), **(overrides or {}))   # unknown keys, bad values: ValueError
-    if (2 * margin) % length_multiple(cfg): raise CLIError(f'margin: 2·margin must be a multiple of {length_multiple(cfg)}, got {margin}')
-    if length % (m := length_multiple(cfg)): raise CLIError(f'length: must be a multiple of {m} (the U-Net of this config), got {length}')
+    # unknown keys, bad values: ValueError
+    cfg = resolve_config('tiny', seed=seed, minutes=minutes, **_budget(train_samples), **(overrides or {}))
+    if (2 * margin) % length_multiple(cfg):
+        raise CLIError(f'margin: 2·margin must be a multiple of {length_multiple(cfg)}, got {margin}')
+    if length % (m := length_multiple(cfg)):
+        raise CLIError(f'length: must be a multiple of {m} (the U-Net of this config), got {length}')
     return writable_dir(out, 'output folder')
 
 def load_checked_split(data_dir, split: str) -> list['Motion']:
@@ -58,9 +73,12 @@ def load_checked_split(data_dir, split: str) -> list['Motion']:
     return load_motions(dataset_dir(data_dir, (split,)) / f'{split}.npz')[0]
 
 def denoising_table(snap, clips, seed: int = 0) -> dict:
-    "`train.denoising_errors` of a `Snapshot` on held-out `clips`: the sampler's 16 levels, 64-frame crops (its training crop if shorter)."
+    """`train.denoising_errors` of a `Snapshot` on held-out `clips`: the sampler's 16 levels, 64-frame crops (its
+    training crop if shorter)."""
     from balmo.train import denoising_errors
-    return denoising_errors(snap.denoiser, snap.transform, clips, length=min(64, snap.config.get('max_length', 64)), seed=seed)
+    return denoising_errors(
+        snap.denoiser, snap.transform, clips, length=min(64, snap.config.get('max_length', 64)), seed=seed
+    )
 
 def sample_and_score(snap, data_dir, n_samples: int = 256, seed: int = 0, length: int = 128,
                      margin: int = QUICKSTART_MARGIN, bf16: bool = True, progress: bool = False, evaluator=None,
@@ -86,7 +104,8 @@ QUALITY_TARGETS = {
 }
 
 def quality_checks(result: dict, targets: dict = QUALITY_TARGETS) -> dict:
-    "The quickstart's quality targets (`QUALITY_TARGETS`) checked on an `evaluate` result: {name: (value, limit, passed)}."
+    """The quickstart's quality targets (`QUALITY_TARGETS`) checked on an `evaluate` result: {name: (value, limit,
+    passed)}."""
     g, r = result['rows']['Generated'], result['rows']['Real']
     fid_lim = targets['fid_ratio'] * r['FID']
     sk_lim = max(targets['skating_ratio'] * r['foot_skating_pct'], targets['skating_abs'])
@@ -99,7 +118,10 @@ def quality_checks(result: dict, targets: dict = QUALITY_TARGETS) -> dict:
         out['families covered'] = (n_hit, len(h), n_hit == len(h))
     return out
 
-def _figures(generated, real, result, out: Path, body, n_show: int = 8, seed: int = 0, extra: dict | None = None) -> list[Path]:
+
+def _figures(
+    generated, real, result, out: Path, body, n_show: int = 8, seed: int = 0, extra: dict | None = None
+) -> list[Path]:
     import numpy as np
     from balmo.eval.viz import plot_strip_grid, plot_metric_bars, write_viewer
     fig_dir = out / 'figures'; fig_dir.mkdir(parents=True, exist_ok=True)
@@ -107,20 +129,38 @@ def _figures(generated, real, result, out: Path, body, n_show: int = 8, seed: in
     pick = lambda ms: [ms[i] for i in rng.choice(len(ms), size=min(n_show, len(ms)), replace=False)]
     gen_s, real_s = pick(generated), pick(real)
     paths = [fig_dir / 'samples_vs_real.png', fig_dir / 'metrics.png', out / 'viewer.html']
-    plot_strip_grid({'Generated': [body.joints(m) for m in gen_s], **{k: [body.joints(m) for m in v[:n_show]] for k, v in (extra or {}).items()},
-                     'Real (held-out)': [body.joints(m) for m in real_s]}, paths[0])
+    plot_strip_grid(
+        {
+            'Generated': [body.joints(m) for m in gen_s],
+            **{k: [body.joints(m) for m in v[:n_show]] for k, v in (extra or {}).items()},
+            'Real (held-out)': [body.joints(m) for m in real_s],
+        },
+        paths[0],
+    )
     plot_metric_bars(result, paths[1])
     write_viewer(gen_s + real_s, paths[2], titles=[f'generated {i}' for i in range(len(gen_s))] +
                  [f"real {m.meta.get('family', '')}" for m in real_s])
     import matplotlib.pyplot as plt; plt.close('all')
     return paths
 
-def quickstart(out='runs/quickstart', train_samples: int | None = QUICKSTART_SAMPLES, minutes: float | None = None, seed: int = 0,
-               n_samples: int = 256, n_clips: int = 2000, length: int = 128, data_root=None, overrides: dict | None = None,
-               progress: bool = True, margin: int = QUICKSTART_MARGIN, pretrained='pretrained') -> dict:
-    """The main job on the embedded data (see the table above). Returns the evaluate() result plus timings, checks and the
-    held-out denoising error per noise level ('denoising'). Training stops after `train_samples` samples or `minutes`
-    of training, whichever comes first (None: that budget is off). The dataset is cached in
+
+def quickstart(
+    out='runs/quickstart',
+    train_samples: int | None = QUICKSTART_SAMPLES,
+    minutes: float | None = None,
+    seed: int = 0,
+    n_samples: int = 256,
+    n_clips: int = 2000,
+    length: int = 128,
+    data_root=None,
+    overrides: dict | None = None,
+    progress: bool = True,
+    margin: int = QUICKSTART_MARGIN,
+    pretrained='pretrained',
+) -> dict:
+    """The main job on the embedded data (see the table above). Returns the evaluate() result plus timings, checks and
+    the held-out denoising error per noise level ('denoising'). Training stops after `train_samples` samples or
+    `minutes` of training, whichever comes first (None: that budget is off). The dataset is cached in
     `data_root/n{n_clips}_seed{seed}` (default: `procedural.embedded_dir(n_clips, seed)`). If the snapshot `pretrained`
     exists (a path, or `'pretrained'`: the one shipped in the package, `train.pretrained_files`), its samples (same
     seed, length, margin) are evaluated too and shown as one more row, its model card's label (else 'Pretrained (M
@@ -132,11 +172,18 @@ def quickstart(out='runs/quickstart', train_samples: int | None = QUICKSTART_SAM
     from balmo.data.export import save_samples_npz
     from balmo.eval.metrics import write_metrics
     t0, times = time.time(), {}
-    out = _check_quickstart(out, train_samples, minutes, seed, n_samples, n_clips, length, overrides, margin)   # before any work
+    # before any work
+    out = _check_quickstart(out, train_samples, minutes, seed, n_samples, n_clips, length, overrides, margin)
     data_dir = embedded_dataset(root=embedded_root(data_root, n_clips, seed), n_clips=n_clips, seed=seed)
     times['data_s'] = time.time() - t0
-    cfg = resolve_config('tiny', seed=seed, minutes=minutes, data_dir=str(Path(data_dir).resolve()), **_budget(train_samples),
-                         **(overrides or {}))
+    cfg = resolve_config(
+        'tiny',
+        seed=seed,
+        minutes=minutes,
+        data_dir=str(Path(data_dir).resolve()),
+        **_budget(train_samples),
+        **(overrides or {}),
+    )
     if progress and train_samples is not None:
         cap = f" (capped at {minutes:g} min)" if minutes is not None else ''
         t_exp = cfg['total_samples'] / QUICKSTART_RATE
@@ -146,7 +193,8 @@ def quickstart(out='runs/quickstart', train_samples: int | None = QUICKSTART_SAM
     t = time.time(); snap_path = train(cfg, out / 'run', progress=progress); times['train_s'] = time.time() - t
     t = time.time()
     snap = Snapshot.load(snap_path)
-    with torch_threads(cfg['threads']):                 # the preset's CPU thread count (tiny: 2; None: keep the current)
+    # the preset's CPU thread count (tiny: 2; None: keep the current)
+    with torch_threads(cfg['threads']):
         generated, result = sample_and_score(snap, data_dir, n_samples, seed, length, margin, cfg['bf16'], progress)
     times['sample_evaluate_s'] = time.time() - t
     t = time.time()
@@ -174,10 +222,24 @@ def quickstart(out='runs/quickstart', train_samples: int | None = QUICKSTART_SAM
     times['figures_s'] = time.time() - t
     times['total_s'] = time.time() - t0
     checks = quality_checks(result)
-    result.update(times=times, checks={k: list(v) for k, v in checks.items()}, snapshot=str(snap_path), data_dir=str(data_dir),
-                  samples=str(out / 'samples.npz'), nfe=snap.last_nfe, margin=margin, denoising=den, pretrained=pre,
-                  training={'samples': snap.samples, 'budget_samples': train_samples, 'budget_minutes': minutes,
-                            'threads': cfg['threads'], 'omp_wait_policy': os.environ.get('OMP_WAIT_POLICY', 'default')})
+    result.update(
+        times=times,
+        checks={k: list(v) for k, v in checks.items()},
+        snapshot=str(snap_path),
+        data_dir=str(data_dir),
+        samples=str(out / 'samples.npz'),
+        nfe=snap.last_nfe,
+        margin=margin,
+        denoising=den,
+        pretrained=pre,
+        training={
+            'samples': snap.samples,
+            'budget_samples': train_samples,
+            'budget_minutes': minutes,
+            'threads': cfg['threads'],
+            'omp_wait_policy': os.environ.get('OMP_WAIT_POLICY', 'default'),
+        },
+    )
     (out / 'metrics.json').write_text(json.dumps(result, indent=1, default=float))
     with open(out / 'metrics.md', 'a') as f: f.write('\n\n' + format_denoising_errors(den) + '\n')
     return result

@@ -29,7 +29,8 @@ class LossConfig:
     weighting: str = 'balanced'    # 'edm2': λ e^{-u} mse + u; 'balanced': √λ e^{-sg(u)/2} mse + u-objective
     uncertainty: str = 'per_group' # 'single': one u(σ); 'per_group': one u_k(σ) per feature group
     dim_weight: bool = True        # R1: group k's θ-term times w_k = sqrt(N/K)/sqrt(N_k) (w_k is on the features too)
-    balance: str = 'output'        # R3 ('balanced'): 'output' λ e^{-u/2}, flat w.r.t. F; 'denoised' √λ e^{-u/2}, w.r.t. D
+    # R3 ('balanced'): 'output' λ e^{-u/2}, flat w.r.t. F; 'denoised' √λ e^{-u/2}, w.r.t. D
+    balance: str = 'output'
     group_error: str = 'share'     # R2 ('per_group'): θ_k on mse_k ('mean'), (N_k/N)·mse_k ('share'), N_k·mse_k ('sum')
     P_mean: float = -0.4           # ln σ ~ N(P_mean, P_std²)   [choice: EDM2 default]
     P_std: float = 1.0
@@ -88,15 +89,20 @@ def loss_preset(name: str, **overrides) -> LossConfig:
 # %% ../../nbs/41_loss.ipynb #437e5cd8
 @dataclass(frozen=True)
 class GroupSpec:
-    "Resolved feature groups: names, channel slices (a partition of range(n_channels)), sizes N_k, weights w_k (K,) float64."
+    """Resolved feature groups: names, channel slices (a partition of range(n_channels)), sizes N_k, weights w_k (K,)
+    float64."""
     names: tuple
     slices: tuple
     sizes: tuple
     weights: torch.Tensor
     n_channels: int
 
-def resolve_groups(groups: Any, n_channels: int, dim_weights: torch.Tensor | Sequence[float] | None = None) -> GroupSpec:
-    "Normalise a layout object / dict of slices / list of slices into a `GroupSpec`, checking it partitions the channels."
+
+def resolve_groups(
+    groups: Any, n_channels: int, dim_weights: torch.Tensor | Sequence[float] | None = None
+) -> GroupSpec:
+    """Normalise a layout object / dict of slices / list of slices into a `GroupSpec`, checking it partitions the
+    channels."""
     if hasattr(groups, 'slices'):
         sl = groups.slices
         names = tuple(getattr(groups, 'names', None) or (sl.keys() if isinstance(sl, dict) else range(len(sl))))
@@ -107,7 +113,9 @@ def resolve_groups(groups: Any, n_channels: int, dim_weights: torch.Tensor | Seq
     elif isinstance(groups, (list, tuple)):
         sl = list(groups); names = tuple(f'g{i}' for i in range(len(sl)))
     else:
-        raise ValueError(f'groups must be a layout with .slices, a dict name->slice or a list of slices, got {type(groups).__name__}')
+        raise ValueError(
+            f'groups must be a layout with .slices, a dict name->slice or a list of slices, got {type(groups).__name__}'
+        )
     names = tuple(str(n) for n in names)
     if len(sl) == 0: raise ValueError('groups: need at least one group')
     ranges, covered = [], np.zeros(n_channels, dtype=np.int64)
@@ -148,7 +156,9 @@ def sample_sigma(n: int, cfg: LossConfig, generator: torch.Generator | None = No
     of the draws is replaced by ln σ uniform over `SIGMA_RANGE` (two more uniform draws per σ, only then)."""
     s = (cfg.P_mean + cfg.P_std * _randn((n,), generator, device, dtype)).exp()
     if cfg.P_uniform > 0:
-        u = torch.rand((2, n), generator=generator, device=generator.device if generator is not None else device, dtype=dtype).to(device)
+        u = torch.rand(
+            (2, n), generator=generator, device=generator.device if generator is not None else device, dtype=dtype
+        ).to(device)
         lo, hi = math.log(SIGMA_RANGE[0]), math.log(SIGMA_RANGE[1])
         s = torch.where(u[0] < cfg.P_uniform, (lo + (hi - lo) * u[1]).exp(), s)
     return s
@@ -162,7 +172,8 @@ def group_mse(D: torch.Tensor, x0: torch.Tensor, spec: GroupSpec) -> torch.Tenso
 def loss_terms(mse: torch.Tensor, sigma: torch.Tensor, logvar: torch.Tensor, spec: GroupSpec, cfg: LossConfig):
     """θ-term per group (B, K) and u-objective (B, n_logvar) from `mse` (B, K), `sigma` (B,), `logvar` (B, n_logvar).
 
-    edm2:      θ_k = c_k λ e^{-u} mse_k,             uobj = u              (value and gradients of EDM2's λe^{-u}mse + u)
+    edm2:      θ_k = c_k λ e^{-u} mse_k,             uobj = u              (value and gradients of EDM2's λe^{-u}mse +
+    u)
     balanced:  θ_k = c_k √λ e^{-sg(u)/2} mse_k,      uobj = u + e^{-u} sg(λ m)
     with c_k = (N_k/N)·w_k^[dim_weight] and m = Σ_k (N_k/N) mse_k for a single u. Per group (R2, `group_error`):
     m_k = a_k mse_k and c_k = a_k w_k^[dim_weight], a_k = 1 ('mean'), N_k ('sum');
@@ -200,7 +211,9 @@ def _denoise(denoiser: Callable, x: torch.Tensor, sigma: torch.Tensor, n_logvar:
     if D.shape != x.shape: raise ValueError(f'denoiser returned D of shape {tuple(D.shape)}, expected {tuple(x.shape)}')
     if logvar.dim() == 1: logvar = logvar[:, None]
     if logvar.dim() != 2 or logvar.shape[0] != x.shape[0]:
-        raise ValueError(f'denoiser returned logvar of shape {tuple(logvar.shape)}, expected (B={x.shape[0]}, n_logvar)')
+        raise ValueError(
+            f'denoiser returned logvar of shape {tuple(logvar.shape)}, expected (B={x.shape[0]}, n_logvar)'
+        )
     if logvar.shape[1] != n_logvar:
         raise ValueError(f"cfg.uncertainty={cfg.uncertainty!r} needs n_logvar={n_logvar} uncertainty outputs, but the "
                          f"denoiser returned {logvar.shape[1]} (build it with n_logvar={n_logvar})")
@@ -209,7 +222,8 @@ def _denoise(denoiser: Callable, x: torch.Tensor, sigma: torch.Tensor, n_logvar:
 def _as_sigma(sigma, B: int, like: torch.Tensor) -> torch.Tensor:
     s = torch.as_tensor(sigma, dtype=like.dtype, device=like.device).reshape(-1)
     s = s.expand(B) if s.numel() == 1 else s
-    if s.shape != (B,) or not bool((s > 0).all()): raise ValueError(f'sigma must be positive, scalar or ({B},), got {tuple(s.shape)}')
+    if s.shape != (B,) or not bool((s > 0).all()):
+        raise ValueError(f'sigma must be positive, scalar or ({B},), got {tuple(s.shape)}')
     return s
 
 def diffusion_loss(denoiser: Callable, x0: torch.Tensor, groups: Any, cfg: LossConfig | None = None,
@@ -241,10 +255,18 @@ def diffusion_loss(denoiser: Callable, x0: torch.Tensor, groups: Any, cfg: LossC
     return loss, stats
 
 # %% ../../nbs/41_loss.ipynb #f567953a
-def grad_norm_by_sigma(denoiser: torch.nn.Module, x0: torch.Tensor | Sequence[torch.Tensor] | Callable[[], torch.Tensor],
-                       groups: Any, sigmas: Sequence[float],
-                       cfg: LossConfig | None = None, n_repeats: int = 4, generator: torch.Generator | None = None,
-                       wrt: str = 'params', params: Sequence[torch.Tensor] | None = None, dim_weights=None) -> np.ndarray:
+def grad_norm_by_sigma(
+    denoiser: torch.nn.Module,
+    x0: torch.Tensor | Sequence[torch.Tensor] | Callable[[], torch.Tensor],
+    groups: Any,
+    sigmas: Sequence[float],
+    cfg: LossConfig | None = None,
+    n_repeats: int = 4,
+    generator: torch.Generator | None = None,
+    wrt: str = 'params',
+    params: Sequence[torch.Tensor] | None = None,
+    dim_weights=None,
+) -> np.ndarray:
     """Mean L2 norm of the gradient of each group's θ-term, per noise level: array (n_sigma, K) (the paper's Fig. 2).
 
     For every σ and each of `n_repeats` draws, group k's batch-mean θ-term (uncertainty detached, i.e. the loss that
@@ -280,6 +302,7 @@ def grad_norm_by_sigma(denoiser: torch.nn.Module, x0: torch.Tensor | Sequence[to
                     gs = torch.autograd.grad(theta[k], targets, retain_graph=k < K - 1, allow_unused=True)
                     out[i, k] += math.sqrt(sum(float(g.double().square().sum()) for g in gs if g is not None))
     return out / n_repeats
+
 
 def flatness(curve) -> np.ndarray | float:
     "max/min ratio along the σ axis (axis 0): 1 = perfectly flat. (n_sigma,) -> float; (n_sigma, K) -> (K,)."

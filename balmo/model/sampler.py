@@ -50,7 +50,8 @@ def nfe_for(n_levels: int, solver: str = 'heun', to_zero: bool = True) -> int:
 
 # %% ../../nbs/42_sampler.ipynb #37d71d91
 class CountingDenoiser:
-    "Wraps a denoiser `D(x (B,...), sigma (B,)) -> x̂0 (B,...)`: counts calls, broadcasts a scalar σ to `(B,)`, casts D to x's dtype."
+    """Wraps a denoiser `D(x (B,...), sigma (B,)) -> x̂0 (B,...)`: counts calls, broadcasts a scalar σ to `(B,)`, casts
+    D to x's dtype."""
     def __init__(self, denoiser: Callable):
         if not callable(denoiser):
             raise ValueError(f'denoiser must be callable D(x, sigma), got {type(denoiser).__name__}')
@@ -116,7 +117,8 @@ def seeded_noise(seeds: Sequence[int], sample_shape: Sequence[int], dtype: torch
     return torch.stack(rows).to(dtype=dtype, device=device)
 
 def available_memory(device=None) -> int | None:
-    "Bytes still available on `device`: free CUDA memory, or for the CPU `MemAvailable` (and the cgroup v2 limit if lower); None if unknown."
+    """Bytes still available on `device`: free CUDA memory, or for the CPU `MemAvailable` (and the cgroup v2 limit if
+    lower); None if unknown."""
     dev = torch.device(device) if device is not None else torch.device('cpu')
     if dev.type == 'cuda': return int(torch.cuda.mem_get_info(dev)[0])
     if dev.type != 'cpu': return None
@@ -130,16 +132,21 @@ def available_memory(device=None) -> int | None:
     try:
         cg = Path('/sys/fs/cgroup')
         limit = (cg / 'memory.max').read_text().strip()
-        if limit != 'max': avail = min(avail if avail is not None else math.inf, int(limit) - int((cg / 'memory.current').read_text()))
-    except (OSError, ValueError): pass
+        if limit != 'max':
+            avail = min(avail if avail is not None else math.inf, int(limit) - int((cg / 'memory.current').read_text()))
+    except (OSError, ValueError):
+        pass
     return avail
 
 def check_fits(nbytes: int, device=None, what: str = 'the result', hint: str = '') -> None:
     "Raise a one-line ValueError if `nbytes` exceed `available_memory(device)` (unknown availability passes)."
     avail = available_memory(device)
     if avail is not None and nbytes > avail:
-        raise ValueError(f'{what} needs {nbytes / 1e9:.3g} GB, but only {avail / 1e9:.3g} GB of memory are available on '
-                         f'{torch.device(device) if device is not None else "cpu"}' + (f'; {hint}' if hint else ''))
+        raise ValueError(
+            f'{what} needs {nbytes / 1e9:.3g} GB, but only {avail / 1e9:.3g} GB of memory are available on '
+            f'{torch.device(device) if device is not None else "cpu"}'
+            + (f'; {hint}' if hint else '')
+        )
 
 def batch_chunks(n: int, batch_size: int | None) -> list[slice]:
     if batch_size is None: return [slice(0, n)]
@@ -147,11 +154,26 @@ def batch_chunks(n: int, batch_size: int | None) -> list[slice]:
         raise ValueError(f'batch_size must be a positive integer or None, got {batch_size}')
     return [slice(i, min(i + batch_size, n)) for i in range(0, n, int(batch_size))]
 
-def heun_sample(denoiser: Callable, shape: Sequence[int] | None = None, noise: torch.Tensor | None = None,
-                seeds: Sequence[int] | None = None, n_levels: int = 16, sigma_min: float = 0.002,
-                sigma_max: float = 80.0, rho: float = 7.0, dtype: torch.dtype = torch.float32, device=None,
-                batch_size: int | None = None, progress: bool = False, return_trajectory: bool = False,
-                return_info: bool = False, solver: str = 'heun', to_zero: bool = True, step_hook: Callable | None = None):
+
+def heun_sample(
+    denoiser: Callable,
+    shape: Sequence[int] | None = None,
+    noise: torch.Tensor | None = None,
+    seeds: Sequence[int] | None = None,
+    n_levels: int = 16,
+    sigma_min: float = 0.002,
+    sigma_max: float = 80.0,
+    rho: float = 7.0,
+    dtype: torch.dtype = torch.float32,
+    device=None,
+    batch_size: int | None = None,
+    progress: bool = False,
+    return_trajectory: bool = False,
+    return_info: bool = False,
+    solver: str = 'heun',
+    to_zero: bool = True,
+    step_hook: Callable | None = None,
+):
     """Deterministic PF-ODE sampling (EDM Algorithm 1): x = σ_max·ε, Heun steps down the `edm_sigmas` schedule,
     a final Euler step to σ=0 (`to_zero=False` stops at σ_min). Give `shape` (B, ...) (+ optional per-sample `seeds`,
     len B) or unit-variance `noise` (B, ...). The denoiser runs in chunks of `batch_size` (tqdm bar if `progress`);
@@ -171,8 +193,12 @@ def heun_sample(denoiser: Callable, shape: Sequence[int] | None = None, noise: t
         if len(shape) < 1 or min(shape) < 1:
             raise ValueError(f'heun_sample: bad shape {shape}')
         nbytes = math.prod(shape) * torch.empty((), dtype=dtype).element_size()
-        check_fits(nbytes * (1 if seeds is not None else 2), device, f'heun_sample: {shape[0]} samples of shape {shape[1:]} ({dtype})',
-                   'sample fewer at a time')
+        check_fits(
+            nbytes * (1 if seeds is not None else 2),
+            device,
+            f'heun_sample: {shape[0]} samples of shape {shape[1:]} ({dtype})',
+            'sample fewer at a time',
+        )
         if seeds is not None and len(seeds) != shape[0]:
             raise ValueError(f'heun_sample: {len(seeds)} seeds for a batch of {shape[0]}')
         eps = None if seeds is not None else torch.randn(shape, dtype=dtype).to(device)
@@ -247,7 +273,9 @@ def round_trip_error(denoiser: Callable, x0: torch.Tensor, n_levels: int = 16, *
 def gaussian_prior_logp(z: torch.Tensor, sigma_max: float) -> torch.Tensor:
     "log N(z; 0, σ_max² I) summed over all but the batch dimension: z (B, ...) -> (B,)."
     d = z[0].numel()
-    return -0.5 * z.reshape(z.shape[0], -1).pow(2).sum(1) / sigma_max**2 - 0.5 * d * math.log(2 * math.pi * sigma_max**2)
+    return -0.5 * z.reshape(z.shape[0], -1).pow(2).sum(1) / sigma_max**2 - 0.5 * d * math.log(
+        2 * math.pi * sigma_max**2
+    )
 
 def slope_and_div(D: Callable, x: torch.Tensor, sigma: float, probes: torch.Tensor | None):
     "PF-ODE slope f (B, ...) and divergence estimates (P, B): exact trace if probes is None (P = 1), else εᵀ(∂f/∂x)ε."
@@ -327,6 +355,10 @@ def ode_nll(denoiser: Callable, x0: torch.Tensor, n_levels: int = 32, sigma_min:
     lp_prior = prior_logp(z)
     nll_p = -(lp_prior[None] + delta)                       # (P, B)
     nll = nll_p.mean(0)
-    se = torch.zeros_like(nll) if exact else (nll_p.std(0) / math.sqrt(P) if P > 1 else torch.full_like(nll, float('nan')))
+    se = (
+        torch.zeros_like(nll)
+        if exact
+        else (nll_p.std(0) / math.sqrt(P) if P > 1 else torch.full_like(nll, float('nan')))
+    )
     return dict(nll=nll, nll_se=se, nll_per_dim=nll / d, nll_probes=nll_p, prior_logp=lp_prior,
                 delta_logp=delta.mean(0), z=z, n_dims=d, nfe=nfes[0])

@@ -43,9 +43,9 @@ def mp_cat(a: torch.Tensor, b: torch.Tensor, dim: int = 1, t: float = 0.5) -> to
 # %% ../../nbs/40_unet.ipynb #33575a27
 class MPConv1d(nn.Module):
     """Magnitude-preserving 1D convolution (kernel `k` >= 1, 'same' padding, odd k) or linear layer (`kernel=0`).
-    Used weight: ŵ = gain · normalize(w) / sqrt(fan_in), fan_in = in_channels·k, so each output channel of ŵ has norm |gain|.
-    Forced weight normalisation: in training mode the stored w is reset to normalize(w) in place (no_grad) in the first
-    forward after w changed (an optimizer step, a load), so several forwards before one backward stay valid.
+    Used weight: ŵ = gain · normalize(w) / sqrt(fan_in), fan_in = in_channels·k, so each output channel of ŵ has norm
+    |gain|. Forced weight normalisation: in training mode the stored w is reset to normalize(w) in place (no_grad) in
+    the first forward after w changed (an optimizer step, a load), so several forwards before one backward stay valid.
     Shapes: conv (B, in, L) -> (B, out, L); linear (..., in) -> (..., out)."""
     def __init__(self, in_channels: int, out_channels: int, kernel: int = 3):
         super().__init__()
@@ -62,23 +62,26 @@ class MPConv1d(nn.Module):
 
     @torch.no_grad()
     def normalize_weight_(self) -> None:
-        "Forced weight normalisation of the stored weight, w ← normalize(w) in place, unless w is unchanged since the last one."
+        """Forced weight normalisation of the stored weight, w ← normalize(w) in place, unless w is unchanged since the
+        last one."""
         if self.weight._version != self._normalized_version:
             self.weight.copy_(normalize(self.weight.to(torch.promote_types(self.weight.dtype, torch.float32))))
             self._normalized_version = self.weight._version
 
     def forward(self, x: torch.Tensor, gain: float | torch.Tensor = 1.0) -> torch.Tensor:
         if self.training and not torch.compiler.is_compiling():
-            self.normalize_weight_()                   # under torch.compile EDMPrecond.forward does it, outside the graph
-        w = normalize(self.weight.to(torch.promote_types(self.weight.dtype, torch.float32)))   # again inside the graph: gradient ⟂ w
+            # under torch.compile EDMPrecond.forward does it, outside the graph
+            self.normalize_weight_()
+        # again inside the graph: gradient ⟂ w
+        w = normalize(self.weight.to(torch.promote_types(self.weight.dtype, torch.float32)))
         w = (w * (gain / math.sqrt(self.fan_in))).to(x.dtype)
         if self.kernel == 0:
             return x @ w.t()
         return F.conv1d(x, w, padding=self.kernel // 2)
 
 class MPFourier(nn.Module):
-    """Fourier embedding of a scalar (the noise level c_noise): y = √2·cos(2π(f·x + φ)), f ~ N(0, bandwidth²), φ ~ U(0,1),
-    fixed buffers. E[y²] = 1. Shape (B,) -> (B, num_channels)."""
+    """Fourier embedding of a scalar (the noise level c_noise): y = √2·cos(2π(f·x + φ)), f ~ N(0, bandwidth²), φ ~
+    U(0,1), fixed buffers. E[y²] = 1. Shape (B,) -> (B, num_channels)."""
     def __init__(self, num_channels: int, bandwidth: float = 1.0):
         super().__init__()
         self.register_buffer('freqs', 2 * math.pi * torch.randn(num_channels) * bandwidth)
@@ -115,12 +118,25 @@ class Attention1d(nn.Module):
 
 # %% ../../nbs/40_unet.ipynb #7de757d0
 class Block1d(nn.Module):
-    """EDM2 U-Net block in 1D. Encoder: [resample] -> [1x1 conv] -> pixel norm -> x = mp_sum(x, res(x, emb), res_balance)
+    """EDM2 U-Net block in 1D. Encoder: [resample] -> [1x1 conv] -> pixel norm -> x = mp_sum(x, res(x, emb),
+    res_balance)
     -> [attention]. Decoder: [resample] -> x = mp_sum(skip_conv(x), res(x, emb), res_balance) -> [attention].
-    res(x, emb) = conv3(dropout(mp_silu(conv3(mp_silu(x)) · (1 + gain·linear(emb))))). Shape (B, in, L) -> (B, out, L')."""
-    def __init__(self, in_channels: int, out_channels: int, emb_channels: int, flavor: str = 'enc',
-                 resample: str = 'keep', attention: bool = False, channels_per_head: int = 64,
-                 dropout: float = 0.0, res_balance: float = 0.3, attn_balance: float = 0.3, clip_act: float | None = 256):
+    res(x, emb) = conv3(dropout(mp_silu(conv3(mp_silu(x)) · (1 + gain·linear(emb))))). Shape (B, in, L) -> (B, out,
+    L')."""
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        emb_channels: int,
+        flavor: str = 'enc',
+        resample: str = 'keep',
+        attention: bool = False,
+        channels_per_head: int = 64,
+        dropout: float = 0.0,
+        res_balance: float = 0.3,
+        attn_balance: float = 0.3,
+        clip_act: float | None = 256,
+    ):
         super().__init__()
         if flavor not in ('enc', 'dec') or resample not in ('keep', 'up', 'down'):
             raise ValueError(f'bad flavor {flavor!r} or resample {resample!r}')
@@ -161,10 +177,21 @@ class Block1d(nn.Module):
 class UNet1d(nn.Module):
     """EDM2-style magnitude-preserving U-Net over time. F(x (B, C, L), c_noise (B,)) -> (B, C, L), L a multiple of
     2**(len(channel_mult)-1). No biases (a ones channel is concatenated to the input); output gain starts at 0."""
-    def __init__(self, channels: int = 145, model_channels: int = 64, channel_mult: tuple[int, ...] = (1, 2, 2, 3, 3, 4),
-                 num_blocks: int = 2, attn_levels: tuple[int, ...] = (4, 5), channels_per_head: int = 64,
-                 dropout: float = 0.0, res_balance: float = 0.3, attn_balance: float = 0.3, concat_balance: float = 0.5,
-                 noise_channels: int | None = None, clip_act: float | None = 256):
+    def __init__(
+        self,
+        channels: int = 145,
+        model_channels: int = 64,
+        channel_mult: tuple[int, ...] = (1, 2, 2, 3, 3, 4),
+        num_blocks: int = 2,
+        attn_levels: tuple[int, ...] = (4, 5),
+        channels_per_head: int = 64,
+        dropout: float = 0.0,
+        res_balance: float = 0.3,
+        attn_balance: float = 0.3,
+        concat_balance: float = 0.5,
+        noise_channels: int | None = None,
+        clip_act: float | None = 256,
+    ):
         super().__init__()
         n_levels = len(channel_mult)
         if any(not 0 <= a < n_levels for a in attn_levels):
@@ -268,14 +295,16 @@ class EDMPrecond(nn.Module):
 
     @torch.compiler.disable
     def normalize_weights_(self) -> None:
-        "Forced weight normalisation of every `MPConv1d`, run eagerly also when the forward is compiled (see `MPConv1d`)."
+        """Forced weight normalisation of every `MPConv1d`, run eagerly also when the forward is compiled (see
+        `MPConv1d`)."""
         for m in self.modules():
             if isinstance(m, MPConv1d): m.normalize_weight_()
 
     def forward(self, x: torch.Tensor, sigma: float | torch.Tensor, return_logvar: bool = False):
         self.check_input(x)
         if self.training: self.normalize_weights_()
-        dt = self.unet.out_gain.dtype                        # the parameters' precision: float32 (float64 after .double())
+        # the parameters' precision: float32 (float64 after .double())
+        dt = self.unet.out_gain.dtype
         x = x.to(dt)
         sigma = torch.as_tensor(sigma, dtype=dt, device=x.device)
         if sigma.ndim == 0:
@@ -295,9 +324,15 @@ class EDMPrecond(nn.Module):
 
 # %% ../../nbs/40_unet.ipynb #a8b13d99
 UNET_PRESETS: dict[str, dict] = {
-    'tiny':  dict(model_channels=16, channel_mult=(1, 1, 2, 2, 2, 2), num_blocks=1, attn_levels=(5,), channels_per_head=16),
-    'small': dict(model_channels=64, channel_mult=(1, 2, 2, 3, 3, 4), num_blocks=2, attn_levels=(4, 5), channels_per_head=64),
-    'paper': dict(model_channels=192, channel_mult=(1, 2, 3, 4, 4, 4), num_blocks=2, attn_levels=(4, 5), channels_per_head=64),
+    'tiny': dict(
+        model_channels=16, channel_mult=(1, 1, 2, 2, 2, 2), num_blocks=1, attn_levels=(5,), channels_per_head=16
+    ),
+    'small': dict(
+        model_channels=64, channel_mult=(1, 2, 2, 3, 3, 4), num_blocks=2, attn_levels=(4, 5), channels_per_head=64
+    ),
+    'paper': dict(
+        model_channels=192, channel_mult=(1, 2, 3, 4, 4, 4), num_blocks=2, attn_levels=(4, 5), channels_per_head=64
+    ),
 }
 
 _PRECOND_KEYS = ('sigma_data', 'logvar_channels', 'logvar_head')
@@ -305,7 +340,8 @@ _PRECOND_KEYS = ('sigma_data', 'logvar_channels', 'logvar_head')
 def make_denoiser(preset: str = 'tiny', channels: int = 145, n_logvar: int = 4, **overrides) -> EDMPrecond:
     """Build an `EDMPrecond` around a `UNet1d` from `UNET_PRESETS[preset]`; `overrides` replace U-Net arguments
     (e.g. `dropout=0.1`, `model_channels=32`) or preconditioning ones (`sigma_data`, `logvar_channels`, `logvar_head`).
-    The resolved configuration (always including `logvar_head`) is stored in `.config` (JSON-friendly) for checkpoints."""
+    The resolved configuration (always including `logvar_head`) is stored in `.config` (JSON-friendly) for
+    checkpoints."""
     if preset not in UNET_PRESETS:
         raise ValueError(f'unknown preset {preset!r}; choose from {sorted(UNET_PRESETS)}')
     import inspect
@@ -316,6 +352,13 @@ def make_denoiser(preset: str = 'tiny', channels: int = 145, n_logvar: int = 4, 
     unet_kw = {**UNET_PRESETS[preset], **{k: v for k, v in overrides.items() if k in unet_keys}}
     pre_kw = {k: v for k, v in overrides.items() if k in _PRECOND_KEYS}
     net = EDMPrecond(UNet1d(channels=channels, **unet_kw), n_logvar=n_logvar, **pre_kw)
-    net.config = dict(preset=preset, channels=channels, n_logvar=n_logvar,
-                      **{k: list(v) if isinstance(v, tuple) else v for k, v in {**unet_kw, **pre_kw, 'logvar_head': net.logvar_head}.items()})
+    net.config = dict(
+        preset=preset,
+        channels=channels,
+        n_logvar=n_logvar,
+        **{
+            k: list(v) if isinstance(v, tuple) else v
+            for k, v in {**unet_kw, **pre_kw, 'logvar_head': net.logvar_head}.items()
+        },
+    )
     return net

@@ -54,7 +54,8 @@ def facing_yaw(joints: np.ndarray, face_joints=T2M_FACE_JOINTS, smooth_sigma: fl
     return -np.arctan2(fwd[:, 0], fwd[:, 2])
 
 def canonicalize_joints(joints) -> np.ndarray:
-    "Floor (lowest joint over the clip) to y = 0, first-frame root to x = z = 0, first-frame facing to +z; (T, 22, 3) float64."
+    """Floor (lowest joint over the clip) to y = 0, first-frame root to x = z = 0, first-frame facing to +z; (T, 22, 3)
+    float64."""
     P = np.array(joints, dtype=np.float64)
     P[..., 1] -= P[..., 1].min()
     P[..., [0, 2]] -= P[0, 0, [0, 2]]
@@ -75,18 +76,21 @@ def _proxy_target() -> np.ndarray:
     return ProxyBody().rest_joints(torch.zeros(10)).double().numpy()
 
 def resolve_target(target) -> np.ndarray | None:
-    "None (no retargeting), 'proxy' (the proxy body's mean shape, balmo's default) or a (22, 3) frame -> float64 (22, 3) or None."
+    """None (no retargeting), 'proxy' (the proxy body's mean shape, balmo's default) or a (22, 3) frame -> float64 (22,
+    3) or None."""
     if target is None: return None
     if isinstance(target, str):
         if target != 'proxy': raise ValueError(f"target must be None, 'proxy' or a (22, 3) joint frame, got {target!r}")
         return _proxy_target()
     t = np.asarray(target, dtype=np.float64)
-    if t.shape != (22, 3) or not np.isfinite(t).all(): raise ValueError(f'target: expected a finite (22, 3) joint frame, got shape {t.shape}')
+    if t.shape != (22, 3) or not np.isfinite(t).all():
+        raise ValueError(f'target: expected a finite (22, 3) joint frame, got shape {t.shape}')
     if (bone_lengths(t) <= 0).any(): raise ValueError('target: every bone needs a positive length')
     return t
 
 def read_target_skeleton(path) -> np.ndarray:
-    "The official retargeting target: frame 0 of a HumanML3D joints file, e.g. `HumanML3D/joints/000021.npy` (T, 22, 3) -> (22, 3)."
+    """The official retargeting target: frame 0 of a HumanML3D joints file, e.g. `HumanML3D/joints/000021.npy` (T, 22,
+    3) -> (22, 3)."""
     p = Path(path)
     if not p.is_file(): raise FileNotFoundError(f'read_target_skeleton: {p} does not exist')
     try: a = np.load(p, allow_pickle=False)
@@ -96,7 +100,8 @@ def read_target_skeleton(path) -> np.ndarray:
 
 def retarget(joints, target) -> tuple[np.ndarray, float]:
     """Uniform skeleton: joints (T, 22, 3) -> (joints with the target's bone lengths (T, 22, 3) float64, scale s).
-    Bone directions are kept per frame; the pelvis trajectory is scaled by s = (thigh + shin)_target / (thigh + shin)_frame 0."""
+    Bone directions are kept per frame; the pelvis trajectory is scaled by s = (thigh + shin)_target / (thigh +
+    shin)_frame 0."""
     P, tgt = np.asarray(joints, dtype=np.float64), resolve_target(target)
     L_t, L_s = np.concatenate([[0.0], bone_lengths(tgt)]), np.concatenate([[0.0], bone_lengths(P[0])])
     a, b = T2M_LEG_JOINTS
@@ -111,7 +116,8 @@ def retarget(joints, target) -> tuple[np.ndarray, float]:
 
 def _check_joints(joints, name: str) -> np.ndarray:
     P = np.asarray(joints, dtype=np.float64)
-    if P.ndim != 3 or P.shape[1:] != (22, 3): raise ValueError(f'{name}: joints have shape {P.shape}, expected (T, 22, 3)')
+    if P.ndim != 3 or P.shape[1:] != (22, 3):
+        raise ValueError(f'{name}: joints have shape {P.shape}, expected (T, 22, 3)')
     if len(P) < 2: raise ValueError(f'{name}: need at least 2 frames, got {len(P)}')
     if not np.isfinite(P).all(): raise ValueError(f'{name}: joints contain non-finite values')
     return P
@@ -131,10 +137,17 @@ def _yaw_velocity(a: np.ndarray, fix_sign: bool = False) -> np.ndarray:
     qy = np.sin(h) * (np.where(np.cos(h) < 0, -1.0, 1.0) if fix_sign else 1.0)
     return np.arcsin(qy)[:, None]
 
-def humanml3d_features(joints, target='proxy', feet_threshold: float = FEET_THRESHOLD, smooth_sigma: float = HEADING_SIGMA,
-                       fix_yaw_sign: bool = False, return_processed: bool = False):
-    """HumanML3D 263-D features (T−1, 263) float64 of one clip of SMPL-22 joints (T, 22, 3), y-up, metres, 20 fps, as the
-    official code computes them (layout in `HML_SLICES`, quirks in the text). With `return_processed`, also the
+
+def humanml3d_features(
+    joints,
+    target='proxy',
+    feet_threshold: float = FEET_THRESHOLD,
+    smooth_sigma: float = HEADING_SIGMA,
+    fix_yaw_sign: bool = False,
+    return_processed: bool = False,
+):
+    """HumanML3D 263-D features (T−1, 263) float64 of one clip of SMPL-22 joints (T, 22, 3), y-up, metres, 20 fps, as
+    the official code computes them (layout in `HML_SLICES`, quirks in the text). With `return_processed`, also the
     retargeted, canonical joints (T, 22, 3)."""
     P = process_joints(_check_joints(joints, 'humanml3d_features'), target)
     T = len(P)
@@ -173,7 +186,8 @@ def recover_root(features) -> tuple[np.ndarray, np.ndarray]:
 def recover_joints(features) -> np.ndarray:
     "Joint positions (..., L, 22, 3) from HumanML3D features (..., L, 263): the official `recover_from_ric`."
     f = np.asarray(features, dtype=np.float64)
-    if f.shape[-1] != HML_DIM or f.ndim not in (2, 3): raise ValueError(f'recover_joints: features have shape {f.shape}, expected (L, 263) or (B, L, 263)')
+    if f.shape[-1] != HML_DIM or f.ndim not in (2, 3):
+        raise ValueError(f'recover_joints: features have shape {f.shape}, expected (L, 263) or (B, L, 263)')
     if not np.isfinite(f).all(): raise ValueError('recover_joints: features contain non-finite values')
     theta, root = recover_root(f)
     ric = f[..., HML_SLICES['ric']].reshape(f.shape[:-1] + (21, 3))
@@ -183,78 +197,122 @@ def recover_joints(features) -> np.ndarray:
 
 # %% ../../nbs/32_humanml3d.ipynb #3dc86440
 def _joint_list(a: np.ndarray, p: Path, lengths=None) -> list[np.ndarray]:
-    if a.ndim == 3: a = a[None]
+    if a.ndim == 3:
+        a = a[None]
     if a.ndim != 4 or a.shape[2:] != (22, 3):
         raise ValueError(f'{p}: joint samples must have shape (N, T, 22, 3) or (T, 22, 3), got {a.shape}')
     if lengths is not None:
         lengths = np.asarray(lengths).reshape(-1)
         if len(lengths) != len(a) or (lengths < 2).any() or (lengths > a.shape[1]).any():
-            raise ValueError(f"{p}: 'lengths' must give 2..{a.shape[1]} frames for each of the {len(a)} samples, got {lengths.tolist()[:8]}")
-    out = [np.asarray(a[i, :(int(lengths[i]) if lengths is not None else None)], dtype=np.float64) for i in range(len(a))]
-    if not out: raise ValueError(f'{p}: no samples')
-    if a.shape[1] < 2: raise ValueError(f'{p}: samples need at least 2 frames, got {a.shape[1]}')
+            raise ValueError(
+                f"{p}: 'lengths' must give 2..{a.shape[1]} frames for each of the {len(a)} samples, got"
+                f" {lengths.tolist()[:8]}"
+            )
+    out = [
+        np.asarray(a[i, : (int(lengths[i]) if lengths is not None else None)], dtype=np.float64) for i in range(len(a))
+    ]
+    if not out:
+        raise ValueError(f'{p}: no samples')
+    if a.shape[1] < 2:
+        raise ValueError(f'{p}: samples need at least 2 frames, got {a.shape[1]}')
     bad = [i for i, j in enumerate(out) if not np.isfinite(j).all()]
-    if bad: raise ValueError(f'{p}: samples {bad[:5]} contain non-finite values')
+    if bad:
+        raise ValueError(f'{p}: samples {bad[:5]} contain non-finite values')
     return out
+
 
 class ArrayUnpickler(pickle.Unpickler):
     """Reads the pickle inside an object `.npy` admitting numpy arrays, dtypes and scalars, and plain containers (dict,
     list, tuple, set, str, bytes, numbers): what MDM's results.npy holds. Any other global (`os.system`,
     `builtins.exec`, a class) raises `pickle.UnpicklingError` naming it before anything runs: no code from the file."""
-    _ALLOWED = ({(m, n) for m in ('numpy.core.multiarray', 'numpy._core.multiarray') for n in ('_reconstruct', 'scalar')}
-                | {('numpy', 'ndarray'), ('numpy', 'dtype'), ('numpy.core.numeric', '_frombuffer'), ('numpy._core.numeric', '_frombuffer'),
-                   ('builtins', 'set'), ('builtins', 'frozenset'), ('builtins', 'complex')})
+
+    _ALLOWED = {
+        (m, n) for m in ('numpy.core.multiarray', 'numpy._core.multiarray') for n in ('_reconstruct', 'scalar')
+    } | {
+        ('numpy', 'ndarray'),
+        ('numpy', 'dtype'),
+        ('numpy.core.numeric', '_frombuffer'),
+        ('numpy._core.numeric', '_frombuffer'),
+        ('builtins', 'set'),
+        ('builtins', 'frozenset'),
+        ('builtins', 'complex'),
+    }
 
     def find_class(self, module: str, name: str):
-        if (module, name) in self._ALLOWED: return super().find_class(module, name)
-        if (module, name) == ('_codecs', 'encode'): return lambda s, enc='latin1': s.encode('latin1') if enc in ('latin1', 'latin-1') else _refuse(module, name)
+        if (module, name) in self._ALLOWED:
+            return super().find_class(module, name)
+        if (module, name) == ('_codecs', 'encode'):
+            return lambda s, enc='latin1': s.encode('latin1') if enc in ('latin1', 'latin-1') else _refuse(module, name)
         _refuse(module, name)
 
+
 def _refuse(module: str, name: str):
-    raise pickle.UnpicklingError(f'refusing to load the global {module}.{name} (only numpy arrays and plain containers are read)')
+    raise pickle.UnpicklingError(
+        f'refusing to load the global {module}.{name} (only numpy arrays and plain containers are read)'
+    )
+
 
 def load_pickled_npy(path):
-    "An object `.npy` (e.g. MDM's results.npy) read through `ArrayUnpickler`; a refused or broken pickle is a one-line ValueError."
+    """An object `.npy` (e.g. MDM's results.npy) read through `ArrayUnpickler`; a refused or broken pickle is a one-line
+    ValueError."""
     p = Path(path)
     with open(p, 'rb') as f:
         try:
             version = np.lib.format.read_magic(f)
             (np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0)(f)
             return ArrayUnpickler(f, encoding='latin1').load()
-        except pickle.UnpicklingError as e: raise ValueError(f'{p}: {e}; balmo never runs code from a samples file') from None
-        except Exception as e: raise ValueError(f'{p}: not a readable pickled .npy ({type(e).__name__}: {e})') from None
+        except pickle.UnpicklingError as e:
+            raise ValueError(f'{p}: {e}; balmo never runs code from a samples file') from None
+        except Exception as e:
+            raise ValueError(f'{p}: not a readable pickled .npy ({type(e).__name__}: {e})') from None
+
 
 def read_joint_samples(path, allow_pickle: bool = False) -> list[np.ndarray]:
     """Joint-position samples as a list of float64 (T_i, 22, 3): a HumanML3D-style `.npy` (N, T, 22, 3) or MDM's
     `results.npy` (pickled dict, 'motion' (N, 22, 3, T), optional 'lengths'), the latter only with `allow_pickle`, and
     then through `ArrayUnpickler`: numpy arrays and plain containers only, never code."""
     p = Path(path)
-    if not p.is_file(): raise FileNotFoundError(f'joint samples file not found: {p}')
+    if not p.is_file():
+        raise FileNotFoundError(f'joint samples file not found: {p}')
     with open(p, 'rb') as fh:
-        if fh.read(6) != b'\x93NUMPY': raise ValueError(f'{p}: not a .npy file (no NumPy header)')
-    try: a = np.load(p, allow_pickle=False)
+        if fh.read(6) != b'\x93NUMPY':
+            raise ValueError(f'{p}: not a .npy file (no NumPy header)')
+    try:
+        a = np.load(p, allow_pickle=False)
     except ValueError as e:
-        if 'allow_pickle' not in str(e): raise ValueError(f'{p}: not a readable .npy file ({e})') from None
+        if 'allow_pickle' not in str(e):
+            raise ValueError(f'{p}: not a readable .npy file ({e})') from None
         if not allow_pickle:
-            raise ValueError(f"{p}: holds a pickled object (MDM's results.npy is a pickled dict); balmo reads it only with "
-                             "allow_pickle=True (--allow-pickle), admitting numpy arrays and plain containers (never code)") from None
+            raise ValueError(
+                f"{p}: holds a pickled object (MDM's results.npy is a pickled dict); balmo reads it only with "
+                "allow_pickle=True (--allow-pickle), admitting numpy arrays and plain containers (never code)"
+            ) from None
         a = load_pickled_npy(p)
-    except OSError as e: raise ValueError(f'{p}: not a readable .npy file ({e})') from None
-    if isinstance(a, dict): a = np.array(a, dtype=object)       # a dict pickled directly
-    if not isinstance(a, np.ndarray): raise ValueError(f"{p}: a pickled {type(a).__name__}, not MDM's results dict")
+    except OSError as e:
+        raise ValueError(f'{p}: not a readable .npy file ({e})') from None
+    if isinstance(a, dict):
+        a = np.array(a, dtype=object)  # a dict pickled directly
+    if not isinstance(a, np.ndarray):
+        raise ValueError(f"{p}: a pickled {type(a).__name__}, not MDM's results dict")
     if a.dtype == object:
         d = a.item() if a.ndim == 0 else None
         if not isinstance(d, dict) or 'motion' not in d:
-            raise ValueError(f"{p}: a pickled object that is not MDM's results dict (expected a dict with 'motion' (N, 22, 3, T))")
+            raise ValueError(
+                f"{p}: a pickled object that is not MDM's results dict (expected a dict with 'motion' (N, 22, 3, T))"
+            )
         m = np.asarray(d['motion'])
         if m.ndim != 4 or m.shape[1:3] != (22, 3):
             raise ValueError(f"{p}: MDM 'motion' must have shape (N, 22, 3, T), got {m.shape}")
         return _joint_list(m.transpose(0, 3, 1, 2), p, d.get('lengths'))
-    if not np.issubdtype(a.dtype, np.number): raise ValueError(f'{p}: expected a numeric array, got dtype {a.dtype}')
+    if not np.issubdtype(a.dtype, np.number):
+        raise ValueError(f'{p}: expected a numeric array, got dtype {a.dtype}')
     return _joint_list(a, p)
 
+
 def read_any_samples(path, allow_pickle: bool = False) -> list:
-    "Samples to evaluate: balmo's `.npz` (Motions, `balmo.data.export.read_samples`) or joint positions `.npy` (`read_joint_samples`)."
+    """Samples to evaluate: balmo's `.npz` (Motions, `balmo.data.export.read_samples`) or joint positions `.npy`
+    (`read_joint_samples`)."""
     p = Path(path)
-    if p.suffix == '.npy': return read_joint_samples(p, allow_pickle)
+    if p.suffix == '.npy':
+        return read_joint_samples(p, allow_pickle)
     return read_samples(p)

@@ -27,7 +27,8 @@ HORIZONTAL = (0, 2)       # τ's horizontal axes x, z (world y-up); 'velocity' m
 class FeatureLayout:
     """The channels-first feature layout `[J 126 | Phi 6 | tau 3 | beta 10]` (N = 145) and Motion ⇄ tensor packing.
 
-    `.names`, `.sizes`, `.slices` (dict name -> slice), `.n_features`, `.dim_weights` (float64 (4,), w_k = sqrt(N/4)/sqrt(N_k)).
+    `.names`, `.sizes`, `.slices` (dict name -> slice), `.n_features`, `.dim_weights` (float64 (4,), w_k =
+    sqrt(N/4)/sqrt(N_k)).
     `tau`: 'absolute' (the paper: root translation in metres) or 'velocity' ([choice]: the horizontal translation as
     per-frame displacements, the height absolute; see "Root translation as velocity" below)."""
     names: tuple = ('J', 'Phi', 'tau', 'beta')
@@ -44,12 +45,14 @@ class FeatureLayout:
 
     @classmethod
     def from_state(cls, d: dict) -> 'FeatureLayout':
-        "The layout a `FeatureTransform.state_dict()['layout']` describes (states written before the option: absolute τ)."
+        """The layout a `FeatureTransform.state_dict()['layout']` describes (states written before the option: absolute
+        τ)."""
         return cls(d.get('tau', 'absolute'))
 
     @property
     def pooled_groups(self) -> tuple:
-        "Groups EM-normalised with per-channel means and one pooled scale (absolute τ: an isotropic scale keeps its geometry)."
+        """Groups EM-normalised with per-channel means and one pooled scale (absolute τ: an isotropic scale keeps its
+        geometry)."""
         return ('tau',) if self.tau == 'absolute' else ()
 
     @property
@@ -60,21 +63,32 @@ class FeatureLayout:
     def expand(self, per_group) -> torch.Tensor:
         "One value per group (K,) -> one per channel (N,) float64 (each group's value repeated over its channels)."
         v = torch.as_tensor(per_group, dtype=torch.float64).reshape(-1)
-        if v.numel() != len(self.sizes): raise ValueError(f'expand: need {len(self.sizes)} values (one per group), got {v.numel()}')
+        if v.numel() != len(self.sizes):
+            raise ValueError(f'expand: need {len(self.sizes)} values (one per group), got {v.numel()}')
         return torch.repeat_interleave(v, torch.tensor(self.sizes))
 
     def __repr__(self):
-        return ('FeatureLayout(' + ' | '.join(f'{n} {s}' for n, s in zip(self.names, self.sizes)) + f'; N={self.n_features}'
-                + ('' if self.tau == 'absolute' else f'; tau={self.tau}') + ')')
+        return (
+            'FeatureLayout('
+            + ' | '.join(f'{n} {s}' for n, s in zip(self.names, self.sizes))
+            + f'; N={self.n_features}'
+            + ('' if self.tau == 'absolute' else f'; tau={self.tau}')
+            + ')'
+        )
 
     def __eq__(self, other):
-        return isinstance(other, FeatureLayout) and (self.names, self.sizes, self.tau) == (other.names, other.sizes, other.tau)
+        return isinstance(other, FeatureLayout) and (self.names, self.sizes, self.tau) == (
+            other.names,
+            other.sizes,
+            other.tau,
+        )
 
     def __hash__(self): return hash((self.names, self.sizes, self.tau))
 
     def check(self, x, name: str = 'x') -> torch.Tensor:
         "Raise a ValueError unless `x` is a float tensor (B, N, L) with N = n_features and L >= 1."
-        if not torch.is_tensor(x): raise ValueError(f'{name} must be a torch tensor (B, {self.n_features}, L), got {type(x).__name__}')
+        if not torch.is_tensor(x):
+            raise ValueError(f'{name} must be a torch tensor (B, {self.n_features}, L), got {type(x).__name__}')
         if x.dim() != 3 or x.shape[1] != self.n_features or x.shape[2] < 1:
             raise ValueError(f'{name} must have shape (B, {self.n_features}, L) (channels first), got {tuple(x.shape)}')
         if not x.is_floating_point(): raise ValueError(f'{name} must be a floating-point tensor, got {x.dtype}')
@@ -98,7 +112,8 @@ def _motion_features(self: FeatureLayout, m: Motion) -> torch.Tensor:
     return f.T.to(torch.float32).contiguous()
 
 def translation_to_velocity(trans: torch.Tensor) -> torch.Tensor:
-    "(..., T, 3) root translation -> the same with x, z replaced by frame-to-frame displacements (frame 0 copies frame 1)."
+    """(..., T, 3) root translation -> the same with x, z replaced by frame-to-frame displacements (frame 0 copies frame
+    1)."""
     v = trans.clone()
     if trans.shape[-2] > 1:
         d = trans[..., 1:, HORIZONTAL] - trans[..., :-1, HORIZONTAL]
@@ -121,8 +136,10 @@ def _pack(self: FeatureLayout, motions) -> torch.Tensor:
     lengths = [getattr(m, 'n_frames', None) for m in motions]
     if len(set(lengths)) > 1:
         counts = {L: lengths.count(L) for L in sorted(set(lengths), key=str)}
-        raise ValueError(f'pack: all motions must have the same number of frames, got lengths {counts} (length: count); '
-                         'crop them to one length (Motion.crop) or pack them separately')
+        raise ValueError(
+            f'pack: all motions must have the same number of frames, got lengths {counts} (length: count); '
+            'crop them to one length (Motion.crop) or pack them separately'
+        )
     return torch.stack([self.motion_features(m) for m in motions])
 
 FeatureLayout.motion_features, FeatureLayout.pack = _motion_features, _pack
@@ -160,7 +177,12 @@ def _feature_list(feats, layout: FeatureLayout) -> list:
                                    f'got {type(feats).__name__ if items is None else "an empty list"}')
     for i, f in enumerate(items):
         shape = tuple(getattr(f, 'shape', ()))
-        if not isinstance(f, (torch.Tensor, np.ndarray)) or len(shape) not in (2, 3) or shape[-2] != layout.n_features or shape[-1] < 1:
+        if (
+            not isinstance(f, (torch.Tensor, np.ndarray))
+            or len(shape) not in (2, 3)
+            or shape[-2] != layout.n_features
+            or shape[-1] < 1
+        ):
             raise ValueError(f'feats[{i}]: expected shape ({layout.n_features}, L) or (B, {layout.n_features}, L), '
                              f'got {shape or type(f).__name__}')
     return items
@@ -189,7 +211,8 @@ def feature_moments(feats, layout: FeatureLayout | None = None) -> dict:
     return {'n_frames': int(n), 'n_sequences': len(items), 'mean': mean, 'var': ss / n}
 
 class ScaleOutlierError(ValueError):
-    "A fitted scale that a few frames dominate: `.item` and `.frame` locate the most extreme value, `.channel` names it."
+    """A fitted scale that a few frames dominate: `.item` and `.frame` locate the most extreme value, `.channel` names
+    it."""
     def __init__(self, message: str, item: int, frame: int, channel: str, ratio: float, value: float):
         super().__init__(message)
         self.item, self.frame, self.channel, self.ratio, self.value = item, frame, channel, ratio, value
@@ -199,9 +222,12 @@ def _channel_name(layout: FeatureLayout, c: int) -> str:
     k = c - layout.slices[n].start
     return f'tau {"xyz"[k]}' if n == 'tau' else f'{n}[{k}]'
 
-def check_scales(feats, std: torch.Tensor, layout: FeatureLayout | None = None, max_ratio: float = 10.0, eps: float = 1e-4) -> dict:
-    """Refuse statistics that a few frames dominate: for every τ and β channel, the standard deviation `std` (N,) must be
-    at most `max_ratio` × the robust spread s_r = (q99 − q1) / (2·2.3263) of its frames (σ for a normal distribution,
+
+def check_scales(
+    feats, std: torch.Tensor, layout: FeatureLayout | None = None, max_ratio: float = 10.0, eps: float = 1e-4
+) -> dict:
+    """Refuse statistics that a few frames dominate: for every τ and β channel, the standard deviation `std` (N,) must
+    be at most `max_ratio` × the robust spread s_r = (q99 − q1) / (2·2.3263) of its frames (σ for a normal distribution,
     blind to any 1 % of frames; floored at `eps`). Raises `ScaleOutlierError` naming the channel and the most extreme
     value's item and frame; returns {channel name: std / s_r}."""
     layout = layout or FeatureLayout()
@@ -216,13 +242,22 @@ def check_scales(feats, std: torch.Tensor, layout: FeatureLayout | None = None, 
     if not (ratio > max_ratio).any(): return out
     k = int(np.argmax(ratio)); c = chans[k]
     dev = np.abs(X[k].astype(np.float64) - np.median(X[k]))
-    j = int(np.argmax(dev)); ends = np.cumsum([p.shape[1] for p in parts]); i = int(np.searchsorted(ends, j, side='right'))
+    j = int(np.argmax(dev))
+    ends = np.cumsum([p.shape[1] for p in parts])
+    i = int(np.searchsorted(ends, j, side='right'))
     frame = j - (int(ends[i - 1]) if i else 0)
     name, v = _channel_name(layout, c), float(X[k, j])
-    raise ScaleOutlierError(f'normalisation: the standard deviation of {name} ({float(std[c]):.4g}) is {ratio[k]:.3g} times the '
-                            f'spread of its central 98 % of frames ({robust[k]:.4g}), so a few frames would set its scale; the most '
-                            f'extreme value is {v:.4g} at feats[{i}] frame {frame} (fix the data, or max_scale_ratio=None to accept)',
-                            i, frame, name, float(ratio[k]), v)
+    raise ScaleOutlierError(
+        f'normalisation: the standard deviation of {name} ({float(std[c]):.4g}) is {ratio[k]:.3g} times the '
+        f'spread of its central 98 % of frames ({robust[k]:.4g}), so a few frames would set its scale; the most '
+        f'extreme value is {v:.4g} at feats[{i}] frame {frame} (fix the data, or max_scale_ratio=None to accept)',
+        i,
+        frame,
+        name,
+        float(ratio[k]),
+        v,
+    )
+
 
 def fit_stats(feats, normalization: str = 'em', layout: FeatureLayout | None = None, eps: float = 1e-4,
               max_scale_ratio: float | None = 10.0) -> dict:
@@ -270,7 +305,8 @@ def frame_defects(d6: torch.Tensor) -> tuple:
 
 # %% ../../nbs/31_dimension_weighting.ipynb #550a10a4
 def group_shares(x, layout: FeatureLayout | None = None) -> dict:
-    "Each group's share of the total squared norm Σx² (over channels, frames, clips) of (B, N, L) / list of (N, L_i): name -> float."
+    """Each group's share of the total squared norm Σx² (over channels, frames, clips) of (B, N, L) / list of (N, L_i):
+    name -> float."""
     layout = layout or FeatureLayout()
     sq, _ = _sum_frames(_feature_list(x, layout), lambda f: f.square().sum(1))
     return {k: float(sq[s].sum() / sq.sum()) for k, s in layout.slices.items()}
@@ -290,19 +326,24 @@ class FeatureTransform:
         self.shift = torch.as_tensor(shift, dtype=torch.float64).detach().cpu().reshape(-1).clone()
         self.scale = torch.as_tensor(scale, dtype=torch.float64).detach().cpu().reshape(-1).clone()
         for name, v in [('shift', self.shift), ('scale', self.scale)]:
-            if v.numel() != N: raise ValueError(f'FeatureTransform: {name} needs {N} values (one per channel), got {v.numel()}')
-            if not bool(torch.isfinite(v).all()): raise ValueError(f'FeatureTransform: {name} contains non-finite values')
+            if v.numel() != N:
+                raise ValueError(f'FeatureTransform: {name} needs {N} values (one per channel), got {v.numel()}')
+            if not bool(torch.isfinite(v).all()):
+                raise ValueError(f'FeatureTransform: {name} contains non-finite values')
         if not bool((self.scale > 0).all()): raise ValueError('FeatureTransform: every scale must be > 0')
         self.normalization, self.use_dim_weights = normalization, bool(use_dim_weights)
         self.info = dict(info or {})
-        gain = self.layout.expand(self.layout.dim_weights) if self.use_dim_weights else torch.ones(N, dtype=torch.float64)
+        gain = (
+            self.layout.expand(self.layout.dim_weights) if self.use_dim_weights else torch.ones(N, dtype=torch.float64)
+        )
         self._mul = gain / self.scale          # x̂ = (x − shift)·mul
         self._cache = {}
 
     @classmethod
     def fit(cls, feats, normalization: str = 'em', dim_weights: bool = True, layout: FeatureLayout | None = None,
             eps: float = 1e-4, max_scale_ratio: float | None = 10.0) -> 'FeatureTransform':
-        "Fit on training features: a (B, N, L) tensor or a list of (N, L_i) tensors (see `fit_stats`, and its outlier check)."
+        """Fit on training features: a (B, N, L) tensor or a list of (N, L_i) tensors (see `fit_stats`, and its outlier
+        check)."""
         layout = layout or FeatureLayout()
         st = fit_stats(feats, normalization, layout, eps, max_scale_ratio)
         return cls(st['shift'], st['scale'], normalization, dim_weights, layout,
@@ -349,18 +390,30 @@ class FeatureTransform:
     def from_state_dict(cls, d: dict) -> 'FeatureTransform':
         "Rebuild from `state_dict()` output (e.g. after json.loads); mismatched layouts or weights are an error."
         if not isinstance(d, dict) or d.get('kind') != _STATE_KIND:
-            raise ValueError(f'from_state_dict: not a FeatureTransform state (kind={d.get("kind") if isinstance(d, dict) else type(d).__name__!r})')
-        if d.get('version') != 1: raise ValueError(f'from_state_dict: unsupported version {d.get("version")!r} (this balmo reads 1)')
+            raise ValueError(
+                'from_state_dict: not a FeatureTransform state'
+                f' (kind={d.get("kind") if isinstance(d, dict) else type(d).__name__!r})'
+            )
+        if d.get('version') != 1:
+            raise ValueError(f'from_state_dict: unsupported version {d.get("version")!r} (this balmo reads 1)')
         need = ['normalization', 'use_dim_weights', 'layout', 'dim_weights', 'shift', 'scale']
         if missing := [k for k in need if k not in d]: raise ValueError(f'from_state_dict: missing keys {missing}')
         kind = d['layout'].get('kind', 'smpl')
         if kind not in LAYOUT_KINDS:
-            raise ValueError(f'from_state_dict: layout kind {kind!r} is not known here ({sorted(LAYOUT_KINDS)}); import the '
-                             "module that defines it first (balmo.repr.rootrel for 'rootrel')")
+            raise ValueError(
+                f'from_state_dict: layout kind {kind!r} is not known here ({sorted(LAYOUT_KINDS)}); import the '
+                'module that defines it first (balmo.repr.rootrel for \'rootrel\')'
+            )
         layout = LAYOUT_KINDS[kind].from_state(d['layout'])
         got = (tuple(d['layout'].get('names', ())), tuple(d['layout'].get('sizes', ())))
         if got != (layout.names, layout.sizes):
-            raise ValueError(f'from_state_dict: the state was made for layout {got}, this balmo has {(layout.names, layout.sizes)}')
-        if not torch.allclose(torch.tensor(d['dim_weights'], dtype=torch.float64), layout.dim_weights, rtol=0, atol=1e-12):
-            raise ValueError(f'from_state_dict: stored dim_weights {d["dim_weights"]} differ from {layout.dim_weights.tolist()}')
+            raise ValueError(
+                f'from_state_dict: the state was made for layout {got}, this balmo has {(layout.names, layout.sizes)}'
+            )
+        if not torch.allclose(
+            torch.tensor(d['dim_weights'], dtype=torch.float64), layout.dim_weights, rtol=0, atol=1e-12
+        ):
+            raise ValueError(
+                f'from_state_dict: stored dim_weights {d["dim_weights"]} differ from {layout.dim_weights.tolist()}'
+            )
         return cls(d['shift'], d['scale'], d['normalization'], d['use_dim_weights'], layout, d.get('info'))

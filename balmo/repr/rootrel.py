@@ -34,7 +34,12 @@ class RootRelLayout(FeatureLayout):
     @classmethod
     def from_state(cls, d: dict) -> 'RootRelLayout': return cls()
 
-    def __repr__(self): return 'RootRelLayout(' + ' | '.join(f'{n} {s}' for n, s in zip(self.names, self.sizes)) + f'; N={self.n_features})'
+    def __repr__(self):
+        return (
+            'RootRelLayout('
+            + ' | '.join(f'{n} {s}' for n, s in zip(self.names, self.sizes))
+            + f'; N={self.n_features})'
+        )
 
     def joints(self, m) -> np.ndarray:
         "Joint positions (T, 22, 3) float64 of a Motion (through the layout's body) or a joint array."
@@ -44,7 +49,9 @@ class RootRelLayout(FeatureLayout):
 
     def motion_features(self, m) -> torch.Tensor:
         "One Motion or joint array (T, 22, 3) -> features (263, T−1) float32."
-        return torch.from_numpy(humanml3d_features(self.joints(m), **ROOTREL_FEATURE_KW).T.astype(np.float32)).contiguous()
+        return torch.from_numpy(
+            humanml3d_features(self.joints(m), **ROOTREL_FEATURE_KW).T.astype(np.float32)
+        ).contiguous()
 
     def unpack(self, x: torch.Tensor, fps: float = 20.0, per_frame_betas: bool = False) -> list[np.ndarray]:
         "Features (B, 263, L) -> list of B joint arrays (L, 22, 3) float64 (`recover_joints`; fps and β do not apply)."

@@ -47,7 +47,8 @@ def runs_dir(name: str, mode: str, runs=None) -> Path:
 
 # %% ../../../nbs/81_repro.ipynb #c04704a6
 def save_result(name: str, mode: str, result: dict, out=None) -> Path:
-    "Write `result` (plus 'name', 'mode' and, unless present, `provenance(mode)`) to `<results_dir(out)>/<name>_<mode>.json`."
+    """Write `result` (plus 'name', 'mode' and, unless present, `provenance(mode)`) to
+    `<results_dir(out)>/<name>_<mode>.json`."""
     d = {'name': name, 'mode': check_mode(mode), **result}
     d.setdefault('provenance', provenance(mode))
     path = results_dir(out) / f'{name}_{mode}.json'
@@ -70,12 +71,16 @@ def embedded_root() -> Path:
     return (repo_root() or Path('.')) / 'data' / 'embedded'
 
 def experiment_data(mode: str, seed: int = 0, data_dir=None) -> Path:
-    "The dataset folder (train/val/test.npz) for `mode`: `data_dir` if given (required for 'amass'), else the embedded data."
+    """The dataset folder (train/val/test.npz) for `mode`: `data_dir` if given (required for 'amass'), else the embedded
+    data."""
     check_mode(mode)
     if data_dir is not None:
         d = Path(data_dir).expanduser()
         missing = [s for s in ('train', 'val', 'test') if not (d / f'{s}.npz').is_file()]
-        if missing: raise FileNotFoundError(f'{d}: not a prepared dataset folder (missing {", ".join(m + ".npz" for m in missing)})')
+        if missing:
+            raise FileNotFoundError(
+                f'{d}: not a prepared dataset folder (missing {", ".join(m + ".npz" for m in missing)})'
+            )
         return d
     if mode == 'amass':
         raise ValueError("mode 'amass' needs data_dir: a folder written by `balmo prepare` (AMASS + HumanML3D)")
@@ -100,8 +105,8 @@ def read_log(run_dir) -> list[dict]:
     return out
 
 def loss_curve(log: Sequence[dict], points: int = 100, keys: Sequence[str] | None = None) -> dict:
-    """A training log averaged into ≤ `points` windows: {'samples': [...], key: [...]} for 'loss' and the per-group keys:
-    'mse/*' (error), 'u/*' (learned uncertainty), 'theta/*' (weighted loss term), where the log has them."""
+    """A training log averaged into ≤ `points` windows: {'samples': [...], key: [...]} for 'loss' and the per-group
+    keys: 'mse/*' (error), 'u/*' (learned uncertainty), 'theta/*' (weighted loss term), where the log has them."""
     if not log: return {'samples': []}
     groups = ('mse/', 'u/', 'theta/')
     keys = list(keys) if keys is not None else ['loss'] + sorted(k for k in log[0] if k.startswith(groups))
@@ -140,8 +145,16 @@ def train_row(run_dir, data_dir, samples: int, preset: str = 'tiny', overrides: 
     `real_all` makes the Real row the whole training split."""
     from balmo.train import resolve_config, train, Snapshot
     from balmo.body import torch_threads
-    cfg = resolve_config(preset, **{**(overrides or {}), 'seed': seed, 'total_samples': int(samples), 'minutes': minutes,
-                                    'data_dir': str(Path(data_dir).resolve())})
+    cfg = resolve_config(
+        preset,
+        **{
+            **(overrides or {}),
+            'seed': seed,
+            'total_samples': int(samples),
+            'minutes': minutes,
+            'data_dir': str(Path(data_dir).resolve()),
+        }
+    )
     snap_path = train(cfg, run_dir, progress=progress)
     log = read_log(run_dir)
     snap = Snapshot.load(snap_path)
@@ -149,17 +162,31 @@ def train_row(run_dir, data_dir, samples: int, preset: str = 'tiny', overrides: 
         with torch_threads(cfg['threads']):
             return snap.sample(n_samples, seed=run_seed, length=length, n_levels=16, margin=margin, bf16=cfg['bf16'])
     res, generated, sample_s = evaluate_runs(sample, data_dir, split, evaluator, seed, eval_runs, real_all, real_draws)
-    return {'config': cfg, 'samples': int(snap.samples), 'train_s': float(log[-1]['time_s']) if log else None,
-            'sample_s': sample_s, 'nfe': snap.last_nfe, 'n_samples': n_samples, 'length': length, 'margin': margin,
-            'split': split, 'generated': res['rows']['Generated'], 'real': res['rows']['Real'], 'loss_curve': loss_curve(log),
-            'snapshot': str(snap_path), **({'motions': generated} if keep_samples else {})}
+    return {
+        'config': cfg,
+        'samples': int(snap.samples),
+        'train_s': float(log[-1]['time_s']) if log else None,
+        'sample_s': sample_s,
+        'nfe': snap.last_nfe,
+        'n_samples': n_samples,
+        'length': length,
+        'margin': margin,
+        'split': split,
+        'generated': res['rows']['Generated'],
+        'real': res['rows']['Real'],
+        'loss_curve': loss_curve(log),
+        'snapshot': str(snap_path),
+        **({'motions': generated} if keep_samples else {}),
+    }
 
 # %% ../../../nbs/81_repro.ipynb #f4bf5627
 PAPER_PROTOCOL = {'n_samples': 5000, 'length': 192, 'eval_runs': 3, 'real_all': True, 'diversity_pairs': 300}
 
 def protocol(mode: str, budget: dict) -> dict:
-    "`budget` with the paper's evaluation protocol in the 'amass' mode; in the other modes one run and a same-size Real row."
-    if check_mode(mode) == 'amass': return {**budget, **{k: v for k, v in PAPER_PROTOCOL.items() if k != 'diversity_pairs'}}
+    """`budget` with the paper's evaluation protocol in the 'amass' mode; in the other modes one run and a same-size
+    Real row."""
+    if check_mode(mode) == 'amass':
+        return {**budget, **{k: v for k, v in PAPER_PROTOCOL.items() if k != 'diversity_pairs'}}
     return {'eval_runs': 1, 'real_all': False, **budget}
 
 def repro_evaluator(mode: str, data, t2m=None, progress: bool = False):
@@ -168,18 +195,24 @@ def repro_evaluator(mode: str, data, t2m=None, progress: bool = False):
     from balmo.eval.metrics import T2MEvaluator, dataset_evaluator
     if t2m is None: return dataset_evaluator(data, progress=progress)
     if check_mode(mode) != 'amass':
-        raise ValueError(f"--t2m: the T2M evaluator applies to mode 'amass' only (its weights were trained on HumanML3D), not {mode!r}")
+        raise ValueError(
+            "--t2m: the T2M evaluator applies to mode 'amass' only (its weights were trained on HumanML3D), not"
+            f" {mode!r}"
+        )
     return T2MEvaluator.from_dir(t2m)
 
 # %% ../../../nbs/81_repro.ipynb #76c2308c
 EXPERIMENTS: dict[str, str] = {
     'table1': 'balmo.experiments.repro.table1',    # the loss/normalisation ablation (Table 1) and Fig. 2
-    'table2': 'balmo.experiments.repro.table2',    # balmo vs a root-relative variant and an MDM-style baseline (Table 2)
-    'figures': 'balmo.experiments.repro.figures',  # Fig. 1 (bodies over time) and Fig. 3 (PF-ODE likelihood and round trip)
+    # balmo vs a root-relative variant and an MDM-style baseline (Table 2)
+    'table2': 'balmo.experiments.repro.table2',
+    # Fig. 1 (bodies over time) and Fig. 3 (PF-ODE likelihood and round trip)
+    'figures': 'balmo.experiments.repro.figures',
 }
 
 def experiment(name: str):
-    "The module of a registered experiment (with `run(mode, out=None, data_dir=None, progress=True)` and `summary(result)`)."
+    """The module of a registered experiment (with `run(mode, out=None, data_dir=None, progress=True)` and
+    `summary(result)`)."""
     if name not in EXPERIMENTS: raise ValueError(f'unknown experiment {name!r}; choose from {list(EXPERIMENTS)}')
     try: return importlib.import_module(EXPERIMENTS[name])
     except ModuleNotFoundError as e:

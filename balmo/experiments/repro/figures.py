@@ -24,7 +24,15 @@ from matplotlib import colormaps
 from matplotlib.collections import PolyCollection
 from ...body import Motion, ProxyBody, load_body, load_smplh_arrays, write_fake_smplh
 from ...repr.normalize import FeatureTransform
-from ...model.sampler import CountingDenoiser, pf_ode_slope, ode_nll, round_trip_error, heun_sample, nfe_for, edm_sigmas
+from balmo.model.sampler import (
+    CountingDenoiser,
+    pf_ode_slope,
+    ode_nll,
+    round_trip_error,
+    heun_sample,
+    nfe_for,
+    edm_sigmas,
+)
 from ...eval.viz import strip_layout, travel_direction
 from .core import (MODES, check_mode, save_result, load_results, results_dir, runs_dir,
                                           experiment_data)
@@ -34,8 +42,10 @@ from ...core.provenance import provenance
 def capsule_template(n_around: int = 8, n_cap: int = 2) -> tuple[np.ndarray, np.ndarray]:
     """A capsule's vertex grid and faces. `rings` (R, 3): rows (s, k, c), R = 2(n_cap + 1); a ring's point at angle θ is
     a + s(b − a) + r(k ê + c(cos θ e₁ + sin θ e₂)) for a capsule from a to b (axis ê, radius r). `faces` (F, 4): quads
-    into the (R · n_around) grid, wound so that (p₂ − p₀) × (p₃ − p₁) points outwards (quads at a pole are triangles)."""
-    if n_around < 3 or n_cap < 1: raise ValueError(f'capsule_template: need n_around >= 3 and n_cap >= 1, got {n_around}, {n_cap}')
+    into the (R · n_around) grid, wound so that (p₂ − p₀) × (p₃ − p₁) points outwards (quads at a pole are
+    triangles)."""
+    if n_around < 3 or n_cap < 1:
+        raise ValueError(f'capsule_template: need n_around >= 3 and n_cap >= 1, got {n_around}, {n_cap}')
     phi = np.linspace(-np.pi / 2, 0, n_cap + 1)                                      # pole at a → equator
     lower = np.stack([np.zeros_like(phi), np.sin(phi), np.cos(phi)], 1)
     upper = np.stack([np.ones_like(phi), -np.sin(phi[::-1]), np.cos(phi[::-1])], 1)   # equator → pole at b
@@ -45,7 +55,8 @@ def capsule_template(n_around: int = 8, n_cap: int = 2) -> tuple[np.ndarray, np.
     return rings, faces
 
 def capsule_vertices(a: np.ndarray, b: np.ndarray, r, rings: np.ndarray, n_around: int) -> np.ndarray:
-    "Capsules from `a` to `b` (..., 3) with radii `r` (...,) -> vertices (..., R · n_around, 3) on `capsule_template`'s grid."
+    """Capsules from `a` to `b` (..., 3) with radii `r` (...,) -> vertices (..., R · n_around, 3) on
+    `capsule_template`'s grid."""
     d = b - a
     ln = np.linalg.norm(d, axis=-1, keepdims=True)
     axis = np.where(ln > 1e-9, d / np.maximum(ln, 1e-9), np.array([0.0, 1.0, 0.0]))      # a sphere (a = b): any axis
@@ -56,7 +67,11 @@ def capsule_vertices(a: np.ndarray, b: np.ndarray, r, rings: np.ndarray, n_aroun
     rho = np.cos(th)[:, None] * e1[..., None, :] + np.sin(th)[:, None] * e2[..., None, :]   # (..., n, 3)
     s, kk, c = (rings[:, i, None, None] for i in range(3))                             # (R, 1, 1) each
     rr = np.asarray(r, dtype=np.float64)[..., None, None, None]
-    v = a[..., None, None, :] + s * d[..., None, None, :] + rr * (kk * axis[..., None, None, :] + c * rho[..., None, :, :])
+    v = (
+        a[..., None, None, :]
+        + s * d[..., None, None, :]
+        + rr * (kk * axis[..., None, None, :] + c * rho[..., None, :, :])
+    )
     return v.reshape(*a.shape[:-1], -1, 3)
 
 # %% ../../../nbs/86_figures.ipynb #f4b3cbda
@@ -106,7 +121,8 @@ class Camera:
         """A camera that sees a clip travelling along floor direction `travel` (x, z) from its side (travel runs left to
         right on screen), turned `azim` degrees towards the body's front and looking down `elev` degrees."""
         d = np.array([travel[0], 0.0, travel[1]], dtype=np.float64)
-        if not np.linalg.norm(d) > 0: raise ValueError(f'Camera.beside: travel direction must be non-zero, got {travel}')
+        if not np.linalg.norm(d) > 0:
+            raise ValueError(f'Camera.beside: travel direction must be non-zero, got {travel}')
         d /= np.linalg.norm(d)
         side = np.array([d[2], 0.0, -d[0]])                                     # ŷ × d
         az, el = np.radians(azim), np.radians(elev)
@@ -135,7 +151,8 @@ def draw_surfaces(ax, surfaces: Sequence[tuple], camera: Camera, shadow: bool = 
     polys, cols, depth, floor = [], [], [], []
     for verts, faces, rgb in surfaces:
         faces = np.asarray(faces)
-        if faces.ndim != 2 or faces.shape[1] not in (3, 4): raise ValueError(f'draw_surfaces: faces must be (F, 3) or (F, 4), got {faces.shape}')
+        if faces.ndim != 2 or faces.shape[1] not in (3, 4):
+            raise ValueError(f'draw_surfaces: faces must be (F, 3) or (F, 4), got {faces.shape}')
         if faces.shape[1] == 3: faces = faces[:, [0, 1, 2, 2]]                       # triangles as degenerate quads
         p = np.asarray(verts, dtype=np.float64)[faces]                               # (F, 4, 3)
         n = np.cross(p[:, 2] - p[:, 0], p[:, 3] - p[:, 1])                           # outward for outward-wound faces
@@ -146,7 +163,9 @@ def draw_surfaces(ax, surfaces: Sequence[tuple], camera: Camera, shadow: bool = 
         keep = (n @ camera.forward) < 0 if cull else np.ones(len(p), bool)
         xy, z = camera.project(p[keep])
         polys.append(xy); depth.append(z.mean(1))
-        cols.append(shade(np.broadcast_to(np.asarray(rgb, dtype=np.float64)[:3], (int(keep.sum()), 3)), n[keep], camera))
+        cols.append(
+            shade(np.broadcast_to(np.asarray(rgb, dtype=np.float64)[:3], (int(keep.sum()), 3)), n[keep], camera)
+        )
     if shadow and floor:
         ax.add_collection(PolyCollection(np.concatenate(floor), facecolors=shadow_color, edgecolors=shadow_color,
                                          linewidths=0.3, zorder=0), autolim=False)
@@ -203,7 +222,8 @@ def render_clip(ax, motion: Motion, body=None, n_poses: int = 8, cmap: str = 'Bl
                 azim: float = 30.0, elev: float = 15.0, shadow: bool = True) -> np.ndarray:
     """Draw one clip on `ax` as `n_poses` bodies over time, light to dark (later = darker), seen from beside its
     direction of travel (`Camera.beside`); returns the frames drawn."""
-    if not isinstance(motion, Motion): raise ValueError(f'render_clip: expected a balmo.body.Motion, got {type(motion).__name__}')
+    if not isinstance(motion, Motion):
+        raise ValueError(f'render_clip: expected a balmo.body.Motion, got {type(motion).__name__}')
     frames, offsets, d = pose_frames((body or ProxyBody()).joints(motion), n_poses, min_gap)
     verts, faces = body_surfaces(motion, frames, body)
     verts = verts + offsets[:, None]
@@ -218,15 +238,18 @@ def render_grid(groups: dict, path=None, body=None, n_poses: int = 8, panel_size
     """Columns of clips drawn as bodies over time: `groups` maps a column label to a list of `Motion`s (each column its
     own colour map, light → dark over time); row i shows clip i of every column. Saves a PNG (no timestamp, so the
     same input gives the same bytes) to `path` if given; returns the figure."""
-    if not isinstance(groups, dict) or not groups: raise ValueError('render_grid: groups must be a non-empty dict {label: [Motion, ...]}')
+    if not isinstance(groups, dict) or not groups:
+        raise ValueError('render_grid: groups must be a non-empty dict {label: [Motion, ...]}')
     cols = {k: list(v) for k, v in groups.items()}
     if empty := [k for k, v in cols.items() if not v]: raise ValueError(f'render_grid: no clips in {empty}')
     n = max(len(v) for v in cols.values())
     fig, axes = plt.subplots(n, len(cols), figsize=(panel_size[0] * len(cols), panel_size[1] * n), squeeze=False)
     for c, (label, clips) in enumerate(cols.items()):
         for r in range(n):
-            if r < len(clips): render_clip(axes[r, c], clips[r], body, n_poses, CLIP_CMAPS[c % len(CLIP_CMAPS)], min_gap)
-            else: axes[r, c].set_axis_off()
+            if r < len(clips):
+                render_clip(axes[r, c], clips[r], body, n_poses, CLIP_CMAPS[c % len(CLIP_CMAPS)], min_gap)
+            else:
+                axes[r, c].set_axis_off()
         if titles: axes[0, c].set_title(label, fontsize=10)
     fig.tight_layout()
     if path is not None:
@@ -249,9 +272,11 @@ def animate_motions(motions: Sequence[Motion], path, body=None, stride: int = 2,
     path = Path(path)
     fmt = path.suffix.lower().lstrip('.')
     if fmt not in ('gif', 'mp4'): raise ValueError(f'{path}: animations are written as .gif or .mp4')
-    if not animation_writers()[fmt]: raise ValueError(f'{path}: no {fmt} writer here (mp4 needs ffmpeg on the PATH; use .gif)')
+    if not animation_writers()[fmt]:
+        raise ValueError(f'{path}: no {fmt} writer here (mp4 needs ffmpeg on the PATH; use .gif)')
     motions = list(motions)
-    if not motions or not all(isinstance(m, Motion) for m in motions): raise ValueError(f'{path}: expected a non-empty list of Motions')
+    if not motions or not all(isinstance(m, Motion) for m in motions):
+        raise ValueError(f'{path}: expected a non-empty list of Motions')
     if int(stride) != stride or stride < 1: raise ValueError(f'{path}: stride must be an integer >= 1, got {stride}')
     T = max(m.n_frames for m in motions)
     fig, axes = plt.subplots(1, len(motions), figsize=(panel_size[0] * len(motions), panel_size[1]), squeeze=False)
@@ -301,7 +326,10 @@ class GaussianMotionModel:
         if cov.shape != (n, n): raise ValueError(f'GaussianMotionModel: cov must be ({n}, {n}), got {tuple(cov.shape)}')
         if not 0 <= rho < 1: raise ValueError(f'GaussianMotionModel: rho must be in [0, 1), got {rho}')
         self.a, self.Uc = torch.linalg.eigh(0.5 * (cov + cov.T))
-        if self.a.min() <= 0: raise ValueError(f'GaussianMotionModel: cov is not positive definite (smallest eigenvalue {self.a.min():.3g})')
+        if self.a.min() <= 0:
+            raise ValueError(
+                f'GaussianMotionModel: cov is not positive definite (smallest eigenvalue {self.a.min():.3g})'
+            )
         self.rho, self.info, self._T = float(rho), dict(info or {}), {}
 
     @classmethod
@@ -309,7 +337,8 @@ class GaussianMotionModel:
         """Fit to normalised clips (a list of (N, L_i)): μ and C from all frames (C + ridge·mean(diag C)·I); ρ the lag-1
         autocorrelation pooled over channels and clips, clipped to [0, max_rho]."""
         xs = [torch.as_tensor(f, dtype=torch.float64) for f in feats]
-        if not xs or any(x.dim() != 2 or x.shape[1] < 2 for x in xs): raise ValueError('GaussianMotionModel.fit: need a list of (N, L) clips with L >= 2')
+        if not xs or any(x.dim() != 2 or x.shape[1] < 2 for x in xs):
+            raise ValueError('GaussianMotionModel.fit: need a list of (N, L) clips with L >= 2')
         allf = torch.cat(xs, 1)
         mu = allf.mean(1)
         c = allf - mu[:, None]
@@ -351,7 +380,10 @@ class GaussianMotionModel:
         return -0.5 * (self._rotate(x) ** 2 / v + torch.log(2 * math.pi * v)).sum((1, 2))
 
     def __repr__(self):
-        return f'GaussianMotionModel(N={len(self.mean)}, rho={self.rho:.4f}, fitted on {self.info.get("n_clips", "?")} clips)'
+        return (
+            f'GaussianMotionModel(N={len(self.mean)}, rho={self.rho:.4f}, fitted on {self.info.get("n_clips", "?")}'
+            ' clips)'
+        )
 
 # %% ../../../nbs/86_figures.ipynb #5e626820
 def exact_divergence(denoiser: Callable, x: torch.Tensor, sigma: float, chunk: int = 256) -> torch.Tensor:
@@ -391,17 +423,24 @@ def hutchinson_vs_exact(denoiser: Callable, x: torch.Tensor, sigmas: Sequence[fl
     return rows
 
 # %% ../../../nbs/86_figures.ipynb #3ae55a81
-def full_length_clips(motions: Sequence[Motion], n: int, multiple: int = 32, seed: int = 0, max_length: int | None = None) -> list[Motion]:
-    """`n` clips drawn without replacement (seeded) from `motions`, each at its full length rounded down to a multiple of
+def full_length_clips(
+    motions: Sequence[Motion], n: int, multiple: int = 32, seed: int = 0, max_length: int | None = None
+) -> list[Motion]:
+    """`n` clips drawn without replacement (seeded) from `motions`, each at its full length rounded down to a multiple
+    of
     `multiple` (the U-Net's length granularity; at most `max_length`), from frame 0. Shorter clips are not drawn."""
     ok = [m for m in motions if m.n_frames >= multiple]
-    if len(ok) < n: raise ValueError(f'full_length_clips: need {n} clips of at least {multiple} frames, found {len(ok)} of {len(motions)}')
+    if len(ok) < n:
+        raise ValueError(
+            f'full_length_clips: need {n} clips of at least {multiple} frames, found {len(ok)} of {len(motions)}'
+        )
     out = []
     for i in np.random.default_rng(seed).choice(len(ok), size=n, replace=False):
         m = ok[int(i)]
         L = m.n_frames // multiple * multiple
         out.append(m.crop(0, min(L, max_length // multiple * multiple) if max_length else L))
     return out
+
 
 def richardson(values: Sequence[float]) -> float:
     "Limit of a second-order sequence from its last two values at N and 2N levels: v(2N) + (v(2N) − v(N))/3."
@@ -411,8 +450,8 @@ def fig3_curves(denoiser: Callable, xs: Sequence[torch.Tensor], logdets: Sequenc
                 n_probes: int = 4, seed: int = 0, batch_size: int | None = None, round_trip: bool = True,
                 progress: bool = False) -> dict:
     """NLL and round-trip error against NFE for clips `xs` (normalised, a list of (N, L_i); batched by length) at each
-    number of noise levels in `levels`. NLL: `sampler.ode_nll` with `n_probes` Rademacher probes (generator seeded `seed`
-    at every level), moved to feature space with the normalisation's log-determinants `logdets` (NLL_x = NLL_x̂ −
+    number of noise levels in `levels`. NLL: `sampler.ode_nll` with `n_probes` Rademacher probes (generator seeded
+    `seed` at every level), moved to feature space with the normalisation's log-determinants `logdets` (NLL_x = NLL_x̂ −
     logdet). Round trip: `sampler.round_trip_error` (encode, then decode on the same levels), normalised space.
     Returns lists over levels: 'nfe' (encoding NFE of the NLL), mean 'nll_nats' and 'bpd' over clips with the probes'
     standard errors, 'nll_norm_nats' (normalised space), per-clip values, 'rt_nfe' (backward NFE), 'rt_rms',
@@ -446,26 +485,83 @@ def fig3_curves(denoiser: Callable, xs: Sequence[torch.Tensor], logdets: Sequenc
             rms = math.sqrt(sq / dims.sum())
             out['rt_nfe'].append(int(rt_nfe)); out['rt_rms'].append(rms); out['rt_rel_rms'].append(rms / x_rms)
             out['rt_max_abs'].append(mx)
-    out.update(levels=[int(v) for v in levels], n_probes=int(n_probes), probe='rademacher',
-               lengths=[int(x.shape[-1]) for x in xs], dims=dims.astype(int).tolist(), logdet=[float(v) for v in logdets])
+    out.update(
+        levels=[int(v) for v in levels],
+        n_probes=int(n_probes),
+        probe='rademacher',
+        lengths=[int(x.shape[-1]) for x in xs],
+        dims=dims.astype(int).tolist(),
+        logdet=[float(v) for v in logdets],
+    )
     return out
 
 # %% ../../../nbs/86_figures.ipynb #17d101eb
 MODE_SETTINGS = {
-    'smoke': dict(n_clips=2, levels=(3, 6), n_probes=2, max_length=64, gauss_levels=(4, 8, 16, 32, 64), gauss_clips=None,
-                  gauss_length=16, exact_sigmas=(), exact_probes=64, fig1_n=2, fig1_length=64, n_poses=5, batch_size=None),
-    'cpu':   dict(n_clips=4, levels=(4, 8, 16, 32, 64), n_probes=4, max_length=192, gauss_levels=(4, 8, 16, 32, 64, 128, 256),
-                  gauss_clips=None, gauss_length=None, exact_sigmas=(0.1,), exact_probes=64, fig1_n=4, fig1_length=128,
-                  n_poses=6, batch_size=None),
-    'gpu':   dict(n_clips=64, levels=(4, 8, 16, 32, 64, 128), n_probes=8, max_length=192, gauss_levels=(4, 8, 16, 32, 64, 128, 256),
-                  gauss_clips=8, gauss_length=None, exact_sigmas=(0.05, 1.0), exact_probes=256, fig1_n=4, fig1_length=192,
-                  n_poses=6, batch_size=64),
-    'amass': dict(n_clips=128, levels=(4, 8, 16, 32, 64, 128), n_probes=8, max_length=192, gauss_levels=(4, 8, 16, 32, 64, 128, 256),
-                  gauss_clips=8, gauss_length=None, exact_sigmas=(0.05, 1.0), exact_probes=256, fig1_n=4, fig1_length=192,
-                  n_poses=6, batch_size=64),
+    'smoke': dict(
+        n_clips=2,
+        levels=(3, 6),
+        n_probes=2,
+        max_length=64,
+        gauss_levels=(4, 8, 16, 32, 64),
+        gauss_clips=None,
+        gauss_length=16,
+        exact_sigmas=(),
+        exact_probes=64,
+        fig1_n=2,
+        fig1_length=64,
+        n_poses=5,
+        batch_size=None,
+    ),
+    'cpu': dict(
+        n_clips=4,
+        levels=(4, 8, 16, 32, 64),
+        n_probes=4,
+        max_length=192,
+        gauss_levels=(4, 8, 16, 32, 64, 128, 256),
+        gauss_clips=None,
+        gauss_length=None,
+        exact_sigmas=(0.1,),
+        exact_probes=64,
+        fig1_n=4,
+        fig1_length=128,
+        n_poses=6,
+        batch_size=None,
+    ),
+    'gpu': dict(
+        n_clips=64,
+        levels=(4, 8, 16, 32, 64, 128),
+        n_probes=8,
+        max_length=192,
+        gauss_levels=(4, 8, 16, 32, 64, 128, 256),
+        gauss_clips=8,
+        gauss_length=None,
+        exact_sigmas=(0.05, 1.0),
+        exact_probes=256,
+        fig1_n=4,
+        fig1_length=192,
+        n_poses=6,
+        batch_size=64,
+    ),
+    'amass': dict(
+        n_clips=128,
+        levels=(4, 8, 16, 32, 64, 128),
+        n_probes=8,
+        max_length=192,
+        gauss_levels=(4, 8, 16, 32, 64, 128, 256),
+        gauss_clips=8,
+        gauss_length=None,
+        exact_sigmas=(0.05, 1.0),
+        exact_probes=256,
+        fig1_n=4,
+        fig1_length=192,
+        n_poses=6,
+        batch_size=64,
+    ),
 }
-# limits the checks hold the curves to [choice]: "converges" = the last change of the NLL is under a quarter of the first;
-# "small by 31 NFE" = relative RMS under 1 % at 16 levels (30 backward NFE); the Gaussian's NLL within GAUSS_TOL nats/dim
+# limits the checks hold the curves to [choice]: "converges" = the last change of the NLL is under a quarter of the
+# first;
+# "small by 31 NFE" = relative RMS under 1 % at 16 levels (30 backward NFE); the Gaussian's NLL within GAUSS_TOL
+# nats/dim
 # of its closed form at the largest level (about 2.5 times the errors measured on the smoke clips above) and its
 # Richardson extrapolation within a quarter of the last error
 LIMITS = {'nll_change_ratio': 0.25, 'rt_rel_rms_16': 0.01, 'hutchinson_z': 4.0}
@@ -499,10 +595,13 @@ def _find_snapshot(mode: str, snapshot, seed: int, progress: bool):
         cfg = resolve_config('tiny', seed=seed, minutes=None, total_samples=QUICKSTART_SAMPLES,
                              data_dir=str(Path(experiment_data('cpu', seed)).resolve()))
         return _train_once(cfg, runs_dir('figures', 'cpu'), progress)
-    raise ValueError(f"mode {mode!r} needs snapshot=: the path of a trained snapshot (a GPU run's, or your AMASS model's)")
+    raise ValueError(
+        f"mode {mode!r} needs snapshot=: the path of a trained snapshot (a GPU run's, or your AMASS model's)"
+    )
 
 def _data_folder(mode: str, data_dir, snap, seed: int) -> Path:
-    "The data set of the held-out clips: `data_dir`, else the one the snapshot was trained on (if here), else the mode's."
+    """The data set of the held-out clips: `data_dir`, else the one the snapshot was trained on (if here), else the
+    mode's."""
     if data_dir is not None: return experiment_data(mode, seed, data_dir)
     d = snap.config.get('data_dir')
     if d and all((Path(d) / f'{s}.npz').is_file() for s in ('train', 'test')): return Path(d)
@@ -520,19 +619,43 @@ def fig3_checks(result: dict) -> dict:
     tr, ga, c = result['trained'], result['gaussian'], {}
     d = np.abs(np.diff(tr['bpd']))
     if len(d) >= 2:
-        c['NLL converges: last change / first change'] = [float(d[-1] / d[0]), LIMITS['nll_change_ratio'], bool(d[-1] / d[0] < LIMITS['nll_change_ratio'])]
+        c['NLL converges: last change / first change'] = [
+            float(d[-1] / d[0]),
+            LIMITS['nll_change_ratio'],
+            bool(d[-1] / d[0] < LIMITS['nll_change_ratio']),
+        ]
     falls = int((np.diff(tr['rt_rel_rms']) < 0).sum())
-    c['round trip falls at every NFE step (steps)'] = [falls, len(tr['rt_rel_rms']) - 1, falls == len(tr['rt_rel_rms']) - 1]
+    c['round trip falls at every NFE step (steps)'] = [
+        falls,
+        len(tr['rt_rel_rms']) - 1,
+        falls == len(tr['rt_rel_rms']) - 1,
+    ]
     if 16 in tr['levels']:
         v = tr['rt_rel_rms'][tr['levels'].index(16)]
-        c['round-trip relative RMS at 16 levels (30 backward NFE)'] = [v, LIMITS['rt_rel_rms_16'], bool(v < LIMITS['rt_rel_rms_16'])]
+        c['round-trip relative RMS at 16 levels (30 backward NFE)'] = [
+            v,
+            LIMITS['rt_rel_rms_16'],
+            bool(v < LIMITS['rt_rel_rms_16']),
+        ]
     e, top = np.abs(ga['error_nats_per_dim']), ga['levels'][-1]
     if top in GAUSS_TOL:
-        c[f'Gaussian: |NLL − closed form| at {top} levels (nats/dim)'] = [float(e[-1]), GAUSS_TOL[top], bool(e[-1] < GAUSS_TOL[top])]
+        c[f'Gaussian: |NLL − closed form| at {top} levels (nats/dim)'] = [
+            float(e[-1]),
+            GAUSS_TOL[top],
+            bool(e[-1] < GAUSS_TOL[top]),
+        ]
     if len(e) >= 2:
         r = abs(richardson(ga['error_nats_per_dim']))
-        c['Gaussian: Richardson-extrapolated |NLL − closed form| / last |error|'] = [r / e[-1], 0.25, bool(r < 0.25 * e[-1])]
-    c['Gaussian: NLL error shrinks at every NFE step (steps)'] = [int((np.diff(e) < 0).sum()), len(e) - 1, bool((np.diff(e) < 0).all())]
+        c['Gaussian: Richardson-extrapolated |NLL − closed form| / last |error|'] = [
+            r / e[-1],
+            0.25,
+            bool(r < 0.25 * e[-1]),
+        ]
+    c['Gaussian: NLL error shrinks at every NFE step (steps)'] = [
+        int((np.diff(e) < 0).sum()),
+        len(e) - 1,
+        bool((np.diff(e) < 0).all()),
+    ]
     c['Gaussian: round trip falls at every NFE step (steps)'] = [int((np.diff(ga['rt_rel_rms']) < 0).sum()), len(e) - 1,
                                                                 bool((np.diff(ga['rt_rel_rms']) < 0).all())]
     if result.get('divergence_check'):
@@ -555,9 +678,19 @@ def plot_fig3(result: dict, path=None, dpi: int = 100):
     ax.semilogy(tr['rt_nfe'], tr['rt_rel_rms'], 'o-', color='C1')
     ax.set_title('(b) trained model: round trip', fontsize=10); ax.set_ylabel('relative RMS error (normalised)')
     ax = axes[1, 0]
-    ax.errorbar(ga['nfe'], ga['bpd'], yerr=2 * np.array(ga['bpd_se']), marker='o', capsize=3, color='C2', label='PF-ODE (Hutchinson)')
+    ax.errorbar(
+        ga['nfe'],
+        ga['bpd'],
+        yerr=2 * np.array(ga['bpd_se']),
+        marker='o',
+        capsize=3,
+        color='C2',
+        label='PF-ODE (Hutchinson)',
+    )
     ax.axhline(ga['closed_form_bpd'], color='k', ls='--', lw=1, label='closed form')
-    ax.set_title('(c) Gaussian model: NLL', fontsize=10); ax.set_ylabel('NLL (bits/dim, feature space)'); ax.legend(fontsize=8)
+    ax.set_title('(c) Gaussian model: NLL', fontsize=10)
+    ax.set_ylabel('NLL (bits/dim, feature space)')
+    ax.legend(fontsize=8)
     ax = axes[1, 1]
     ax.loglog(ga['nfe'], np.abs(ga['error_nats_per_dim']), 'o-', color='C2', label='|NLL − closed form| (nats/dim)')
     ax.loglog(ga['rt_nfe'], ga['rt_rel_rms'], 's-', color='C1', label='round trip, relative RMS')
@@ -565,26 +698,34 @@ def plot_fig3(result: dict, path=None, dpi: int = 100):
     for ax in axes.flat:
         ax.set_xscale('log'); ax.grid(alpha=0.3, which='both'); ax.set_xlabel('NFE (encoding / backward)')
     m = result['model']
-    fig.suptitle(f"Fig. 3, mode {result.get('mode', '?')}: {m['name']} ({m['samples']:,} training samples); "
-                 f"{len(tr['lengths'])} held-out clips of {_span(tr['lengths'])} frames; {tr['n_probes']} Hutchinson probes", fontsize=9)
+    fig.suptitle(
+        f"Fig. 3, mode {result.get('mode', '?')}: {m['name']} ({m['samples']:,} training samples); "
+        f"{len(tr['lengths'])} held-out clips of {_span(tr['lengths'])} frames; {tr['n_probes']} Hutchinson probes",
+        fontsize=9,
+    )
     fig.tight_layout()
     if path is not None:
-        path = Path(path); path.parent.mkdir(parents=True, exist_ok=True); fig.savefig(path, dpi=dpi, metadata={'Software': None})
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(path, dpi=dpi, metadata={'Software': None})
     return fig
 
 def _real_clips(test: Sequence[Motion], n: int, length: int, seed: int) -> list[Motion]:
-    "`n` held-out clips (seeded) cropped to `length` frames, from those at least that long (else the longest ones, whole)."
+    """`n` held-out clips (seeded) cropped to `length` frames, from those at least that long (else the longest ones,
+    whole)."""
     long = [m for m in test if m.n_frames >= length]
     if len(long) >= n:
-        return [long[int(i)].crop(0, length) for i in np.random.default_rng(seed).choice(len(long), size=n, replace=False)]
+        return [
+            long[int(i)].crop(0, length) for i in np.random.default_rng(seed).choice(len(long), size=n, replace=False)
+        ]
     return sorted(test, key=lambda m: -m.n_frames)[:n]
 
 def run(mode: str = 'smoke', out=None, snapshot=None, data_dir=None, body_model=None, seed: int = 0,
         progress: bool = False, **settings) -> dict:
     """Fig. 1 and Fig. 3 for `mode` (`MODE_SETTINGS`, overridden by `settings`) on the trained model of that mode
-    (`snapshot`: a snapshot file or run folder; required for 'gpu' and 'amass'), the held-out clips of `data_dir` (default:
-    the data the snapshot was trained on, or the mode's embedded data). `body_model`: a SMPL-H model path to draw meshes.
-    Writes `figures_<mode>.json` (`repro.core.save_result`), `fig1_<mode>.png` and `fig3_<mode>.png` to
+    (`snapshot`: a snapshot file or run folder; required for 'gpu' and 'amass'), the held-out clips of `data_dir`
+    (default: the data the snapshot was trained on, or the mode's embedded data). `body_model`: a SMPL-H model path to
+    draw meshes. Writes `figures_<mode>.json` (`repro.core.save_result`), `fig1_<mode>.png` and `fig3_<mode>.png` to
     `results_dir(out)`; returns the result."""
     from balmo.train import Snapshot
     from balmo.data.procedural import load_split
@@ -632,14 +773,31 @@ def run(mode: str = 'smoke', out=None, snapshot=None, data_dir=None, body_model=
                       body, S['n_poses'])
     plt.close(fig)
     times['fig1_s'] = time.time() - t
-    result = {'settings': {k: list(v) if isinstance(v, tuple) else v for k, v in S.items()}, 'seed': seed,
-              'model': {'name': f"{snap.config.get('preset', '?')} snapshot", 'path': _rel(snap.path), 'samples': snap.samples,
-                        'ema_std': snap.ema_std, 'device': device},
-              'data': _rel(data), 'clips': [{'source': m.source, 'family': m.meta.get('family'), 'frames': m.n_frames} for m in clips],
-              'trained': trained, 'gaussian': gauss, 'divergence_check': div,
-              'fig1': {'png': f'fig1_{mode}.png', 'n': S['fig1_n'], 'length': S['fig1_length'], 'nfe': snap.last_nfe,
-                       'body': 'proxy (capsules)' if body is None else f'SMPL-H mesh ({Path(body.path).name})'},
-              'fig3': {'png': f'fig3_{mode}.png'}, 'mode': mode}
+    result = {
+        'settings': {k: list(v) if isinstance(v, tuple) else v for k, v in S.items()},
+        'seed': seed,
+        'model': {
+            'name': f"{snap.config.get('preset', '?')} snapshot",
+            'path': _rel(snap.path),
+            'samples': snap.samples,
+            'ema_std': snap.ema_std,
+            'device': device,
+        },
+        'data': _rel(data),
+        'clips': [{'source': m.source, 'family': m.meta.get('family'), 'frames': m.n_frames} for m in clips],
+        'trained': trained,
+        'gaussian': gauss,
+        'divergence_check': div,
+        'fig1': {
+            'png': f'fig1_{mode}.png',
+            'n': S['fig1_n'],
+            'length': S['fig1_length'],
+            'nfe': snap.last_nfe,
+            'body': 'proxy (capsules)' if body is None else f'SMPL-H mesh ({Path(body.path).name})',
+        },
+        'fig3': {'png': f'fig3_{mode}.png'},
+        'mode': mode,
+    }
     result['checks'] = fig3_checks(result)
     times['total_s'] = time.time() - t0
     result['times'] = times
@@ -650,24 +808,47 @@ def run(mode: str = 'smoke', out=None, snapshot=None, data_dir=None, body_model=
 def summary(result: dict) -> str:
     "Fig. 3's numbers, the checks and where the figures are, as text."
     tr, ga = result['trained'], result['gaussian']
-    lines = [f"Fig. 3 ({result['mode']}): {result['model']['name']} {result['model']['path']} "
-             f"({result['model']['samples']:,} samples), {len(tr['lengths'])} held-out clips of "
-             f"{_span(tr['lengths'])} frames, {tr['n_probes']} Rademacher probes; NLL in feature space, ± Hutchinson SE",
-             '| levels | NFE | NLL (nats/clip) | bits/dim | round trip NFE (backward) | RMS | relative RMS |', '|---|---|---|---|---|---|---|']
+    lines = [
+        (
+            f"Fig. 3 ({result['mode']}): {result['model']['name']} {result['model']['path']} "
+            f"({result['model']['samples']:,} samples), {len(tr['lengths'])} held-out clips of "
+            f"{_span(tr['lengths'])} frames, {tr['n_probes']} Rademacher probes; NLL in feature space, ± Hutchinson SE"
+        ),
+        '| levels | NFE | NLL (nats/clip) | bits/dim | round trip NFE (backward) | RMS | relative RMS |',
+        '|---|---|---|---|---|---|---|',
+    ]
     for i, N in enumerate(tr['levels']):
-        lines.append(f"| {N} | {tr['nfe'][i]} | {tr['nll_nats'][i]:.1f} ± {tr['nll_nats_se'][i]:.1f} | {tr['bpd'][i]:.4f} ± "
-                     f"{tr['bpd_se'][i]:.4f} | {tr['rt_nfe'][i]} | {tr['rt_rms'][i]:.2e} | {tr['rt_rel_rms'][i]:.2e} |")
-    lines += ['', f"Gaussian model (ρ = {ga['model']['rho']:.4f}) on {len(ga['lengths'])} clips of "
-                  f"{_span(ga['lengths'])} frames: closed form {ga['closed_form_mean_nats']:.1f} nats/clip = {ga['closed_form_bpd']:.4f} bits/dim",
-              '| levels | NFE | NLL (nats/clip) | bits/dim | NLL − closed form (nats/dim) | round trip relative RMS |', '|---|---|---|---|---|---|']
+        lines.append(
+            f"| {N} | {tr['nfe'][i]} | {tr['nll_nats'][i]:.1f} ± {tr['nll_nats_se'][i]:.1f} | {tr['bpd'][i]:.4f} ± "
+            f"{tr['bpd_se'][i]:.4f} | {tr['rt_nfe'][i]} | {tr['rt_rms'][i]:.2e} | {tr['rt_rel_rms'][i]:.2e} |"
+        )
+    lines += [
+        '',
+        (
+            f"Gaussian model (ρ = {ga['model']['rho']:.4f}) on {len(ga['lengths'])} clips of {_span(ga['lengths'])}"
+            f" frames: closed form {ga['closed_form_mean_nats']:.1f} nats/clip = {ga['closed_form_bpd']:.4f} bits/dim"
+        ),
+        '| levels | NFE | NLL (nats/clip) | bits/dim | NLL − closed form (nats/dim) | round trip relative RMS |',
+        '|---|---|---|---|---|---|',
+    ]
     for i, N in enumerate(ga['levels']):
-        lines.append(f"| {N} | {ga['nfe'][i]} | {ga['nll_nats'][i]:.1f} ± {ga['nll_nats_se'][i]:.1f} | {ga['bpd'][i]:.4f} | "
-                     f"{ga['error_nats_per_dim'][i]:+.4f} | {ga['rt_rel_rms'][i]:.2e} |")
+        lines.append(
+            f"| {N} | {ga['nfe'][i]} | {ga['nll_nats'][i]:.1f} ± {ga['nll_nats_se'][i]:.1f} | {ga['bpd'][i]:.4f} | "
+            f"{ga['error_nats_per_dim'][i]:+.4f} | {ga['rt_rel_rms'][i]:.2e} |"
+        )
     for r in result.get('divergence_check', []):
-        lines.append(f"divergence at σ = {r['sigma']}: exact {r['exact']:.2f}, Hutchinson {r['hutchinson']:.2f} ± {r['se']:.2f} "
-                     f"({r['n_probes']} probes, z = {r['z']:+.2f})")
-    lines += ['', 'checks: ' + '; '.join(f"{k}: {v[0]:.4g} (limit {v[1]:.4g}) {'ok' if v[2] else 'FAILED'}" for k, v in result['checks'].items()),
-              f"figures: {result['fig1']['png']} ({result['fig1']['body']}), {result['fig3']['png']}"]
+        lines.append(
+            f"divergence at σ = {r['sigma']}: exact {r['exact']:.2f}, Hutchinson {r['hutchinson']:.2f} ± {r['se']:.2f} "
+            f"({r['n_probes']} probes, z = {r['z']:+.2f})"
+        )
+    lines += [
+        '',
+        'checks: '
+        + '; '.join(
+            f"{k}: {v[0]:.4g} (limit {v[1]:.4g}) {'ok' if v[2] else 'FAILED'}" for k, v in result['checks'].items()
+        ),
+        f"figures: {result['fig1']['png']} ({result['fig1']['body']}), {result['fig3']['png']}",
+    ]
     return '\n'.join(lines)
 
 # %% ../../../nbs/86_figures.ipynb #6b032eae

@@ -86,7 +86,13 @@ def ship(run_dir, data_dir, dst=None, ema: int = 0, n_samples: int = 256, length
     `figure`: a png of 8 generated clips over 8 held-out ones (`viz.plot_strip_grid`); `viewer`: their joints for the
     docs site's viewer page (`viz.save_viewer_clips`). Returns the card."""
     from balmo.train import Snapshot, slim_snapshot, pretrained_files, list_files
-    from balmo.experiments.quickstart import sample_and_score, denoising_table, load_checked_split, quality_checks, QUICKSTART_MARGIN
+    from balmo.experiments.quickstart import (
+        sample_and_score,
+        denoising_table,
+        load_checked_split,
+        quality_checks,
+        QUICKSTART_MARGIN,
+    )
     from balmo.experiments.repro.core import read_log, active_seconds
     from balmo.core.provenance import provenance
     from balmo.body import write_text_atomic, json_default, torch_threads

@@ -21,17 +21,28 @@ from ...core.provenance import provenance
 # %% ../../../nbs/83_loss_readings.ipynb #c30d595a
 _FINAL = dict(loss='final', dim_weights=True, lr_schedule='rsqrt')
 READINGS: dict[str, dict] = {
-    'baseline': dict(label='EDM2 loss, one u (the quickstart before)',
-                     overrides=dict(loss='baseline', dim_weights=True, loss_dim_weights=True, lr_schedule='rsqrt')),
-    'final_as_before': dict(label='final: w.r.t. D, group mean, w_k in loss',
-                            overrides=dict(_FINAL, loss_balance='denoised', loss_group_error='mean', loss_dim_weights=True)),
-    'final_share': dict(label='final: w.r.t. F, shares N_k/N, w_k in loss',
-                        overrides=dict(_FINAL, loss_balance='output', loss_group_error='share', loss_dim_weights=True)),
-    'final_share_cosine': dict(label='final: w.r.t. F, shares, w_k in loss, cosine lr',
-                               overrides=dict(_FINAL, loss_balance='output', loss_group_error='share',
-                                              loss_dim_weights=True, lr_schedule='cosine')),
-    'final_sum': dict(label='final: w.r.t. F, group sum, no w_k in loss',
-                      overrides=dict(_FINAL, loss_balance='output', loss_group_error='sum', loss_dim_weights=False)),
+    'baseline': dict(
+        label='EDM2 loss, one u (the quickstart before)',
+        overrides=dict(loss='baseline', dim_weights=True, loss_dim_weights=True, lr_schedule='rsqrt'),
+    ),
+    'final_as_before': dict(
+        label='final: w.r.t. D, group mean, w_k in loss',
+        overrides=dict(_FINAL, loss_balance='denoised', loss_group_error='mean', loss_dim_weights=True),
+    ),
+    'final_share': dict(
+        label='final: w.r.t. F, shares N_k/N, w_k in loss',
+        overrides=dict(_FINAL, loss_balance='output', loss_group_error='share', loss_dim_weights=True),
+    ),
+    'final_share_cosine': dict(
+        label='final: w.r.t. F, shares, w_k in loss, cosine lr',
+        overrides=dict(
+            _FINAL, loss_balance='output', loss_group_error='share', loss_dim_weights=True, lr_schedule='cosine'
+        ),
+    ),
+    'final_sum': dict(
+        label='final: w.r.t. F, group sum, no w_k in loss',
+        overrides=dict(_FINAL, loss_balance='output', loss_group_error='sum', loss_dim_weights=False),
+    ),
 }
 
 # %% ../../../nbs/83_loss_readings.ipynb #2d092dbf
@@ -77,7 +88,8 @@ def group_gradients(net, cfg, transform, clips, sigmas: Sequence[float] | None =
                               generator=torch.Generator().manual_seed(seed), params=params)
 
 def c1_measures(gn) -> dict:
-    "C1 of a (n_sigma, K) gradient-norm array: each group's max/min over σ, and the largest between-group ratio at one σ."
+    """C1 of a (n_sigma, K) gradient-norm array: each group's max/min over σ, and the largest between-group ratio at one
+    σ."""
     gn = np.asarray(gn, dtype=np.float64)
     return {'flatness': (gn.max(0) / gn.min(0)).tolist(), 'group_ratio': float((gn.max(1) / gn.min(1)).max())}
 

@@ -38,23 +38,70 @@ PAPER_FINAL = {'foot_skating_pct': 20.43, 'limb_sigma_mm': 0.02}     # the paper
 
 BUDGETS: dict[str, dict] = {
     # seconds on a CPU: the machinery only
-    'smoke': dict(preset='tiny', overrides=SMOKE_OVERRIDES, samples=64, seeds=(0,), n_samples=24, length=64,
-                  real_draws=3, fig2=dict(n_sigmas=4, n_repeats=1, batch=4, length=64)),
+    'smoke': dict(
+        preset='tiny',
+        overrides=SMOKE_OVERRIDES,
+        samples=64,
+        seeds=(0,),
+        n_samples=24,
+        length=64,
+        real_draws=3,
+        fig2=dict(n_sigmas=4, n_repeats=1, batch=4, length=64),
+    ),
     # a laptop: the quickstart's network and schedule (pinned here, so later changes to the `tiny` preset don't change
     # this experiment), EDM2's MP uncertainty head, ~4 minutes of training per row on 2 idle cores
-    'cpu': dict(preset='tiny', overrides=dict(unet_overrides={'model_channels': 64, 'channel_mult': [4, 1, 1, 1, 1, 1]},
-                                              logvar_head='mp', P_mean=-1.2, P_std=1.2, P_uniform=0.0, batch=32, max_length=64,
-                                              lr_ref=2e-2, lr_warmup_samples=1_000, lr_decay_samples=8_000, threads=2),
-                samples=12_000, seeds=(0,), n_samples=256, length=128,   # the stored run; an hour on 2 shared cores
-                real_draws=10, fig2=dict(n_sigmas=12, n_repeats=4, batch=16, length=64)),
+    'cpu': dict(
+        preset='tiny',
+        overrides=dict(
+            unet_overrides={'model_channels': 64, 'channel_mult': [4, 1, 1, 1, 1, 1]},
+            logvar_head='mp',
+            P_mean=-1.2,
+            P_std=1.2,
+            P_uniform=0.0,
+            batch=32,
+            max_length=64,
+            lr_ref=2e-2,
+            lr_warmup_samples=1_000,
+            lr_decay_samples=8_000,
+            threads=2,
+        ),
+        samples=12_000,
+        seeds=(0,),
+        n_samples=256,
+        length=128,  # the stored run; an hour on 2 shared cores
+        real_draws=10,
+        fig2=dict(n_sigmas=12, n_repeats=4, batch=16, length=64),
+    ),
     # one GPU command: row 1 trains for `row_minutes`, its sample count is every row's budget ('auto')
-    'gpu': dict(preset='tiny', overrides=dict(batch=128, max_length=192, threads=None, lr_warmup_samples=20_000,
-                                              lr_decay_samples=200_000, checkpoint_every_samples=500_000),
-                samples='auto', row_minutes=1.2, seeds=(0,), n_samples=1000, length=192, real_draws=10,
-                fig2=dict(n_sigmas=16, n_repeats=4, batch=32, length=192)),
+    'gpu': dict(
+        preset='tiny',
+        overrides=dict(
+            batch=128,
+            max_length=192,
+            threads=None,
+            lr_warmup_samples=20_000,
+            lr_decay_samples=200_000,
+            checkpoint_every_samples=500_000,
+        ),
+        samples='auto',
+        row_minutes=1.2,
+        seeds=(0,),
+        n_samples=1000,
+        length=192,
+        real_draws=10,
+        fig2=dict(n_sigmas=16, n_repeats=4, batch=32, length=192),
+    ),
     # the paper: 600 epochs of the 10626 training clips per row (≈ 6.4 M samples), 5000 samples of 192 frames
-    'amass': dict(preset='paper', overrides={}, samples=6_400_000, seeds=(0,), n_samples=5000, length=192,
-                  real_draws=10, fig2=dict(n_sigmas=16, n_repeats=8, batch=32, length=192)),
+    'amass': dict(
+        preset='paper',
+        overrides={},
+        samples=6_400_000,
+        seeds=(0,),
+        n_samples=5000,
+        length=192,
+        real_draws=10,
+        fig2=dict(n_sigmas=16, n_repeats=8, batch=32, length=192),
+    ),
 }
 
 # %% ../../../nbs/84_table1.ipynb #68374ca3
@@ -95,8 +142,18 @@ def row_denoising(snapshot, data_dir, split: str = 'val', seed: int = 0) -> dict
     return denoising_table(Snapshot.load(snapshot), load_split(data_dir, split), seed)
 
 # %% ../../../nbs/84_table1.ipynb #e68ed9dc
-def run(mode: str = 'smoke', out=None, data_dir=None, progress: bool = True, runs=None, seeds: Sequence[int] | None = None,
-        samples: int | None = None, save: bool = True, t2m=None, budget: dict | None = None) -> dict:
+def run(
+    mode: str = 'smoke',
+    out=None,
+    data_dir=None,
+    progress: bool = True,
+    runs=None,
+    seeds: Sequence[int] | None = None,
+    samples: int | None = None,
+    save: bool = True,
+    t2m=None,
+    budget: dict | None = None,
+) -> dict:
     """Train, sample and evaluate the five rows of Table 1 for `mode` (see `BUDGETS`; the 'amass' mode with the paper's
     protocol, `core.protocol`), measure Fig. 2; store and return the result. `t2m`: a T2M download folder, whose
     evaluator then scores FID and Diversity ('amass' only); `budget`: overrides of the budget's entries (tests)."""
@@ -111,21 +168,49 @@ def run(mode: str = 'smoke', out=None, data_dir=None, progress: bool = True, run
     for seed in b['seeds']:
         for r in ROWS:
             auto = budget == 'auto'
-            row = train_row(root / f"{r['key']}_seed{seed}", data, 10 ** 12 if auto else budget, b['preset'],
-                            {**b['overrides'], **r['overrides']}, seed=seed, split='val', n_samples=b['n_samples'],
-                            length=b['length'], evaluator=ev, minutes=b['row_minutes'] if auto else None,
-                            progress=progress, real_draws=b['real_draws'], eval_runs=b['eval_runs'], real_all=b['real_all'])
+            row = train_row(
+                root / f"{r['key']}_seed{seed}",
+                data,
+                10**12 if auto else budget,
+                b['preset'],
+                {**b['overrides'], **r['overrides']},
+                seed=seed,
+                split='val',
+                n_samples=b['n_samples'],
+                length=b['length'],
+                evaluator=ev,
+                minutes=b['row_minutes'] if auto else None,
+                progress=progress,
+                real_draws=b['real_draws'],
+                eval_runs=b['eval_runs'],
+                real_all=b['real_all'],
+            )
             if auto: budget = row['samples']
             row['denoising'] = row_denoising(row['snapshot'], data, 'val')
             rows.append({'key': r['key'], 'label': r['label'], 'seed': seed, **row})
             if progress:
                 g = row['generated']
-                print(f"table1 {mode}: {r['key']:12s} seed {seed}: FID {g['FID']:.2f}, skating {g['foot_skating_pct']:.1f} %, "
-                      f"{row['samples']} samples, {row['train_s'] or 0:.0f} s training", flush=True)
-    fig2 = {k: fig2_gradients(root / f"{k}_seed{b['seeds'][0]}", data, seed=b['seeds'][0], **b['fig2']) for k in ('baseline', 'final')}
-    budget_info = {'samples_per_row': budget, 'rule': 'first row trains for row_minutes' if b['samples'] == 'auto' else 'fixed',
-                   'preset': b['preset'], 'seeds': list(b['seeds']), 'n_samples': b['n_samples'], 'length': b['length'],
-                   'split': 'val', 'eval_runs': b['eval_runs'], 'real_all': b['real_all'], 'wall_s': time.perf_counter() - t0}
+                print(
+                    f"table1 {mode}: {r['key']:12s} seed {seed}: FID {g['FID']:.2f}, skating"
+                    f" {g['foot_skating_pct']:.1f} %, {row['samples']} samples, {row['train_s'] or 0:.0f} s training",
+                    flush=True,
+                )
+    fig2 = {
+        k: fig2_gradients(root / f"{k}_seed{b['seeds'][0]}", data, seed=b['seeds'][0], **b['fig2'])
+        for k in ('baseline', 'final')
+    }
+    budget_info = {
+        'samples_per_row': budget,
+        'rule': 'first row trains for row_minutes' if b['samples'] == 'auto' else 'fixed',
+        'preset': b['preset'],
+        'seeds': list(b['seeds']),
+        'n_samples': b['n_samples'],
+        'length': b['length'],
+        'split': 'val',
+        'eval_runs': b['eval_runs'],
+        'real_all': b['real_all'],
+        'wall_s': time.perf_counter() - t0,
+    }
     result = {'rows': rows, 'fig2': fig2, 'budget': budget_info, 'provenance': provenance(mode, budget=budget_info),
               'evaluator': ev.describe(), 'comparable_with_paper': bool(getattr(ev, 'comparable_with_paper', False))}
     if save:
@@ -160,29 +245,62 @@ def verdicts(result: dict) -> list[dict]:
         spread = math.sqrt(a['FID'][1] ** 2 + b['FID'][1] ** 2) if a['n'] > 1 and b['n'] > 1 else float('nan')
         same = (d < 0) == (dp < 0)
         clear = bool(np.isfinite(spread) and abs(d) > 2 * spread)
-        out.append({'step': b['key'], 'label': b['label'], 'delta': d, 'spread': spread, 'paper_delta': dp,
-                    'same_direction': same, 'clear': clear,
-                    'text': (f"{b['label']}: FID {a['FID'][0]:.4g} → {b['FID'][0]:.4g} ({d:+.4g}; seed spread "
-                             f"{spread:.2g}) against the paper's {a['paper_fid']} → {b['paper_fid']} ({dp:+.2f}): "
-                             + ('same direction' if same else 'opposite direction')
-                             + (', clearly (> 2 × spread)' if clear else ', within the seed spread' if np.isfinite(spread) else ', one seed only'))})
+        out.append(
+            {
+                'step': b['key'],
+                'label': b['label'],
+                'delta': d,
+                'spread': spread,
+                'paper_delta': dp,
+                'same_direction': same,
+                'clear': clear,
+                'text': (
+                    f"{b['label']}: FID {a['FID'][0]:.4g} → {b['FID'][0]:.4g} ({d:+.4g}; seed spread "
+                    f"{spread:.2g}) against the paper's {a['paper_fid']} → {b['paper_fid']} ({dp:+.2f}): "
+                    + ('same direction' if same else 'opposite direction')
+                    + (
+                        ', clearly (> 2 × spread)'
+                        if clear
+                        else ', within the seed spread' if np.isfinite(spread) else ', one seed only'
+                    )
+                ),
+            }
+        )
     return out
 
 def summary(result: dict) -> str:
     "A markdown table of the result beside the paper's FIDs, then the per-step verdicts."
     b = result['budget']
-    lines = [f"Table 1 ({result['provenance']['mode']} mode: {b['samples_per_row']} training samples per row, seeds "
-             f"{b['seeds']}, {b['n_samples']} samples × {b['length']} frames, validation split)", '',
-             '| row | paper FID | FID | Diversity | Foot skating % | Limb σ mm | train s |', '|---|---|---|---|---|---|---|']
+    lines = [
+        (
+            f"Table 1 ({result['provenance']['mode']} mode: {b['samples_per_row']} training samples per row, seeds "
+            f"{b['seeds']}, {b['n_samples']} samples × {b['length']} frames, validation split)"
+        ),
+        '',
+        '| row | paper FID | FID | Diversity | Foot skating % | Limb σ mm | train s |',
+        '|---|---|---|---|---|---|---|',
+    ]
     pm = lambda v, f: f'{v[0]:{f}}' + ('' if not np.isfinite(v[1]) else f' ± {v[1]:{f}}')
     for a in aggregate(result):
         lines.append(f"| {a['label']} | {a['paper_fid']} | {pm(a['FID'], '.4g')} | {pm(a['Diversity'], '.3f')} | "
                      f"{pm(a['foot_skating_pct'], '.1f')} | {pm(a['limb_sigma_mm'], '.2g')} | {a['train_s']:.0f} |")
-    runs, real = b.get('eval_runs', 1), 'the whole training split' if b.get('real_all') else 'training subsets of the same size'
+    runs, real = b.get('eval_runs', 1), (
+        'the whole training split' if b.get('real_all') else 'training subsets of the same size'
+    )
     spreads = [a['FID_spread_pct'] for a in aggregate(result) if 'FID_spread_pct' in a]
-    lines += ['', f"Evaluator: {result.get('evaluator', 'balmo MotionEvaluator (not recorded in this result)')}. {comparability(result)}",
-              f"FID: {'the best of %d evaluation runs per row and seed, spread between runs up to %.1f %%' % (runs, max(spreads)) if spreads else 'one evaluation run'}; "
-              f"Real row: {real} against the validation split."]
+    lines += [
+        '',
+        (
+            f"Evaluator: {result.get('evaluator', 'balmo MotionEvaluator (not recorded in this result)')}."
+            f" {comparability(result)}"
+        ),
+        (
+            "FID: "
+            + (f'the best of {runs} evaluation runs per row and seed, spread between runs up to {max(spreads):.1f} %'
+               if spreads else 'one evaluation run')
+            + f"; Real row: {real} against the validation split."
+        ),
+    ]
     lines += [''] + [f"- {v['text']}" for v in verdicts(result)]
     return '\n'.join(lines)
 
@@ -190,8 +308,8 @@ def summary(result: dict) -> str:
 LEVELS = (15.6, 3.37, 0.965, 0.211, 0.0851, 0.03, 0.00883, 0.002)   # 8 of the sampler's 16 levels (rounded)
 
 def errors_by_level(result: dict, levels=LEVELS, groups: bool = False) -> dict:
-    """Per row of `ROWS`: held-out err/σ² at the sampler levels nearest `levels`, mean over the stored seeds (all channels;
-    with `groups`, {group: [...]}). Rows without a stored denoising table are left out."""
+    """Per row of `ROWS`: held-out err/σ² at the sampler levels nearest `levels`, mean over the stored seeds (all
+    channels; with `groups`, {group: [...]}). Rows without a stored denoising table are left out."""
     out = {}
     for r in ROWS:
         got = [x for x in result['rows'] if x['key'] == r['key'] and 'denoising' in x]
@@ -205,29 +323,40 @@ def errors_by_level(result: dict, levels=LEVELS, groups: bool = False) -> dict:
 
 # %% ../../../nbs/84_table1.ipynb #356c27f9
 def claims(result: dict) -> dict:
-    """The paper's three claims on a stored result. C1 (Fig. 2): the final loss's per-group gradient norm is flatter across σ
-    than the baseline's (largest max/min over groups), and no group's is 10× another's at any σ; C2 (Table 1): no step
-    raises the FID by more than twice its seed spread; C3: the final row's err/σ² at σ = 0.03 and 0.0088 is no worse
-    than the baseline row's (units differ: z-scored vs EM-normalised and weighted features, see the prose)."""
+    """The paper's three claims on a stored result. C1 (Fig. 2): the final loss's per-group gradient norm is flatter
+    across σ than the baseline's (largest max/min over groups), and no group's is 10× another's at any σ; C2 (Table 1):
+    no step raises the FID by more than twice its seed spread; C3: the final row's err/σ² at σ = 0.03 and 0.0088 is no
+    worse than the baseline row's (units differ: z-scored vs EM-normalised and weighted features, see the prose)."""
     from balmo.experiments.repro.readings import c1_measures
     c1 = {k: c1_measures(result['fig2'][k]['grad_norm']) for k in ('baseline', 'final')}
     e = errors_by_level(result, (0.03, 0.0088))
     steps = {x['step']: bool(not (x['delta'] > 0 and x['clear'])) for x in verdicts(result)}
-    return {'C1_flatness': {k: max(v['flatness']) for k, v in c1.items()},
-            'C1_group_ratio': {k: v['group_ratio'] for k, v in c1.items()},
-            'C1': bool(max(c1['final']['flatness']) < max(c1['baseline']['flatness']) and c1['final']['group_ratio'] < 10),
-            'C2_steps': steps, 'C2': all(steps.values()),
-            'C3_errors': {k: e.get(k) for k in ('baseline', 'final')},
-            'C3': bool(e and all(f <= b for f, b in zip(e['final'], e['baseline'])))}
+    return {
+        'C1_flatness': {k: max(v['flatness']) for k, v in c1.items()},
+        'C1_group_ratio': {k: v['group_ratio'] for k, v in c1.items()},
+        'C1': bool(max(c1['final']['flatness']) < max(c1['baseline']['flatness']) and c1['final']['group_ratio'] < 10),
+        'C2_steps': steps,
+        'C2': all(steps.values()),
+        'C3_errors': {k: e.get(k) for k in ('baseline', 'final')},
+        'C3': bool(e and all(f <= b for f, b in zip(e['final'], e['baseline']))),
+    }
 
 # %% ../../../nbs/84_table1.ipynb #d02ab2f5
 def plot_table1(result: dict, path=None):
-    "Three panels: FID per row (balmo, mean ± seed spread, beside the paper's), and Fig. 2 for the baseline and the final loss."
+    """Three panels: FID per row (balmo, mean ± seed spread, beside the paper's), and Fig. 2 for the baseline and the
+    final loss."""
     agg = aggregate(result)
     fig, axs = plt.subplots(1, 3, figsize=(15, 4))
     x = np.arange(len(agg))
     ax = axs[0]
-    ax.bar(x - 0.2, [a['FID'][0] for a in agg], 0.4, yerr=[np.nan_to_num(a['FID'][1]) for a in agg], label='balmo', color='C0')
+    ax.bar(
+        x - 0.2,
+        [a['FID'][0] for a in agg],
+        0.4,
+        yerr=[np.nan_to_num(a['FID'][1]) for a in agg],
+        label='balmo',
+        color='C0',
+    )
     ax2 = ax.twinx(); ax2.bar(x + 0.2, [a['paper_fid'] for a in agg], 0.4, label='paper (AMASS)', color='C1')
     ax.set_xticks(x, [a['key'] for a in agg], rotation=20); ax.set_ylabel('balmo FID'); ax2.set_ylabel('paper FID')
     ax.set_title(f"Table 1 ({result['provenance']['mode']} mode): FID per row")
@@ -235,7 +364,9 @@ def plot_table1(result: dict, path=None):
     for ax, k, title in ((axs[1], 'baseline', 'baseline loss (row 1)'), (axs[2], 'final', 'final loss (row 5)')):
         f = result['fig2'][k]
         for i, g in enumerate(f['groups']):
-            ax.loglog(f['sigmas'], np.array(f['grad_norm'])[:, i], 'o-', ms=3, label=f"{g} (max/min {f['flatness'][i]:.3g})")
+            ax.loglog(
+                f['sigmas'], np.array(f['grad_norm'])[:, i], 'o-', ms=3, label=f"{g} (max/min {f['flatness'][i]:.3g})"
+            )
         ax.set(xlabel='noise level σ', ylabel='mean gradient L2 norm', title=f'Fig. 2: {title}'); ax.legend(fontsize=8)
     fig.tight_layout()
     if path is not None: fig.savefig(path, dpi=80); plt.close(fig)

@@ -50,77 +50,153 @@ def _cached(run_dir: Path, key: dict, make) -> dict:
     f = Path(run_dir) / 'row.json'
     if f.is_file():
         d = json.loads(f.read_text())
-        if d.get('key') == key: return d['row']
+        if d.get('key') == key:
+            return d['row']
     row = make()
     f.parent.mkdir(parents=True, exist_ok=True)
     f.write_text(json.dumps({'key': key, 'row': row}, default=float) + '\n')
     return row
 
+
 def _slim(r: dict) -> dict:
     "The numbers of a row that the table keeps (no loss curve, config reduced to what differs between rows)."
-    keep = {k: r[k] for k in ('samples', 'train_s', 'sample_s', 'nfe', 'n_samples', 'length', 'split', 'cpu_s') if k in r}
+    keep = {
+        k: r[k] for k in ('samples', 'train_s', 'sample_s', 'nfe', 'n_samples', 'length', 'split', 'cpu_s') if k in r
+    }
     keep['generated'] = {k: v for k, v in r['generated'].items() if k != 'mode_coverage'}
     keep['real'] = {k: v for k, v in r['real'].items() if k != 'mode_coverage'}
     return keep
 
+
 def _protocol_key(b: dict) -> dict:
-    "The evaluation protocol's part of a cached row's key (empty for one run and a same-size Real row, as rows stored before it)."
+    """The evaluation protocol's part of a cached row's key (empty for one run and a same-size Real row, as rows stored
+    before it)."""
     return {'eval_runs': b['eval_runs'], 'real_all': b['real_all']} if b['eval_runs'] > 1 or b['real_all'] else {}
 
-def balmo_row(name: str, mode: str, data, seed: int, evaluator, runs=None, progress: bool = False, budget: dict | None = None) -> dict:
-    "Ours-SMPL / Ours-RootRel for one seed: `train_row` with the mode's budget (or `budget`) and the row's representation."
+
+def balmo_row(
+    name: str, mode: str, data, seed: int, evaluator, runs=None, progress: bool = False, budget: dict | None = None
+) -> dict:
+    """Ours-SMPL / Ours-RootRel for one seed: `train_row` with the mode's budget (or `budget`) and the row's
+    representation."""
     b = budget or protocol(mode, BUDGETS[check_mode(mode)])
     run_dir = runs_dir('table2', mode, runs) / f'{name}_seed{seed}'
     ov = {**b['overrides'], **ROW_OVERRIDES[name]}
-    key = {'preset': b['preset'], 'overrides': ov, 'samples': b['samples'], 'n_samples': b['n_samples'], 'length': b['length'],
-           'seed': seed, 'data': str(Path(data).resolve()), 'evaluator': evaluator.describe(), **_protocol_key(b)}
+    key = {
+        'preset': b['preset'],
+        'overrides': ov,
+        'samples': b['samples'],
+        'n_samples': b['n_samples'],
+        'length': b['length'],
+        'seed': seed,
+        'data': str(Path(data).resolve()),
+        'evaluator': evaluator.describe(),
+        **_protocol_key(b),
+    }
+
     def make():
         t = time.process_time()
-        r = train_row(run_dir, data, b['samples'], b['preset'], ov, seed=seed, split='test', n_samples=b['n_samples'],
-                      length=b['length'], evaluator=evaluator, progress=progress, real_draws=b['real_draws'],
-                      eval_runs=b['eval_runs'], real_all=b['real_all'])
+        r = train_row(
+            run_dir,
+            data,
+            b['samples'],
+            b['preset'],
+            ov,
+            seed=seed,
+            split='test',
+            n_samples=b['n_samples'],
+            length=b['length'],
+            evaluator=evaluator,
+            progress=progress,
+            real_draws=b['real_draws'],
+            eval_runs=b['eval_runs'],
+            real_all=b['real_all'],
+        )
         return _slim({**r, 'cpu_s': time.process_time() - t})
+
     return _cached(run_dir, key, make)
 
-MDM_PRESETS_BY_MODE = {'smoke': 'smoke', 'cpu': 'cpu', 'gpu': 'gpu', 'amass': 'paper'}   # balmo.baselines.mdm.MDM_PRESETS
+
+# balmo.baselines.mdm.MDM_PRESETS
+MDM_PRESETS_BY_MODE = {'smoke': 'smoke', 'cpu': 'cpu', 'gpu': 'gpu', 'amass': 'paper'}
 MDM_OVERRIDES = {'smoke': {}, 'cpu': {'threads': 1}, 'gpu': {}, 'amass': {}}
 MDM_SAMPLER = {'sampler': 'ddim', 'steps': 50}     # [choice]: DDIM, 50 NFE (MDM itself runs 1000 ancestral steps)
+
 
 def mdm_clips(data) -> list[np.ndarray]:
     "The MDM-style rows' training data: the 263-D features (T, 263) of `data/train.npz` (`RootRelLayout`)."
     from balmo.body import load_motions
     from balmo.repr.rootrel import RootRelLayout
+
     lay = RootRelLayout()
     return [lay.motion_features(m).T.double().numpy() for m in load_motions(Path(data) / 'train.npz')[0]]
 
-def mdm_row(mode: str, data, seed: int, evaluator, runs=None, progress: bool = False, budget: dict | None = None) -> dict:
-    """The MDM-style row for one seed: `balmo.baselines.mdm` trained for the mode's sample budget on the same 263-D features as
-    Ours-RootRel (`balmo.repr.rootrel.RootRelLayout`), sampled with `MDM_SAMPLER`, its joints scored by `evaluate_samples`.
-    Without `balmo.baselines.mdm` in this balmo: {'available': False, 'reason': ...}."""
-    try: import balmo.baselines.mdm as mdm
+
+def mdm_row(
+    mode: str, data, seed: int, evaluator, runs=None, progress: bool = False, budget: dict | None = None
+) -> dict:
+    """The MDM-style row for one seed: `balmo.baselines.mdm` trained for the mode's sample budget on the same 263-D
+    features as Ours-RootRel (`balmo.repr.rootrel.RootRelLayout`), sampled with `MDM_SAMPLER`, its joints scored by
+    `evaluate_samples`. Without `balmo.baselines.mdm` in this balmo: {'available': False, 'reason': ...}."""
+    try:
+        import balmo.baselines.mdm as mdm
     except ModuleNotFoundError as e:
-        if e.name != 'balmo.baselines.mdm': raise
-        return {'available': False, 'reason': 'balmo.baselines.mdm (the MDM-style baseline, nbs/75_mdm) is not part of this balmo version'}
+        if e.name != 'balmo.baselines.mdm':
+            raise
+        return {
+            'available': False,
+            'reason': 'balmo.baselines.mdm (the MDM-style baseline, nbs/75_mdm) is not part of this balmo version',
+        }
     from balmo.body import torch_threads
     from balmo.experiments.repro.core import read_log
     from balmo.repr.rootrel import ROOTREL_FEATURE_KW
+
     b = budget or protocol(mode, BUDGETS[check_mode(mode)])
     run_dir = runs_dir('table2', mode, runs) / f'MDM-style_seed{seed}'
     cfg = mdm.resolve_config(MDM_PRESETS_BY_MODE[mode], **MDM_OVERRIDES[mode], seed=seed, total_samples=b['samples'])
-    key = {'preset': cfg['preset'], 'overrides': MDM_OVERRIDES[mode], 'features': ROOTREL_FEATURE_KW, 'sampler': MDM_SAMPLER,
-           'samples': b['samples'], 'n_samples': b['n_samples'], 'length': b['length'], 'seed': seed,
-           'data': str(Path(data).resolve()), 'evaluator': evaluator.describe(), **_protocol_key(b)}
+    key = {
+        'preset': cfg['preset'],
+        'overrides': MDM_OVERRIDES[mode],
+        'features': ROOTREL_FEATURE_KW,
+        'sampler': MDM_SAMPLER,
+        'samples': b['samples'],
+        'n_samples': b['n_samples'],
+        'length': b['length'],
+        'seed': seed,
+        'data': str(Path(data).resolve()),
+        'evaluator': evaluator.describe(),
+        **_protocol_key(b),
+    }
+
     def make():
         t = time.process_time()
         snap = mdm.MDMSnapshot.load(mdm.train(cfg, run_dir, data=mdm_clips(data), progress=progress))
+
         def sample(run_seed):
             with torch_threads(cfg['threads']):
-                return list(snap.to_joints(snap.sample(b['n_samples'], length=b['length'], seed=run_seed, **MDM_SAMPLER)))
-        res, _, sample_s = evaluate_runs(sample, data, 'test', evaluator, seed, b['eval_runs'], b['real_all'], b['real_draws'])
+                return list(
+                    snap.to_joints(snap.sample(b['n_samples'], length=b['length'], seed=run_seed, **MDM_SAMPLER))
+                )
+
+        res, _, sample_s = evaluate_runs(
+            sample, data, 'test', evaluator, seed, b['eval_runs'], b['real_all'], b['real_draws']
+        )
         log = read_log(run_dir)
-        return _slim({'samples': int(snap.samples), 'train_s': float(log[-1]['time_s']) if log else None, 'sample_s': sample_s,
-                      'nfe': snap.last_nfe, 'n_samples': b['n_samples'], 'length': b['length'], 'split': 'test',
-                      'generated': res['rows']['Generated'], 'real': res['rows']['Real'], 'cpu_s': time.process_time() - t})
+        return _slim(
+            {
+                'samples': int(snap.samples),
+                'train_s': float(log[-1]['time_s']) if log else None,
+                'sample_s': sample_s,
+                'nfe': snap.last_nfe,
+                'n_samples': b['n_samples'],
+                'length': b['length'],
+                'split': 'test',
+                'generated': res['rows']['Generated'],
+                'real': res['rows']['Real'],
+                'cpu_s': time.process_time() - t,
+            }
+        )
+
     return _cached(run_dir, key, make)
 
 # %% ../../../nbs/85_table2.ipynb #50912648
@@ -140,19 +216,26 @@ def aggregate(rows: list[dict], part: str = 'generated') -> dict:
     return out
 
 def _order(a: dict, b: dict, metric: str) -> str:
-    "'supported' if every seed of a is below every seed of b, 'contradicted' if every one is above, else 'inconclusive'."
+    """'supported' if every seed of a is below every seed of b, 'contradicted' if every one is above, else
+    'inconclusive'."""
     if a[metric]['max'] < b[metric]['min']: return 'supported'
     if a[metric]['min'] > b[metric]['max']: return 'contradicted'
     return 'inconclusive'
 
 def judge_claims(table: dict, fid_limit: float | None = None) -> list[dict]:
-    """The paper's Table 2 claims judged on a measured table {row: aggregate(...)} (rows missing: 'not measured'); FID and
-    foot-skating claims are 'not testable' when an involved row's FID exceeds `fid_limit` (the point-mass FID)."""
+    """The paper's Table 2 claims judged on a measured table {row: aggregate(...)} (rows missing: 'not measured'); FID
+    and foot-skating claims are 'not testable' when an involved row's FID exceeds `fid_limit` (the point-mass FID)."""
     have = lambda *names: all(n in table for n in names)
     out = []
     def claim(text, rows, verdict, measured, why=None):
-        out.append({'claim': text, 'verdict': verdict if have(*rows) else 'not measured', 'measured': measured if have(*rows) else None,
-                    **({'why': why} if why and have(*rows) else {})})
+        out.append(
+            {
+                'claim': text,
+                'verdict': verdict if have(*rows) else 'not measured',
+                'measured': measured if have(*rows) else None,
+                **({'why': why} if why and have(*rows) else {}),
+            }
+        )
     joint_rows = [r for r in ('Ours-RootRel', 'MDM-style') if r in table]
     if have('Ours-SMPL') and joint_rows:
         s, j = table['Ours-SMPL']['limb_sigma_mm'], {r: table[r]['limb_sigma_mm'] for r in joint_rows}
@@ -160,11 +243,19 @@ def judge_claims(table: dict, fid_limit: float | None = None) -> list[dict]:
         bad = s['max'] >= 0.5 or any(v['max'] < 0.01 for v in j.values())
         verdict = 'supported' if ok else 'contradicted' if bad else 'inconclusive'
         measured = {'Ours-SMPL': s['mean'], **{r: v['mean'] for r, v in j.items()}}
-    else: verdict, measured = None, None
+    else:
+        verdict, measured = None, None
     claim('SMPL rows keep limb σ ≈ 0, joint-position rows do not', ('Ours-SMPL', 'Ours-RootRel'), verdict, measured)
-    for text, a, b, m in [('root-relative lowers foot skating (Ours-RootRel below Ours-SMPL)', 'Ours-RootRel', 'Ours-SMPL', 'foot_skating_pct'),
-                          ("balmo's FID is below MDM's (Ours-SMPL below MDM-style)", 'Ours-SMPL', 'MDM-style', 'FID'),
-                          ('Ours-SMPL has a lower FID than Ours-RootRel', 'Ours-SMPL', 'Ours-RootRel', 'FID')]:
+    for text, a, b, m in [
+        (
+            'root-relative lowers foot skating (Ours-RootRel below Ours-SMPL)',
+            'Ours-RootRel',
+            'Ours-SMPL',
+            'foot_skating_pct',
+        ),
+        ("balmo's FID is below MDM's (Ours-SMPL below MDM-style)", 'Ours-SMPL', 'MDM-style', 'FID'),
+        ('Ours-SMPL has a lower FID than Ours-RootRel', 'Ours-SMPL', 'Ours-RootRel', 'FID'),
+    ]:
         weak = [r for r in (a, b) if r in table and fid_limit is not None and table[r]['FID']['max'] > fid_limit]
         fids = ', '.join(f"{r} FID up to {table[r]['FID']['max']:.3g}" for r in weak)
         why = f'undertrained: {fids} above {fid_limit:.3g}, the FID of a point mass at the test mean' if weak else None
@@ -176,8 +267,9 @@ def judge_claims(table: dict, fid_limit: float | None = None) -> list[dict]:
 def run(mode: str, out=None, data_dir=None, progress: bool = True, evaluator=None, runs=None, rows=TRAINED_ROWS,
         t2m=None, budget: dict | None = None) -> dict:
     """Table 2 in `mode` (see `BUDGETS`; the 'amass' mode with the paper's protocol, `core.protocol`): every trained row
-    for every seed, aggregated, the claims judged; stored and returned. The evaluator: `evaluator`, else the T2M evaluator
-    of the download folder `t2m` ('amass' only), else balmo's own; `budget`: overrides of the budget's entries (tests)."""
+    for every seed, aggregated, the claims judged; stored and returned. The evaluator: `evaluator`, else the T2M
+    evaluator of the download folder `t2m` ('amass' only), else balmo's own; `budget`: overrides of the budget's entries
+    (tests)."""
     from balmo.body import load_motions
     b = {**protocol(mode, BUDGETS[check_mode(mode)]), **(budget or {})}
     budget = {k: b[k] for k in ('preset', 'samples', 'seeds', 'n_samples', 'length', 'eval_runs', 'real_all')}
@@ -197,12 +289,23 @@ def run(mode: str, out=None, data_dir=None, progress: bool = True, evaluator=Non
             per_seed.setdefault(name, []).append(r)
     table = {'Real': aggregate(next(iter(per_seed.values())), 'real')} if per_seed else {}
     table.update({name: aggregate(rs) for name, rs in per_seed.items()})
-    result = {'table': table, 'per_seed': per_seed, 'unavailable': unavailable, 'quoted': QUOTED, 'paper': PAPER_TABLE2,
-              'claims': judge_claims(table, fid_point), 'fid_point_mass': fid_point, 'budget': budget, 'overrides': b['overrides'], 'data': str(data),
-              'evaluator': ev.describe() if hasattr(ev, 'describe') else type(ev).__name__,
-              'comparable_with_paper': bool(getattr(ev, 'comparable_with_paper', False)),
-              'total_s': time.time() - t0, 'total_cpu_s': time.process_time() - c0,
-              'provenance': prov}
+    result = {
+        'table': table,
+        'per_seed': per_seed,
+        'unavailable': unavailable,
+        'quoted': QUOTED,
+        'paper': PAPER_TABLE2,
+        'claims': judge_claims(table, fid_point),
+        'fid_point_mass': fid_point,
+        'budget': budget,
+        'overrides': b['overrides'],
+        'data': str(data),
+        'evaluator': ev.describe() if hasattr(ev, 'describe') else type(ev).__name__,
+        'comparable_with_paper': bool(getattr(ev, 'comparable_with_paper', False)),
+        'total_s': time.time() - t0,
+        'total_cpu_s': time.process_time() - c0,
+        'provenance': prov,
+    }
     save_result('table2', mode, result, out)
     return result
 
@@ -211,39 +314,79 @@ def _fmt(cell: dict | None, digits: int = 2) -> str:
     return f"{cell['mean']:.{digits}f} ± {cell['std']:.{digits}f}" if cell.get('std') else f"{cell['mean']:.{digits}f}"
 
 def _protocol_line(result: dict) -> str:
-    "How FID was taken: one evaluation run or the best of several (with the spread between them), and what the Real row is."
+    """How FID was taken: one evaluation run or the best of several (with the spread between them), and what the Real
+    row is."""
     b = result['budget']
-    spreads = [r['generated']['FID_spread_pct'] for rs in result['per_seed'].values() for r in rs if 'FID_spread_pct' in r['generated']]
-    fid = (f"the best of {b['eval_runs']} evaluation runs per row and seed (spread between runs up to {max(spreads):.1f} %)"
-           if spreads else 'one evaluation run per row and seed')
+    spreads = [
+        r['generated']['FID_spread_pct']
+        for rs in result['per_seed'].values()
+        for r in rs
+        if 'FID_spread_pct' in r['generated']
+    ]
+    fid = (
+        f"the best of {b['eval_runs']} evaluation runs per row and seed (spread between runs up to"
+        f" {max(spreads):.1f} %)"
+        if spreads
+        else 'one evaluation run per row and seed'
+    )
     real = 'the whole training split' if b.get('real_all') else 'training subsets of the generated count'
     return f'FID: {fid}; Real row: {real} against the test split.'
 
 def summary(result: dict) -> str:
     "Markdown: the measured table (mean ± std over seeds), the paper's beside it, and the claims with their verdicts."
     t, b = result['table'], result['budget']
-    lines = [f"Table 2, mode {result['provenance']['mode']}: {b['samples']:,} training samples per trained row, seeds "
-             f"{b['seeds']}, {b['n_samples']} samples of {b['length']} frames per row and seed, test split; evaluator: "
-             f"{result['evaluator']}.", '', comparability(result), _protocol_line(result), '',
-             '| row | FID ↓ | Diversity → | Foot skating % | Limb σ mm | NFE | sampling s/motion | train wall s | row CPU s | paper FID | paper skating % | paper limb σ |',
-             '|---|' + '---|' * 12]
+    lines = [
+        (
+            f"Table 2, mode {result['provenance']['mode']}: {b['samples']:,} training samples per trained row, seeds "
+            f"{b['seeds']}, {b['n_samples']} samples of {b['length']} frames per row and seed, test split; evaluator: "
+            f"{result['evaluator']}."
+        ),
+        '',
+        comparability(result),
+        _protocol_line(result),
+        '',
+        (
+            '| row | FID ↓ | Diversity → | Foot skating % | Limb σ mm | NFE | sampling s/motion | train wall s | row'
+            ' CPU s | paper FID | paper skating % | paper limb σ |'
+        ),
+        '|---|' + '---|' * 12,
+    ]
     paper_name = {'MDM-style': 'MDM'}
     for name in ('Real',) + TRAINED_ROWS + ('MLD',):
         p = result['paper'].get(paper_name.get(name, name), {})
-        pc = ' | '.join('—' if p.get(k) is None else f'{p[k]:.2f}' for k in ('FID', 'foot_skating_pct', 'limb_sigma_mm'))
+        pc = ' | '.join(
+            '—' if p.get(k) is None else f'{p[k]:.2f}' for k in ('FID', 'foot_skating_pct', 'limb_sigma_mm')
+        )
         if name in t:
             r = t[name]
-            extra = ' | '.join('–' if r.get(k) is None else f'{r[k]:.{d}f}' for k, d in
-                               (('nfe', 0), ('sample_s_per_motion', 3), ('train_s', 0), ('cpu_s', 0))) if name != 'Real' else '– | – | – | –'
+            extra = (
+                ' | '.join(
+                    '–' if r.get(k) is None else f'{r[k]:.{d}f}'
+                    for k, d in (('nfe', 0), ('sample_s_per_motion', 3), ('train_s', 0), ('cpu_s', 0))
+                )
+                if name != 'Real'
+                else '– | – | – | –'
+            )
             lines.append(f"| {name} | {_fmt(r['FID'])} | {_fmt(r['Diversity'])} | {_fmt(r['foot_skating_pct'])} | "
                          f"{_fmt(r['limb_sigma_mm'])} | {extra} | {pc} |")
         else:
             why = result['quoted'].get(name) or result['unavailable'].get(name, 'not run')
             lines.append(f'| {name} | n/a | n/a | n/a | n/a | n/a | n/a | n/a | n/a | {pc} |')
             lines.append(f'|  | *{why}* |' + ' |' * 11)
-    lines += ['', f"Claims of the paper, judged on these seeds (FID of a point mass at the test mean: {result['fid_point_mass']:.3g}):", '']
-    lines += [f"* {c['claim']}: **{c['verdict']}**" + (f" (means: {', '.join(f'{k} {v:.3g}' for k, v in c['measured'].items())})" if c['measured'] else '')
-              + (f"; {c['why']}" if c.get('why') else '') for c in result['claims']]
+    lines += [
+        '',
+        (
+            "Claims of the paper, judged on these seeds (FID of a point mass at the test mean:"
+            f" {result['fid_point_mass']:.3g}):"
+        ),
+        '',
+    ]
+    lines += [
+        f"* {c['claim']}: **{c['verdict']}**"
+        + (f" (means: {', '.join(f'{k} {v:.3g}' for k, v in c['measured'].items())})" if c['measured'] else '')
+        + (f"; {c['why']}" if c.get('why') else '')
+        for c in result['claims']
+    ]
     return '\n'.join(lines)
 
 # %% ../../../nbs/85_table2.ipynb #0526f0c9
@@ -274,12 +417,16 @@ def same_wall_time(run_dir, mdm_samples: int, data_dir=None, snapshot='pretraine
         with torch_threads(cfg['threads']):
             return list(msnap.to_joints(msnap.sample(n_samples, length=length, seed=s, **MDM_SAMPLER)))
     rows = {}
-    for name, m, train_s in (('Ours-SMPL', snap, card.get('train_active_s')), ('MDM-style', msnap, active_seconds(log))):
+    for name, m, train_s in (
+        ('Ours-SMPL', snap, card.get('train_active_s')),
+        ('MDM-style', msnap, active_seconds(log)),
+    ):
         if progress: print(f'same wall time: sampling and scoring {name}', flush=True)
         if name == 'Ours-SMPL':                      # as its card was scored: the quickstart's margin, bf16
             with torch_threads(snap.config.get('threads')):
                 res = sample_and_score(snap, data, n_samples, seed, length, evaluator=ev, eval_runs=eval_runs)[1]
-        else: res = evaluate_runs(theirs, data, 'test', ev, seed, eval_runs)[0]
+        else:
+            res = evaluate_runs(theirs, data, 'test', ev, seed, eval_runs)[0]
         sample_s, gen = res['timing']['sample_s'], res['rows']['Generated']
         rows[name] = {'samples': int(m.samples), 'train_s': train_s, 'sample_s': sample_s, 'nfe': m.last_nfe,
                       'n_samples': n_samples, 'length': length,
