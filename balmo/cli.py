@@ -316,6 +316,8 @@ def _args_bench(p: argparse.ArgumentParser) -> None:
     a('--threads', type=int, help="CPU threads (default: each preset's)")
     a('--loop-samples', type=int, default=3200, help='CPU: samples of the training-loop row per precision (0: none)')
     a('--budget', type=float, help='seconds: rows that would not fit are skipped and listed')
+    a('--profile', action='store_true',
+      help='also split each training row\'s step and forward into convolutions, matrix products and the rest')
     a('--json', help='write the rows (with provenance) to this JSON file')
 
 def _args_repro(p: argparse.ArgumentParser) -> None:
@@ -593,6 +595,7 @@ def _run_bench(a) -> int:
         crop=a.crop,
         threads=a.threads,
         loop_samples=a.loop_samples,
+        profile=a.profile,
         budget=None if a.budget is None else Budget(a.budget),
     )
     if out is not None:

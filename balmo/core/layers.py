@@ -16,7 +16,7 @@ from pathlib import Path
 
 # %% auto #0
 __all__ = ['LAYERS', 'SKIP', 'MOVED', 'imported', 'module_imports', 'import_graph', 'layer_of', 'violations', 'private_imports',
-           'notebook_imports', 'notebook_order', 'install_aliases']
+           'notebook_imports', 'notebook_order', 'install_aliases', 'long_lines']
 
 # %% ../../nbs/02_layers.ipynb #5825a969
 LAYERS: tuple[str, ...] = ('core', 'body', 'data', 'repr', 'model', 'train', 'eval', 'apps', 'baselines', 'experiments',
@@ -160,3 +160,17 @@ class _OldNames(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 def install_aliases(package: str = 'balmo') -> None:
     "Put the old-name finder first on `sys.meta_path` (once); `balmo/__init__.py` calls it."
     if not any(isinstance(f, _OldNames) for f in sys.meta_path): sys.meta_path.insert(0, _OldNames(package))
+
+# %% ../../nbs/02_layers.ipynb #ded5e9ca
+def long_lines(nbs_dir, limit: int = 120) -> list[str]:
+    "Every line of a notebook code cell longer than `limit` characters: 'notebook cell i line j: n characters'."
+    out = []
+    for p in sorted(Path(nbs_dir).glob('*.ipynb')):
+        cells = json.loads(p.read_text(encoding='utf-8'))['cells']
+        for i, c in enumerate(cells):
+            if c['cell_type'] != 'code':
+                continue
+            for j, line in enumerate(''.join(c['source']).split('\n'), 1):
+                if len(line) > limit:
+                    out.append(f'{p.stem} cell {i} line {j}: {len(line)} characters')
+    return out

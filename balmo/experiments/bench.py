@@ -13,11 +13,11 @@ from ..body import torch_threads, write_text_atomic
 
 # %% auto #0
 __all__ = ['PRECISIONS', 'CHECK_TOLERANCES', 'CHECK_NET', 'KIT_TRAIN', 'PHASES', 'KIT_MODES', 'GPU_IMAGE_LACKS', 'REPRO_TASKS',
-           'MAX_FILES', 'MAX_FILE_BYTES', 'sync', 'time_calls', 'count_flops', 'matmul_peak', 'Budget', 'bench_train',
-           'bench_sampling', 'format_table', 'bench_loop', 'bench', 'compile_study', 'compile_payoff', 'rel_err',
-           'fp32_matmuls', 'check_net', 'check_unet', 'check_bf16_step', 'check_compile', 'check_sampling',
-           'check_resume', 'kit_train_config', 'size_training', 'plot_train_loss', 'KitError', 'KitRecord',
-           'ImportBlocker', 'performance_goals', 'run_kit', 'run_repro', 'main']
+           'MAX_FILES', 'MAX_FILE_BYTES', 'sync', 'time_calls', 'count_flops', 'matmul_peak', 'op_class', 'op_profile',
+           'Budget', 'bench_train', 'bench_sampling', 'format_table', 'bench_loop', 'bench', 'format_profile',
+           'compile_study', 'compile_payoff', 'rel_err', 'fp32_matmuls', 'check_net', 'check_unet', 'check_bf16_step',
+           'check_compile', 'check_sampling', 'check_resume', 'kit_train_config', 'size_training', 'plot_train_loss',
+           'KitError', 'KitRecord', 'ImportBlocker', 'performance_goals', 'run_kit', 'run_repro', 'main']
 
 # %% ../../nbs/87_bench.ipynb #b0000007
 from ..core.provenance import provenance, source_digest
@@ -71,6 +71,36 @@ def matmul_peak(device='cpu', dtype: torch.dtype = torch.bfloat16, n: int = 8192
         device=str(device),
     )
 
+# %% ../../nbs/87_bench.ipynb #be831feb
+def op_class(name: str) -> str:
+    """'convolution', 'matmul' (matrix products and attention, forward and backward) or 'other' for a torch.profiler
+    event name; only `aten::` operators are classed, everything else (autograd, annotations) is 'other'."""
+    if not name.startswith('aten::'):
+        return 'other'
+    op = name[len('aten::'):]
+    if 'convolution' in op:
+        return 'convolution'
+    if op in ('mm', 'bmm', 'addmm', 'baddbmm', 'matmul', 'linear') or 'attention' in op:
+        return 'matmul'
+    return 'other'
+
+# %% ../../nbs/87_bench.ipynb #8af155b9
+def op_profile(fn, n: int = 5, n_warmup: int = 1) -> dict:
+    """Seconds per call of `fn()` spent in each `op_class` (the events' own CPU time, torch.profiler), after `n_warmup`
+    unprofiled calls: {'convolution', 'matmul', 'other', 'total', 'wall'} ('wall': the profiled calls' wall time)."""
+    from torch.profiler import profile, ProfilerActivity
+    for _ in range(n_warmup):
+        fn()
+    t0 = time.perf_counter()
+    with profile(activities=[ProfilerActivity.CPU]) as prof:
+        for _ in range(n):
+            fn()
+    wall = (time.perf_counter() - t0) / n
+    out = dict.fromkeys(('convolution', 'matmul', 'other'), 0.0)
+    for e in prof.key_averages():
+        out[op_class(e.key)] += e.self_cpu_time_total / 1e6 / n
+    return {**out, 'total': sum(out.values()), 'wall': wall}
+
 # %% ../../nbs/87_bench.ipynb #b0000014
 class Budget:
     """A wall-clock budget on `clock` (default `time.monotonic`): `left()` seconds remain (inf without a limit),
@@ -108,12 +138,14 @@ def _n_layers(cfg: dict) -> int:
 
 def bench_train(cfg: dict, name: str | None = None, device='cpu', precision: str = 'fp32', compile: bool = False,
                 batch: int | None = None, crop: int | None = None, n_repeat: int = 3, sample_batch: int = 8,
-                length: int = 192, peak_tflops: float | None = None, threads: int | None = None) -> dict:
+                length: int = 192, peak_tflops: float | None = None, threads: int | None = None,
+                profile: bool = False) -> dict:
     """One training row: the network of `cfg` (`train.build_model`) trained at `batch` × `crop` frames (default: the
     config's) in `precision`, eager or compiled, in the config's thread count (or `threads`). Step time: median of
     `n_repeat` steps after a warm-up (two when compiled; the compile time is what the warm-up took beyond two steps).
     Eager rows also time the denoiser's forward at `sample_batch` × `length` frames and the implied 31-NFE sampling time
-    per motion."""
+    per motion. `profile`: also `op_profile` the step ('op_s') and, eager, the forward ('forward_op_s', and its FLOPs
+    'gflop_per_forward')."""
     from balmo.train import build_model
     from balmo.model.loss import diffusion_loss
     from balmo.repr.normalize import FeatureLayout
@@ -137,11 +169,12 @@ def bench_train(cfg: dict, name: str | None = None, device='cpu', precision: str
         _reset_mem(dev)
         t = time_calls(step, dev, n_repeat, n_warmup=2 if compile else 1)
         s = t['median_s']
+        op_s = op_profile(step, n_repeat, n_warmup=0) if profile else None
         row = dict(kind='train', preset=name or cfg['preset'], precision=precision, compile=bool(compile),
                    params_M=sum(p.numel() for p in net.parameters()) / 1e6, threads=threads, train_batch=B, crop=L,
                    step_ms=s * 1e3, train_samples_per_s=B / s, gflop_per_step=flops / 1e9, tflops=flops / s / 1e12,
                    frac_peak=flops / s / 1e12 / peak_tflops if peak_tflops else None, peak_mem_GiB=_peak_mem_GiB(dev),
-                   compile_s=max(t['first_s'] - 2 * s, 0.0) if compile else None)
+                   compile_s=max(t['first_s'] - 2 * s, 0.0) if compile else None, **({'op_s': op_s} if profile else {}))
         if not compile:
             net.eval()
             x, sig = torch.randn(sample_batch, layout.n_features, length, device=dev), torch.ones(
@@ -149,6 +182,9 @@ def bench_train(cfg: dict, name: str | None = None, device='cpu', precision: str
             )
             with torch.no_grad(), _autocast(dev, precision):
                 dt_fwd = time_calls(lambda: net(x, sig), dev, n_repeat)['median_s']
+                if profile:
+                    row.update(forward_op_s=op_profile(lambda: net(x, sig), n_repeat, n_warmup=0),
+                               gflop_per_forward=count_flops(lambda: net(x, sig)) / 1e9)
             row.update(forward_ms=dt_fwd * 1e3, sample_batch=sample_batch, length=length,
                        sample_s_per_motion=nfe_for(16) * dt_fwd / sample_batch)
     del net, opt, model
@@ -310,6 +346,7 @@ def bench(
     compile_guess_s: float = 60.0,
     threads: int | None = None,
     loop_samples: int = 0,
+    profile: bool = False,
     log=print,
 ) -> list[dict]:
     """Speed of this machine for each training preset's network (and each named, resolved config in `configs`):
@@ -319,7 +356,8 @@ def bench(
     measured first (`matmul_peak`, or `peak`). CPU threads: each config's (`threads` overrides). On a CPU with native
     bf16 (`train.bf16_available`) both precisions are measured, and each row's fraction of the peak is against the
     matmul peak of its own dtype (2048³ products). With
-    `loop_samples`, a `bench_loop` row per (config, precision) times the training loop itself beside its bare step.
+    `loop_samples`, a `bench_loop` row per (config, precision) times the training loop itself beside its bare step;
+    with `profile`, training rows carry `op_profile`s and the table their `format_profile`.
     Cheap rows run first; a row that does not fit `budget` is listed with 'skipped' and the reason. Prints the table
     (`format_table`) through `log`; returns the rows."""
     from balmo.train import resolve_config, bf16_available
@@ -377,7 +415,8 @@ def bench(
         try:
             if kind == 'train':
                 r = bench_train(
-                    cfgs[c], c, dev, p, comp, train_batch, crop, n_repeat, sample_batch, length, peaks[p], threads
+                    cfgs[c], c, dev, p, comp, train_batch, crop, n_repeat, sample_batch, length, peaks[p], threads,
+                    profile,
                 )
             else:
                 r = bench_sampling(cfgs[c], c, dev, p, comp, sample_n, sample_length, nfe_levels, sample_chunk, threads)
@@ -414,7 +453,34 @@ def bench(
         + ')'
     )
     log(format_table(rows))
+    if profile:
+        log(format_profile(rows))
     return rows
+
+# %% ../../nbs/87_bench.ipynb #b0675b13
+def format_profile(rows: list[dict]) -> str:
+    """Profiled training rows (`bench_train(profile=True)`) as a table: each class's share of the step (and of the
+    sampling forward) and three rates: measured, with the 'other' time gone, and with every counted FLOP at the matmul
+    peak of the row's dtype (training: samples/s; forward: motions/s at 31 NFE)."""
+    out = [f"{'profile':12} {'prec':4} {'of':22} {'conv %':>6} {'mm %':>5} {'other %':>7} {'rate':>8} "
+           f"{'no other':>8} {'at peak':>8}"]
+    for r in rows:
+        if 'op_s' not in r:
+            continue
+        peak = r['tflops'] / r['frac_peak'] * 1e12 if r.get('frac_peak') else None
+        n31 = 31
+        parts = [('training step', r['op_s'], r['train_batch'], r['gflop_per_step'], 1)]
+        if 'forward_op_s' in r:
+            parts.append((f"forward {r['sample_batch']} x {r['length']}", r['forward_op_s'], r['sample_batch'],
+                          r['gflop_per_forward'], n31))
+        for what, o, n, gflop, calls in parts:
+            rate = n / (calls * o['total'])
+            no_other = n / (calls * (o['convolution'] + o['matmul']))
+            at_peak = n / (calls * gflop * 1e9 / peak) if peak else None
+            out.append(f"{r['preset']:12} {r['precision']:4} {what:22} {100 * o['convolution'] / o['total']:6.1f} "
+                       f"{100 * o['matmul'] / o['total']:5.1f} {100 * o['other'] / o['total']:7.1f} {rate:8.1f} "
+                       f"{no_other:8.1f} {_fmt(at_peak, '8.1f'):>8}")
+    return '\n'.join(out)
 
 # %% ../../nbs/87_bench.ipynb #b0000024
 def _csv(s: str | None) -> tuple | None:
