@@ -4,7 +4,7 @@
 from __future__ import annotations
 import contextlib, copy, errno, json, math, os, shutil, socket, time, warnings
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 import numpy as np
 import torch
 import torch.distributed as dist
@@ -37,8 +37,9 @@ __all__ = ['TRAIN_PRESETS', 'LR_SCHEDULES', 'RESUMABLE_KEYS', 'DATA_CHECKS', 'RO
            'CropSampler', 'bf16_available', 'LogWindow', 'RunFolderError', 'link_latest', 'RunLock', 'list_files',
            'newest_checkpoint', 'pick_device', 'load_training_motions', 'truncate_log', 'build_model', 'train',
            'restore_state', 'TrainingStopped', 'DivergenceGuard', 'preflight', 'one_line_errors', 'verify_snapshot',
-           'TrainProgress', 'pretrained_files', 'pretrained_card', 'sample_seeds', 'motion_bytes', 'Snapshot',
-           'denoising_errors', 'format_denoising_errors', 'slim_snapshot', 'main']
+           'TrainProgress', 'crossed', 'optimizer_step', 'TrainLoop', 'pretrained_files', 'pretrained_card',
+           'sample_seeds', 'motion_bytes', 'Snapshot', 'denoising_errors', 'format_denoising_errors', 'slim_snapshot',
+           'main']
 
 # %% ../nbs/50_train.ipynb #04bd7074
 def merge_config(presets: dict, preset: str | dict, overrides: dict, default: str, kind: str,
@@ -900,143 +901,32 @@ def _train(cfg, run_dir, data, progress, rank, world, local_rank, allow_data_cha
     if cfg['compile']:
         model = torch.compile(model)
     use_bf16 = cfg['bf16'] and bf16_available(device)
-    log_path = run_dir / 'log.jsonl'
-    if rank == 0:
-        truncate_log(log_path, step)
-    # --- loop
-    samples = step * B
-    budget = None if cfg['minutes'] is None else cfg['minutes'] * 60
-    pbar = TrainProgress(cfg, samples, elapsed, desc=f'train {run_dir.name}', disable=not progress or rank != 0)
-    params = [p for p in net.parameters() if p.requires_grad]
-    guard = DivergenceGuard(run_dir)
-    t0, last_saved = time.perf_counter(), samples
-    log_f = open(log_path, 'a') if rank == 0 else None
+    sl = slice(rank * b, (rank + 1) * b)                        # this process's share of the global batch
 
-    acc = LogWindow()
+    def batch_loss(step: int):
+        "Step `step`'s crops, σ and noise, drawn for the global batch from the seed (the same for every world size)."
+        L, idx, starts, tseed = sampler.batch(cfg['seed'], step, B)
+        gen = torch.Generator().manual_seed(tseed)
+        sigma = sample_sigma(B, loss_cfg, gen)
+        noise = torch.randn((B, layout.n_features, L), generator=gen)
+        torch.manual_seed(tseed)                                # dropout and anything else drawing from the global RNG
+        x0 = torch.stack([clips[i][:, s:s + L] for i, s in zip(idx[sl], starts[sl])]).to(device)
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_bf16):
+            loss, stats = diffusion_loss(model, x0, layout, loss_cfg, sigma=sigma[sl].to(device),
+                                         noise=noise[sl].to(device))
+        return loss, stats, L
 
-    def write_log():
-        "One log line: the means of the statistics over the steps since the last line (and how many were skipped)."
-        if rank == 0 and acc.n:
-            log_f.write(
-                json.dumps(
-                    {
-                        'step': step,
-                        'samples': samples,
-                        'length': L,
-                        'lr': lr,
-                        'steps': acc.n,
-                        'time_s': round(elapsed_now(), 3),
-                        **acc.pop(),
-                    }
-                )
-                + '\n'
-            )
-            log_f.flush()
-        acc.clear()
+    def lr_at(samples: int) -> float:
+        return learning_rate(samples, cfg['lr_ref'], cfg['lr_warmup_samples'], cfg['lr_decay_samples'],
+                             cfg['lr_schedule'], cfg['total_samples'])
 
-    def save(final: bool):
-        nonlocal last_saved
-        write_log()                                     # a checkpoint closes the log window: resume stays bit-identical
-        guard.check(net, ema, step)
-        if rank == 0:
-            ck = {
-                'net': {k: v.detach().cpu() for k, v in net.state_dict().items()},
-                'opt': opt.state_dict(),
-                'ema': ema.state_dict(),
-                'step': step,
-                'samples': samples,
-                'elapsed_s': elapsed_now(),
-                'config': cfg,
-                'transform': transform.state_dict(),
-                'data': data_info,
-                'num_threads': torch.get_num_threads(),
-                'device_type': device.type,
-                'bf16': use_bf16,
-            }
-            save_torch(ck, run_dir / f'{_CKPT}-{samples:012d}.pt')
-            for _, p in list_files(run_dir, _CKPT)[: -cfg['keep_checkpoints']]:
-                p.unlink(missing_ok=True)
-        last_saved = samples
-
-    def snapshot():
-        guard.check(net, ema, step)
-        if rank == 0:
-            save_torch(
-                _snapshot_state(cfg, net, ema, transform, step, samples, data_info),
-                run_dir / f'{_SNAP}-{samples:012d}.pt',
-            )
-            link_latest(run_dir, samples)
-
-    elapsed_now = lambda: elapsed + (time.perf_counter() - t0)
-    try:
-        with torch.random.fork_rng(devices=[device] if device.type == 'cuda' else []):
-            while samples < cfg['total_samples']:
-                stop = budget is not None and elapsed_now() >= budget
-                if world > 1:                                   # rank 0 decides, everyone follows
-                    flag = torch.tensor([float(stop)], device=device)
-                    dist.broadcast(flag, 0)
-                    stop = bool(flag.item())
-                if stop:
-                    break
-                L, idx, starts, tseed = sampler.batch(cfg['seed'], step, B)
-                gen = torch.Generator().manual_seed(tseed)
-                sigma = sample_sigma(B, loss_cfg, gen)
-                noise = torch.randn((B, layout.n_features, L), generator=gen)
-                torch.manual_seed(tseed)                        # dropout and anything else drawing from the global RNG
-                sl = slice(rank * b, (rank + 1) * b)
-                x0 = torch.stack([clips[i][:, s:s + L] for i, s in zip(idx[sl], starts[sl])]).to(device)
-                lr = learning_rate(
-                    samples,
-                    cfg['lr_ref'],
-                    cfg['lr_warmup_samples'],
-                    cfg['lr_decay_samples'],
-                    cfg['lr_schedule'],
-                    cfg['total_samples'],
-                )
-                for g in opt.param_groups:
-                    g['lr'] = lr
-                with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_bf16):
-                    loss, stats = diffusion_loss(
-                        model, x0, layout, loss_cfg, sigma=sigma[sl].to(device), noise=noise[sl].to(device)
-                    )
-                opt.zero_grad(set_to_none=True)
-                loss.backward()
-                if cfg['grad_clip']:
-                    gnorm = torch.nn.utils.clip_grad_norm_(params, cfg['grad_clip'])
-                else:
-                    gnorm = torch.nn.utils.get_total_norm([p.grad for p in params if p.grad is not None])
-                finite = bool(torch.isfinite(gnorm))
-                if finite:
-                    opt.step()
-                guard.update(finite, net, step + 1, lr)
-                step += 1
-                samples += B
-                ema.update(net, step)
-                if world > 1:
-                    v = torch.tensor(list(stats.values()), dtype=torch.float64, device=device)
-                    dist.all_reduce(v)
-                    stats = dict(zip(stats, (v / world).tolist()))
-                acc.add(stats, grad_norm=float(gnorm), skipped=not finite)
-                if step % cfg['log_every'] == 0 or samples >= cfg['total_samples']:
-                    write_log()
-                pbar.update(samples, elapsed_now(), loss=f"{stats['loss']:.4f}", lr=f'{lr:.2e}')
-                if samples // cfg['checkpoint_every_samples'] > (samples - B) // cfg['checkpoint_every_samples']:
-                    save(False)
-                if samples // cfg['snapshot_every'] > (samples - B) // cfg['snapshot_every']:
-                    snapshot()
-    finally:
-        pbar.close()
-        if log_f:
-            log_f.close()
-    if last_saved != samples or not list_files(run_dir, _CKPT):
-        save(True)
-    if not (rank != 0 or verify_snapshot(run_dir, samples)):
-        snapshot()
-    elif rank == 0:
-        link_latest(run_dir, samples)
-    if world > 1:
-        dist.barrier()
-    return run_dir / f'{_SNAP}-{samples:012d}.pt'
+    extra = lambda: {'transform': transform.state_dict(), 'data': data_info, 'num_threads': torch.get_num_threads(),
+                     'device_type': device.type, 'bf16': use_bf16}
+    snap = lambda step, samples: _snapshot_state(cfg, net, ema, transform, step, samples, data_info)
+    loop = TrainLoop(cfg, run_dir, net, opt, ema, step, elapsed, batch_loss, lr_at, extra, snap, verify_snapshot,
+                     world, rank, device, progress, desc=f'train {run_dir.name}')
+    loop.run()
+    return loop.finish()
 
 # %% ../nbs/50_train.ipynb #3c027502
 class TrainingStopped(RuntimeError):
@@ -1229,6 +1119,152 @@ class TrainProgress:
             )
 
     def close(self) -> None: self.bar.close()
+
+# %% ../nbs/50_train.ipynb #fbe11f77
+def crossed(samples: int, batch: int, every: int) -> bool:
+    "Whether the step that took the samples seen from `samples - batch` to `samples` passed a multiple of `every`."
+    return samples // every > (samples - batch) // every
+
+# %% ../nbs/50_train.ipynb #7755cd39
+def optimizer_step(loss: torch.Tensor, opt: torch.optim.Optimizer, params: list, grad_clip: float | None = None):
+    """Backward pass of `loss`, the global gradient norm (gradients clipped to `grad_clip` first if set), and `opt`'s
+    step unless that norm is not finite (the step is skipped, the weights stay). Returns (norm, finite)."""
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    if grad_clip:
+        gnorm = torch.nn.utils.clip_grad_norm_(params, grad_clip)
+    else:
+        gnorm = torch.nn.utils.get_total_norm([p.grad for p in params if p.grad is not None])
+    finite = bool(torch.isfinite(gnorm))
+    if finite:
+        opt.step()
+    return gnorm, finite
+
+# %% ../nbs/50_train.ipynb #80f0a8b9
+class TrainLoop:
+    """The loop of both trainers (`train` and the MDM baseline's), from optimizer step `step` (`elapsed` seconds of
+    training so far) until cfg['total_samples'] samples or cfg['minutes'] of training. Each step: the learning rate
+    `lr_at(samples)`, `batch_loss(step)` -> (loss, stats, crop length) (the trainer's batch, noise and loss under its
+    autocast), `optimizer_step`, the `DivergenceGuard`, the power EMAs, a log line every cfg['log_every'] steps (the
+    means over them, `LogWindow`; a checkpoint closes the window, so a resumed run logs the same lines), the progress
+    bar, and checkpoints and snapshots on their sample schedules. A checkpoint holds the weights, optimizer, EMAs, step,
+    samples, elapsed_s and config, plus `extra()`; a snapshot is `snapshot_state(step, samples)`. `run()`, then
+    `finish()`: the final checkpoint, the final snapshot unless `verify(run_dir, samples)` finds it whole, the
+    `snapshot.pt` link; it returns the final snapshot's path. With `world` > 1 processes rank 0 decides when to stop
+    and writes, and the statistics are averaged over the processes. `model`: what `batch_loss` calls (DDP, compiled),
+    `net` the weights underneath."""
+    def __init__(self, cfg: dict, run_dir, net, opt, ema: PowerEMA, step: int, elapsed: float, batch_loss: Callable,
+                 lr_at: Callable, extra: Callable = dict, snapshot_state: Callable | None = None,
+                 verify: Callable | None = None,
+                 world: int = 1, rank: int = 0, device='cpu', progress: bool = True, desc: str = 'train'):
+        self.cfg, self.run_dir, self.net, self.opt, self.ema = cfg, Path(run_dir), net, opt, ema
+        self.batch_loss, self.lr_at, self.extra, self.snapshot_state = batch_loss, lr_at, extra, snapshot_state
+        self.verify = verify or (lambda d, n: (Path(d) / f'{_SNAP}-{n:012d}.pt').exists())
+        self.world, self.rank, self.device, self.progress, self.desc = world, rank, torch.device(device), progress, desc
+        self.B, self.step, self.elapsed = cfg['batch'], step, elapsed
+        self.samples = self.last_saved = step * self.B
+        self.guard, self.acc, self.log_f, self.lr, self.length = DivergenceGuard(run_dir), LogWindow(), None, None, None
+        self.t0 = time.perf_counter()
+
+    def elapsed_now(self) -> float:
+        return self.elapsed + (time.perf_counter() - self.t0)
+
+    def write_log(self) -> None:
+        "One log line: the means of the statistics over the steps since the last line (and how many were skipped)."
+        if self.rank == 0 and self.acc.n:
+            line = {'step': self.step, 'samples': self.samples, 'length': self.length, 'lr': self.lr,
+                    'steps': self.acc.n, 'time_s': round(self.elapsed_now(), 3), **self.acc.pop()}
+            self.log_f.write(json.dumps(line) + '\n')
+            self.log_f.flush()
+        self.acc.clear()
+
+    def save(self) -> None:
+        "A checkpoint (rank 0), after the guard's check; the log window closes first."
+        self.write_log()
+        self.guard.check(self.net, self.ema, self.step)
+        if self.rank == 0:
+            ck = {'net': {k: v.detach().cpu() for k, v in self.net.state_dict().items()}, 'opt': self.opt.state_dict(),
+                  'ema': self.ema.state_dict(), 'step': self.step, 'samples': self.samples,
+                  'elapsed_s': self.elapsed_now(), 'config': self.cfg, **self.extra()}
+            save_torch(ck, self.run_dir / f'{_CKPT}-{self.samples:012d}.pt')
+            for _, p in list_files(self.run_dir, _CKPT)[: -self.cfg['keep_checkpoints']]:
+                p.unlink(missing_ok=True)
+        self.last_saved = self.samples
+
+    def snapshot(self) -> None:
+        "A snapshot (rank 0), after the guard's check, and `snapshot.pt` pointed at it."
+        self.guard.check(self.net, self.ema, self.step)
+        if self.rank == 0:
+            save_torch(self.snapshot_state(self.step, self.samples), self.run_dir / f'{_SNAP}-{self.samples:012d}.pt')
+            link_latest(self.run_dir, self.samples)
+
+    def _stop(self, budget: float | None) -> bool:
+        stop = budget is not None and self.elapsed_now() >= budget
+        if self.world > 1:                                           # rank 0 decides, everyone follows
+            flag = torch.tensor([float(stop)], device=self.device)
+            dist.broadcast(flag, 0)
+            stop = bool(flag.item())
+        return stop
+
+    def run(self) -> None:
+        cfg, B, total = self.cfg, self.B, self.cfg['total_samples']
+        budget = None if cfg['minutes'] is None else cfg['minutes'] * 60
+        log_path = self.run_dir / 'log.jsonl'
+        if self.rank == 0:
+            truncate_log(log_path, self.step)
+            self.log_f = open(log_path, 'a')
+        params = [p for p in self.net.parameters() if p.requires_grad]
+        pbar = TrainProgress(cfg, self.samples, self.elapsed, desc=self.desc,
+                             disable=not self.progress or self.rank != 0)
+        self.t0 = time.perf_counter()
+        try:
+            with torch.random.fork_rng(devices=[self.device] if self.device.type == 'cuda' else []):
+                while self.samples < total and not self._stop(budget):
+                    self.lr = self.lr_at(self.samples)
+                    for g in self.opt.param_groups:
+                        g['lr'] = self.lr
+                    loss, stats, self.length = self.batch_loss(self.step)
+                    gnorm, finite = optimizer_step(loss, self.opt, params, cfg['grad_clip'])
+                    self.guard.update(finite, self.net, self.step + 1, self.lr)
+                    self.step += 1
+                    self.samples += B
+                    self.ema.update(self.net, self.step)
+                    if self.world > 1:
+                        v = torch.tensor(list(stats.values()), dtype=torch.float64, device=self.device)
+                        dist.all_reduce(v)
+                        stats = dict(zip(stats, (v / self.world).tolist()))
+                    self.acc.add(stats, grad_norm=float(gnorm), skipped=not finite)
+                    if self.step % cfg['log_every'] == 0 or self.samples >= total:
+                        self.write_log()
+                    pbar.update(self.samples, self.elapsed_now(), loss=f"{stats['loss']:.4f}", lr=f'{self.lr:.2e}')
+                    if crossed(self.samples, B, cfg['checkpoint_every_samples']):
+                        self.save()
+                    if crossed(self.samples, B, cfg['snapshot_every']):
+                        self.snapshot()
+        finally:
+            pbar.close()
+            if self.log_f:
+                self.log_f.close()
+                self.log_f = None
+
+    def finish(self) -> Path:
+        if self.last_saved != self.samples or not list_files(self.run_dir, _CKPT):
+            if self.rank == 0 and self.acc.n:
+                self.log_f = open(self.run_dir / 'log.jsonl', 'a')
+            try:
+                self.save()
+            finally:
+                if self.log_f:
+                    self.log_f.close()
+                    self.log_f = None
+        if self.rank == 0:
+            if self.verify(self.run_dir, self.samples):
+                link_latest(self.run_dir, self.samples)
+            else:
+                self.snapshot()
+        if self.world > 1:
+            dist.barrier()
+        return self.run_dir / f'{_SNAP}-{self.samples:012d}.pt'
 
 # %% ../nbs/50_train.ipynb #5621943b
 PRETRAINED = 'pretrained'     # Snapshot.load(PRETRAINED), `balmo sample --pretrained`: the snapshot in the package

@@ -14,8 +14,8 @@ from tqdm.auto import tqdm
 from ..body import Motion, save_torch, torch_threads, write_text_atomic
 from ..repr.humanml3d import HML_SLICES, HML_DIM, T2M_FEET, humanml3d_features, recover_joints
 from ..train import (PowerEMA, restore_state, learning_rate, list_files, load_training_motions, check_value,
-                         link_latest, truncate_log, pick_device, bf16_available, merge_config,
-                         check_run_keys, check_same_run)
+                         pick_device, bf16_available, merge_config,
+                         check_run_keys, check_same_run, TrainLoop)
 
 # %% auto #0
 __all__ = ['FEATURE_FNS', 'NORMALIZATIONS', 'FOOT_COLS', 'FOOT_JOINTS_HML', 'MDM_PRESETS', 'RESUMABLE_KEYS', 'joints_to_features',
@@ -452,67 +452,27 @@ def _train(cfg: dict, run_dir: Path, data, progress: bool) -> Path:
     lambdas = {n: cfg[f'lambda_{n}'] for n in ('pos', 'vel', 'foot')}
     use_bf16 = cfg['bf16'] and bf16_available(device)                      # CUDA, or a CPU with AVX512-BF16/AMX
     B = cfg['batch']
-    samples = step * B
-    log_path = run_dir / 'log.jsonl'
-    truncate_log(log_path, step)
-    budget = None if cfg['minutes'] is None else cfg['minutes'] * 60
-    pbar = tqdm(total=cfg['total_samples'], initial=min(samples, cfg['total_samples']), unit='sample', unit_scale=True,
-                disable=not progress, desc=f'mdm {run_dir.name}', dynamic_ncols=True)
-    t0, last_saved = time.perf_counter(), samples
-    elapsed_now = lambda: elapsed + (time.perf_counter() - t0)
 
-    def save():
-        nonlocal last_saved
-        save_torch({'net': {k: v.detach().cpu() for k, v in net.state_dict().items()}, 'opt': opt.state_dict(),
-                      'ema': ema.state_dict(), 'step': step, 'samples': samples, 'elapsed_s': elapsed_now(),
-                      'config': cfg, 'norm': norm.state_dict()}, run_dir / f'{_CKPT}-{samples:012d}.pt')
-        for _, p in list_files(run_dir, _CKPT)[:-cfg['keep_checkpoints']]: p.unlink(missing_ok=True)
-        last_saved = samples
+    def batch_loss(step: int):
+        "Step `step`'s clips (padded, masked), diffusion steps and noise, all drawn from the seed."
+        idx, starts, crop, tseed = clip_batch(lengths, cfg['max_length'], cfg['seed'], step, B)
+        x0, mask = pad_batch(clips, idx, starts, crop)
+        gen = torch.Generator().manual_seed(tseed)
+        k = torch.randint(0, sched.T, (B,), generator=gen)                   # t uniform in 1 … T
+        noise = torch.randn(x0.shape, generator=gen)
+        torch.manual_seed(tseed)                                            # dropout
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_bf16):
+            loss, stats = mdm_loss(net, x0.to(device), mask.to(device), k.to(device), noise.to(device), sched, norm,
+                                   lambdas)
+        return loss, stats, int(max(crop))
 
-    def snapshot():
-        save_torch(_snapshot_state(cfg, net, ema, norm, step, samples), run_dir / f'{_SNAP}-{samples:012d}.pt')
-        link_latest(run_dir, samples)
+    lr_at = lambda s: learning_rate(s, cfg['lr'], cfg['lr_warmup_samples'], cfg['lr_decay_samples'])
+    snap = lambda step, samples: _snapshot_state(cfg, net, ema, norm, step, samples)
+    loop = TrainLoop(cfg, run_dir, net, opt, ema, step, elapsed, batch_loss, lr_at, lambda: {'norm': norm.state_dict()},
+                     snap, device=device, progress=progress, desc=f'mdm {run_dir.name}')
+    loop.run()
+    return loop.finish()
 
-    log_f = open(log_path, 'a')
-    try:
-        with torch.random.fork_rng(devices=[device] if device.type == 'cuda' else []):
-            while samples < cfg['total_samples']:
-                if budget is not None and elapsed_now() >= budget: break
-                idx, starts, crop, tseed = clip_batch(lengths, cfg['max_length'], cfg['seed'], step, B)
-                x0, mask = pad_batch(clips, idx, starts, crop)
-                gen = torch.Generator().manual_seed(tseed)
-                k = torch.randint(0, sched.T, (B,), generator=gen)                   # t uniform in 1 … T
-                noise = torch.randn(x0.shape, generator=gen)
-                torch.manual_seed(tseed)                                            # dropout
-                lr = learning_rate(samples, cfg['lr'], cfg['lr_warmup_samples'], cfg['lr_decay_samples'])
-                for g in opt.param_groups: g['lr'] = lr
-                with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_bf16):
-                    loss, stats = mdm_loss(
-                        net, x0.to(device), mask.to(device), k.to(device), noise.to(device), sched, norm, lambdas
-                    )
-                opt.zero_grad(set_to_none=True)
-                loss.backward()
-                gnorm = torch.nn.utils.clip_grad_norm_(net.parameters(), cfg['grad_clip'] or float('inf'))
-                finite = bool(torch.isfinite(gnorm))
-                # a non-finite gradient skips the step
-                if finite: opt.step()
-                step += 1; samples += B
-                ema.update(net, step)
-                if step % cfg['log_every'] == 0 or samples >= cfg['total_samples']:
-                    log_f.write(json.dumps({'step': step, 'samples': samples, 'length': int(max(crop)), 'lr': lr,
-                                            'grad_norm': float(gnorm), 'skipped': not finite,
-                                            'time_s': round(elapsed_now(), 3), **stats}) + '\n')
-                    log_f.flush()
-                pbar.update(B); pbar.set_postfix(loss=f"{stats['loss']:.4f}", refresh=False)
-                if samples // cfg['checkpoint_every_samples'] > (samples - B) // cfg['checkpoint_every_samples']: save()
-                if samples // cfg['snapshot_every'] > (samples - B) // cfg['snapshot_every']: snapshot()
-    finally:
-        pbar.close(); log_f.close()
-    if last_saved != samples or not list_files(run_dir, _CKPT): save()
-    final, latest = run_dir / f'{_SNAP}-{samples:012d}.pt', run_dir / f'{_SNAP}.pt'
-    if not final.exists(): snapshot()
-    elif not latest.exists() or not os.path.samefile(final, latest): link_latest(run_dir, samples)
-    return final
 
 # %% ../../nbs/75_mdm.ipynb #92b18912
 class MDMSnapshot:
