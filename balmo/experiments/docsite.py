@@ -127,6 +127,8 @@ suppress_warnings = ['myst.header']        # an API entry (H3) right under a pag
 CSS = """a.nbdev-source { float: right; font-size: smaller; }
 p.nb-description { font-size: 1.15em; color: var(--color-foreground-secondary); }
 iframe.balmo-viewer { width: 100%; height: 680px; border: 1px solid var(--color-background-border); }
+div.cell_input pre { font-size: 0.72rem; white-space: pre-wrap; overflow-wrap: anywhere; }
+@media (min-width: 82em) { .content { width: 54em; padding: 0 2em; } .sidebar-drawer { width: calc(50% - 29em); } }
 """
 
 def mathjax_dir(cache: Path, spec: str = MATHJAX) -> Path:
@@ -336,6 +338,18 @@ def _serve(root: Path):
     threading.Thread(target=srv.serve_forever, daemon=True).start()
     return srv, f'http://127.0.0.1:{srv.server_address[1]}/'
 
+# the longest line of every code cell (input, not output) wider than its box at this viewport: unwrapped it would
+# scroll sideways (the site's CSS wraps such lines on narrower screens)
+_JS_OVERFLOW = """async () => {
+  if (window.MathJax && MathJax.startup) await MathJax.startup.promise;
+  await document.fonts.ready;
+  return [...document.querySelectorAll('div.cell_input pre')]
+  .filter(p => {
+    p.style.whiteSpace = 'pre'; const w = p.scrollWidth > p.clientWidth + 1; p.style.whiteSpace = ''; return w;
+  })
+  .map(p => p.textContent.split('\\n').reduce((a, b) => b.length > a.length ? b : a, ''));
+}"""
+
 _JS_PAGE = """async () => {
   if (window.MathJax && MathJax.startup) await MathJax.startup.promise;
   const frame = document.querySelector('iframe.balmo-viewer');
@@ -357,13 +371,15 @@ _JS_PAGE = """async () => {
   };
 }"""
 
-def browser_check(site, shots, pages=CHECK_PAGES, query='forward kinematics', chromium='/usr/bin/chromium') -> dict:
+def browser_check(site, shots, pages=CHECK_PAGES, query='forward kinematics', chromium='/usr/bin/chromium',
+                  all_pages=()) -> dict:
     """Open pages of the built site in headless Chromium, offline (served on 127.0.0.1, other requests refused): a
-    record for `check_report`."""
+    record for `check_report`. Every page of `all_pages` is also opened to find code cells that scroll sideways
+    ('overflow': page -> the longest line of each such cell)."""
     from playwright.sync_api import sync_playwright
     site, shots = Path(site), Path(shots); shots.mkdir(parents=True, exist_ok=True)
     srv, base = _serve(site)
-    res = {'pages': {}, 'outside_requests': [], 'failed_requests': []}
+    res = {'pages': {}, 'outside_requests': [], 'failed_requests': [], 'overflow': {}, 'overflow_checked': 0}
     try:
         with sync_playwright() as p:
             br = p.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
@@ -382,6 +398,11 @@ def browser_check(site, shots, pages=CHECK_PAGES, query='forward kinematics', ch
                 info['nav'] = [h.split('#')[0] for h in info['nav']]
                 pg.screenshot(path=str(shots / f'{name}.png'))
                 res['pages'][name] = info
+            for name in all_pages:
+                pg.goto(f'{base}{name}.html', wait_until='load')
+                if wide := pg.evaluate(_JS_OVERFLOW):
+                    res['overflow'][name] = wide
+                res['overflow_checked'] += 1
             pg.goto(f'{base}index.html')
             pg.fill('input[name=q]', query); pg.press('input[name=q]', 'Enter')
             pg.wait_for_selector('#search-results li a', timeout=60000)
@@ -432,6 +453,8 @@ def check_report(res: dict, pages: list[str], expect_hit: str = 'body.html') -> 
         )
     if res.get('next_from_index') != f'{pages[1]}.html':
         bad.append(f"next from the home page went to {res.get('next_from_index')}")
+    for name, wide in res.get('overflow', {}).items():
+        bad.append(f'{name}: {len(wide)} code cells scroll sideways, e.g. {max(wide, key=len)[:70]!r}')
     if res['outside_requests']: bad.append(f"requests outside the site: {res['outside_requests'][:5]}")
     if res['failed_requests']: bad.append(f"failed requests: {res['failed_requests'][:5]}")
     return bad
@@ -452,7 +475,7 @@ def main(argv=None) -> int:
           f"(nbdev processing {info['proc_s']} s, total {info['total_s']} s)")
     if not a.check: return 0
     t0 = time.time()
-    res = browser_check(a.out, Path(a.out) / 'screenshots')
+    res = browser_check(a.out, Path(a.out) / 'screenshots', all_pages=info['pages'])
     bad = check_report(res, info['pages'])
     for n, i in res['pages'].items():
         print(
@@ -463,7 +486,8 @@ def main(argv=None) -> int:
     print(
         f"  search {res['search']['query']!r}: {len(res['search']['hits'])} hits, first {res['search']['hits'][:3]};"
         f" next from home -> {res['next_from_index']}; requests outside the site {len(res['outside_requests'])}, failed"
-        f" {len(res['failed_requests'])}"
+        f" {len(res['failed_requests'])}; code cells scrolling sideways on {len(res['overflow'])} of"
+        f" {res['overflow_checked']} pages"
     )
     print(f"docs browser check ({time.time() - t0:.0f} s): " + ('OK' if not bad else 'FAILED\n  ' + '\n  '.join(bad)))
     return 1 if bad else 0
