@@ -72,7 +72,7 @@ class Motion:
         return Motion(self.root_orient[s], self.pose_body[s], self.trans[s], self.betas, self.fps, self.gender,
                       self.source, {**self.meta, 'crop': [int(start), int(length)]})
 
-# %% ../nbs/10_body.ipynb #c62fad7e
+# %% ../nbs/10_body.ipynb #537846f6
 def forward_kinematics(rotmats: torch.Tensor, rest_joints: torch.Tensor, trans: torch.Tensor | None = None,
                        parents=SMPL22_PARENTS):
     """Local rotations (...,J,3,3), rest joints (...,J,3), translation (...,3) -> joints (...,J,3), global rotations
@@ -85,10 +85,12 @@ def forward_kinematics(rotmats: torch.Tensor, rest_joints: torch.Tensor, trans: 
         G.append(G[p] @ rotmats[..., j, :, :])
     return torch.stack(X, -2), torch.stack(G, -3)
 
+# %% ../nbs/10_body.ipynb #6c853e2b
 def pose_to_rotmats(root_orient: torch.Tensor, pose_body: torch.Tensor) -> torch.Tensor:
     "Root (...,3) and body pose (...,21,3) axis-angle -> local rotation matrices (...,22,3,3)."
     return axis_angle_to_matrix(torch.cat([root_orient[..., None, :], pose_body], -2))
 
+# %% ../nbs/10_body.ipynb #ab3c649c
 def bone_lengths(joints, parents=SMPL22_PARENTS):
     "Bone lengths (...,J-1): bone j-1 joins joint j to its parent. numpy or torch in, same out."
     idx, par = list(range(1, len(parents))), list(parents[1:])
@@ -106,7 +108,7 @@ class torch_threads:
         return self
     def __exit__(self, *a): torch.set_num_threads(self.prev)
 
-# %% ../nbs/10_body.ipynb #2a17077e
+# %% ../nbs/10_body.ipynb #3731147e
 PROXY_STATURE = 1.70
 # parent-relative rest offsets in units of stature (pelvis row: absolute position), T-pose, SMPL frame
 _PROXY_OFFSETS = np.array(
@@ -157,12 +159,14 @@ def _proxy_offset_dirs() -> np.ndarray:
     D[:, 0, 1] = -D[:, chain, 1].sum(1)                             # feet keep their rest height
     return D
 
+# %% ../nbs/10_body.ipynb #a5c200a0
 def _accumulate(offsets: np.ndarray, parents=SMPL22_PARENTS) -> np.ndarray:
     "Parent-relative offsets (..., J, 3) -> absolute positions (..., J, 3) (a linear map)."
     out = [offsets[..., 0, :]]
     for j in range(1, len(parents)): out.append(out[parents[j]] + offsets[..., j, :])
     return np.stack(out, -2)
 
+# %% ../nbs/10_body.ipynb #d5e5eaf4
 class ProxyBody(nn.Module):
     "Licence-free SMPL-22 body: rest joints J(β) = J_template + J_dirs·β; FK gives joints (…,T,22,3)."
     parents = SMPL22_PARENTS
@@ -208,7 +212,7 @@ def mirror_motion(m: Motion) -> Motion:
     return Motion(pose22[:, 0], pose22[:, 1:], trans, m.betas.copy(), m.fps, m.gender, m.source,
                   {**m.meta, 'mirrored': not m.meta.get('mirrored', False)})
 
-# %% ../nbs/10_body.ipynb #2c79bfd1
+# %% ../nbs/10_body.ipynb #fb2d60d5
 SMPLH_REQUIRED_KEYS = ('v_template', 'shapedirs', 'J_regressor', 'kintree_table', 'weights', 'posedirs', 'f')
 
 class _SparseState:
@@ -220,21 +224,25 @@ class _SparseState:
         shape, fmt = tuple(d.get('_shape', d.get('shape'))), self.fmt
         return np.asarray(getattr(sp, f'{fmt}_matrix')((d['data'], d['indices'], d['indptr']), shape=shape).toarray())
 
+# %% ../nbs/10_body.ipynb #86694d21
 def _copyreg_reconstructor(cls, base, state):
     "Protocol-0/1 object creation (`copyreg._reconstructor`), allowed for `_SparseState` stand-ins only."
     if not (isinstance(cls, type) and issubclass(cls, _SparseState)) or base is not object:
         raise pickle.UnpicklingError(f'refusing to build {cls!r} from base {base!r}')
     return cls.__new__(cls)
 
+# %% ../nbs/10_body.ipynb #e4908dc1
 def _latin1(s, encoding='latin1'):
     "`_codecs.encode` as protocol-2 pickles use it for bytes (latin-1 only)."
     if encoding not in ('latin1', 'latin-1'):
         raise pickle.UnpicklingError(f'refusing _codecs.encode with encoding {encoding!r}')
     return s.encode('latin1')
 
+# %% ../nbs/10_body.ipynb #f5619442
 def _sparse_standin(fmt: str) -> type:
     return type(f'{fmt}_matrix', (_SparseState,), {'fmt': fmt})
 
+# %% ../nbs/10_body.ipynb #39546171
 class SafeUnpickler(pickle.Unpickler):
     """An unpickler that builds numpy arrays / dtypes / scalars, plain containers and scipy sparse matrices (as
     `_SparseState` stand-ins) and nothing else: any other global (`os.system`, `builtins.eval`, a chumpy class, ...)
@@ -256,11 +264,13 @@ class SafeUnpickler(pickle.Unpickler):
             return self._SPARSE[name[:-7]]
         raise pickle.UnpicklingError(f'refusing to load the global {module}.{name} (a model file may only hold arrays)')
 
+# %% ../nbs/10_body.ipynb #d129b639
 def _plain_array(v) -> np.ndarray:
     "An unpickled value -> numpy array (0-d object arrays unwrapped, sparse stand-ins made dense)."
     if isinstance(v, np.ndarray) and v.dtype == object and v.ndim == 0: v = v.item()
     return v.toarray() if isinstance(v, _SparseState) else np.asarray(v)
 
+# %% ../nbs/10_body.ipynb #5d42dc0b
 def _npz_member(path: Path, key: str):
     "Read the object array `key` of an .npz through `SafeUnpickler` (np.load with allow_pickle=False refuses it)."
     with zipfile.ZipFile(path) as z, z.open(key + '.npy') as f:
@@ -268,10 +278,12 @@ def _npz_member(path: Path, key: str):
         (np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0)(f)
         return SafeUnpickler(f, encoding='latin1').load()
 
+# %% ../nbs/10_body.ipynb #a2143386
 def _convert_hint(path) -> str:
     return (f'balmo never runs code from a model file: convert {Path(path).name} to .npz once where you trust it '
             "(see balmo.body's SMPL-H section) or use AMASS's smplh/<gender>/model.npz")
 
+# %% ../nbs/10_body.ipynb #5dd5592a
 def find_smplh_file(model_path, gender: str = 'neutral') -> Path:
     "Resolve a SMPL-H model file from a file path or a folder in smplx or AMASS layout."
     p, g = Path(model_path).expanduser(), gender.lower()
@@ -283,6 +295,7 @@ def find_smplh_file(model_path, gender: str = 'neutral') -> Path:
     raise FileNotFoundError(f'No SMPL-H model for gender {g!r} under {p} (looked for: ' +
                             ', '.join(str(c.relative_to(p)) for c in cands) + ')')
 
+# %% ../nbs/10_body.ipynb #489601d6
 def load_smplh_arrays(path) -> dict:
     """Read a SMPL-H model file (.npz, or .pkl without chumpy objects) into numpy arrays without running code from it
     (`SafeUnpickler`), with a clear error for missing keys, unreadable files or refused content."""
@@ -317,6 +330,7 @@ def load_smplh_arrays(path) -> dict:
         raise ValueError(f'{path}: the first 22 joints do not have SMPL-22 parents ({parents})')
     return data
 
+# %% ../nbs/10_body.ipynb #65b7f8df
 class SMPLHBody(nn.Module):
     "SMPL-H (first 22 joints) from a user's model file: rest joints linear in β from the file, balmo's FK."
     parents = SMPL22_PARENTS
@@ -353,6 +367,7 @@ class SMPLHBody(nn.Module):
                               left_hand_pose=torch.zeros(T, 45), right_hand_pose=torch.zeros(T, 45))
         return out.vertices.numpy()
 
+# %% ../nbs/10_body.ipynb #d159122d
 def load_body(model=None, gender: str = 'neutral') -> nn.Module:
     "The body-model factory: `None`/'proxy' gives the `ProxyBody`; a path gives `SMPLHBody` from that file or folder."
     return ProxyBody() if model in (None, 'proxy') else SMPLHBody(model, gender)
@@ -390,12 +405,12 @@ def write_fake_smplh(path, seed: int = 0, n_betas: int = 16) -> Path:
                         hands_meanl=np.zeros(45), hands_meanr=np.zeros(45))
     return path
 
-# %% ../nbs/10_body.ipynb #3c6cfdb5
+# %% ../nbs/10_body.ipynb #65ad8133
 class WriteError(OSError):
     """A file could not be written (no space, file-size limit, no permission): one line naming the folder, the bytes
     needed, the free space."""
 
-
+# %% ../nbs/10_body.ipynb #9597a4cc
 def fmt_bytes(n: float | None) -> str:
     if n is None:
         return 'unknown'
@@ -405,14 +420,14 @@ def fmt_bytes(n: float | None) -> str:
         n /= 1000
     return f'{n:.1f} TB'
 
-
+# %% ../nbs/10_body.ipynb #2468b53d
 def free_bytes(folder) -> int | None:
     try:
         return shutil.disk_usage(folder).free
     except OSError:
         return None
 
-
+# %% ../nbs/10_body.ipynb #41da68de
 def _fsize_limit() -> int | None:
     "The process's file-size limit in bytes (`ulimit -f`), or None when unlimited or unknown."
     try:
@@ -422,7 +437,7 @@ def _fsize_limit() -> int | None:
     soft = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
     return None if soft == resource.RLIM_INFINITY else int(soft)
 
-
+# %% ../nbs/10_body.ipynb #1a5b9605
 def _fsync_dir(folder) -> None:
     "fsync a folder so that a rename in it is on disk (skipped where folders cannot be opened, e.g. Windows)."
     try:
@@ -436,7 +451,7 @@ def _fsync_dir(folder) -> None:
     finally:
         os.close(fd)
 
-
+# %% ../nbs/10_body.ipynb #f2bc051d
 # torch's short-write messages
 _TORCH_WRITE_FAILURES = ('unexpected pos', 'PytorchStreamWriter failed', 'file write failed')
 
@@ -482,7 +497,7 @@ def _write_error(
     e.errno = errno.EFBIG if why.startswith('the file-size') else errno.ENOSPC
     return e
 
-
+# %% ../nbs/10_body.ipynb #06036f2c
 def _pid_alive(pid: int) -> bool:
     "Whether process `pid` exists on this machine (a process of another user counts as alive)."
     try:
@@ -493,7 +508,7 @@ def _pid_alive(pid: int) -> bool:
         return True
     return True
 
-
+# %% ../nbs/10_body.ipynb #f518fdd5
 def remove_debris(folder, name: str = '*') -> list[Path]:
     """Remove `<name>.tmp<pid>` files in `folder` left by writers that were killed (their pid no longer runs here):
     the debris of `atomic_write`. A file of a live process is kept. Returns the paths removed."""
@@ -508,7 +523,7 @@ def remove_debris(folder, name: str = '*') -> list[Path]:
                 pass
     return gone
 
-
+# %% ../nbs/10_body.ipynb #00aac7b2
 def atomic_write(path, write: Callable, need: int | None = None) -> Path:
     """Write `path` with `write(f)` (f: a binary file) through a temporary file that is fsync'ed and renamed over `path`
     (then the folder is fsync'ed): after a crash `path` holds the old or the new content; the temporary files of killed
@@ -540,7 +555,7 @@ def atomic_write(path, write: Callable, need: int | None = None) -> Path:
     _fsync_dir(path.parent)
     return path
 
-
+# %% ../nbs/10_body.ipynb #493098c0
 def tensor_bytes(obj) -> int:
     "Bytes held by the tensors and arrays in a nested dict / list / tuple (an estimate of its size on disk)."
     if isinstance(obj, torch.Tensor):
@@ -553,7 +568,7 @@ def tensor_bytes(obj) -> int:
         return sum(tensor_bytes(v) for v in obj)
     return 0
 
-
+# %% ../nbs/10_body.ipynb #514fbfc8
 def _tensor_storages(obj, out: dict) -> int:
     """Collect the distinct storages of the tensors in `obj` into `out` {data_ptr: nbytes}; returns the number of
     tensors."""
@@ -567,7 +582,7 @@ def _tensor_storages(obj, out: dict) -> int:
         return sum(_tensor_storages(v, out) for v in obj)
     return 0
 
-
+# %% ../nbs/10_body.ipynb #4a893f3d
 def _skeleton(obj):
     "`obj` with tensors and arrays replaced by None: what torch.save pickles around them."
     if isinstance(obj, (torch.Tensor, np.ndarray)):
@@ -578,7 +593,7 @@ def _skeleton(obj):
         return [_skeleton(v) for v in obj]
     return obj
 
-
+# %% ../nbs/10_body.ipynb #e682ec63
 def torch_file_bytes(obj) -> int:
     """An upper estimate of the size of `torch.save(obj)`: the tensors' storages (torch writes whole storages), arrays,
     512 bytes per tensor (zip headers, 64-byte alignment and its pickled reference: 275 measured), the pickled
@@ -592,7 +607,7 @@ def torch_file_bytes(obj) -> int:
     raw = sum(storages.values()) + tensor_bytes(_skeleton_arrays(obj)) + 512 * n + meta
     return int(raw * 1.01) + 65536
 
-
+# %% ../nbs/10_body.ipynb #2c58f8af
 def _skeleton_arrays(obj):
     "The numpy arrays of `obj` (pickled inline by torch.save)."
     if isinstance(obj, np.ndarray):
@@ -603,12 +618,12 @@ def _skeleton_arrays(obj):
         return [_skeleton_arrays(v) for v in obj]
     return None
 
-
+# %% ../nbs/10_body.ipynb #268e7efe
 def save_torch(obj, path) -> Path:
     "`torch.save(obj)` to `path` through `atomic_write`, the free space checked first against `torch_file_bytes(obj)`."
     return atomic_write(path, lambda f: torch.save(obj, f), need=torch_file_bytes(obj))
 
-
+# %% ../nbs/10_body.ipynb #633bf013
 def read_torch_file(path):
     """`torch.load(path, weights_only=True)` on CPU after checking the CRC-32 of every record (torch does not). A
     missing file raises FileNotFoundError; an empty, truncated or damaged file, or one holding anything but tensors and
@@ -646,7 +661,7 @@ def json_default(o):
     if isinstance(o, Path): return str(o)
     raise TypeError(f'{type(o).__name__} is not JSON serialisable')
 
-# %% ../nbs/10_body.ipynb #592a01ab
+# %% ../nbs/10_body.ipynb #169b34df
 def save_motions(path, motions: list[Motion], info: dict | None = None) -> Path:
     "Write clips to one .npz (`atomic_write`: never a partial file). numpy values in `meta` are stored as lists."
     if not motions:
@@ -664,7 +679,7 @@ def save_motions(path, motions: list[Motion], info: dict | None = None) -> Path:
     )
     return atomic_write(path, lambda f: np.savez(f, **arrays), need=sum(a.nbytes for a in arrays.values()) + 65536)
 
-
+# %% ../nbs/10_body.ipynb #818aff28
 def load_motions(path) -> tuple[list[Motion], dict]:
     "Read a file written by `save_motions`: (motions, info)."
     path = Path(path)
@@ -700,7 +715,7 @@ def motions_info(path) -> dict:
     except (OSError, ValueError, KeyError, zipfile.BadZipFile) as e:
         raise ValueError(f'{path}: not a balmo dataset file ({e})') from None
 
-# %% ../nbs/10_body.ipynb #67a50e47
+# %% ../nbs/10_body.ipynb #3208fa7c
 PLAUSIBILITY = {'max_trans_m': 1000.0, 'max_rot_rad': 4 * math.pi, 'max_abs_beta': 10.0,
                 # frame-to-frame root speed: 50 m a frame at 20 fps; a teleport is ~20 000
                 'max_root_speed_mps': 1000.0}
@@ -710,6 +725,7 @@ class ImplausibleDataError(ValueError):
     def __init__(self, message: str, problems: list):
         super().__init__(message); self.problems = problems
 
+# %% ../nbs/10_body.ipynb #ed25d66b
 def plausibility_bounds(bounds: dict | None = None) -> dict:
     "`PLAUSIBILITY` updated with `bounds`, checked (known keys, numbers > 0)."
     b = {**PLAUSIBILITY, **(bounds or {})}
@@ -720,6 +736,7 @@ def plausibility_bounds(bounds: dict | None = None) -> dict:
             raise ValueError(f'plausibility {k!r} must be a number > 0, got {v!r}')
     return b
 
+# %% ../nbs/10_body.ipynb #3a03b2ee
 def implausibility(m: Motion, bounds: dict | None = None) -> str | None:
     """Why clip `m` is physically implausible ('frame t: <quantity> = v > <bound> = b'), or None if every value is
     within `bounds`."""
@@ -746,6 +763,7 @@ def implausibility(m: Motion, bounds: dict | None = None) -> str | None:
         k = int(np.argmax(ab)); return f"betas[{k}] = {m.betas[k]:.4g}, beyond max_abs_beta = {b['max_abs_beta']:.4g}"
     return None
 
+# %% ../nbs/10_body.ipynb #4792bba4
 def screen_motions(motions, bounds: dict | None = None, drop: bool = False, where: str = 'data',
                    hint: str = 'drop such clips with drop_implausible=True') -> tuple[list[Motion], list[dict]]:
     """Check every clip with `implausibility`. Returns (kept clips, problems), each problem a dict with the clip's
@@ -764,6 +782,7 @@ def screen_motions(motions, bounds: dict | None = None, drop: bool = False, wher
     bad = {p['index'] for p in problems}
     return [m for i, m in enumerate(motions) if i not in bad], problems
 
+# %% ../nbs/10_body.ipynb #b43fc0ad
 def motions_fingerprint(motions) -> str:
     "SHA-256 (hex) of the clips' numbers in order: frame counts, root_orient, pose_body, trans, betas (float32 bytes)."
     h = hashlib.sha256()

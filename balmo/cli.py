@@ -55,12 +55,13 @@ def bench(*args, **kw) -> list[dict]:
     from balmo.experiments.bench import bench as _bench
     return _bench(*args, **kw)
 
-# %% ../nbs/90_cli.ipynb #6ac0656b
+# %% ../nbs/90_cli.ipynb #64889925
 class _Parser(argparse.ArgumentParser):
     "argparse with one-line errors: `balmo COMMAND: error: MESSAGE (see balmo COMMAND --help)`, exit status 2."
     def error(self, message):
         self.exit(2, f'{self.prog}: error: {message} (see {self.prog} --help)\n')
 
+# %% ../nbs/90_cli.ipynb #58d34df0
 class _Help(argparse.RawDescriptionHelpFormatter):
     "Help text with each option's default after it (when it has one)."
     def _get_help_string(self, action):
@@ -76,6 +77,7 @@ class _Help(argparse.RawDescriptionHelpFormatter):
             h += ' (default: %(default)s)'
         return h
 
+# %% ../nbs/90_cli.ipynb #edd6f4d9
 def _args_quickstart(p: argparse.ArgumentParser) -> None:
     p.add_argument('--out', default='runs/quickstart', metavar='DIR',
                    help='output folder: metrics.json/.md, samples.npz, figures/, viewer.html and the training run run/ '
@@ -121,6 +123,7 @@ def _args_quickstart(p: argparse.ArgumentParser) -> None:
                    help='folder for the embedded dataset cache (default: $BALMO_DATA/embedded if BALMO_DATA is set, '
                         'else ~/.cache/balmo/embedded)')
 
+# %% ../nbs/90_cli.ipynb #a14be166
 def _args_train(p: argparse.ArgumentParser) -> None:
     p.add_argument('--run', required=True, metavar='DIR',
                    help='run folder (config, log, checkpoints, snapshots); run the same command again to resume')
@@ -137,6 +140,7 @@ def _args_train(p: argparse.ArgumentParser) -> None:
                    help='config overrides, e.g. minutes=30 (a training-time budget) total_samples=2e6 lr=0.01 '
                         'loss=baseline dataset.n_clips=500; keys as in balmo.train.TRAIN_PRESETS')
 
+# %% ../nbs/90_cli.ipynb #09aed54a
 def _args_sample(p: argparse.ArgumentParser) -> None:
     which = p.add_mutually_exclusive_group(required=True)
     which.add_argument('--snapshot', metavar='RUN_OR_FILE',
@@ -213,6 +217,7 @@ def _args_sample(p: argparse.ArgumentParser) -> None:
     g.add_argument('--animation', choices=('gif', 'mp4', 'none'), default='gif',
                    help='animation format (mp4 needs ffmpeg)')
 
+# %% ../nbs/90_cli.ipynb #a05b5179
 def _args_evaluate(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         '--samples',
@@ -278,6 +283,7 @@ def _args_evaluate(p: argparse.ArgumentParser) -> None:
         ),
     )
 
+# %% ../nbs/90_cli.ipynb #de1cdd5f
 def _args_prepare(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         '--amass', required=True, metavar='DIR', help='AMASS root folder (with dataset folders such as CMU/, KIT/)'
@@ -295,6 +301,7 @@ def _args_prepare(p: argparse.ArgumentParser) -> None:
                    help="folder with HumanML3D's index.csv and train/val/test.txt, e.g. a HumanML3D clone (default: "
                         "$BALMO_HUMANML3D, else the copies shipped in the package's balmo/assets/humanml3d/)")
 
+# %% ../nbs/90_cli.ipynb #aae40ac3
 def _args_bench(p: argparse.ArgumentParser) -> None:
     # the options of balmo.experiments.bench.bench (nbs/87_bench.ipynb)
     a = p.add_argument
@@ -320,6 +327,7 @@ def _args_bench(p: argparse.ArgumentParser) -> None:
       help='also split each training row\'s step and forward into convolutions, matrix products and the rest')
     a('--json', help='write the rows (with provenance) to this JSON file')
 
+# %% ../nbs/90_cli.ipynb #da5263b0
 def _args_repro(p: argparse.ArgumentParser) -> None:
     from balmo.experiments.repro.core import EXPERIMENTS, MODES
     p.add_argument('experiment', choices=list(EXPERIMENTS), help='which reproduction to run')
@@ -332,7 +340,7 @@ def _args_repro(p: argparse.ArgumentParser) -> None:
                         "t2m/text_mot_match/model/finest.tar and the evaluator's meta/mean.npy, std.npy), as the paper "
                         "does; without it balmo's own evaluator, whose FIDs are not comparable with the paper's")
 
-# %% ../nbs/90_cli.ipynb #c2d9f1a3
+# %% ../nbs/90_cli.ipynb #56dd4983
 def _check_device(device: str) -> None:
     "A CLIError unless `device` names a device torch can use here."
     import torch
@@ -345,7 +353,7 @@ def _check_device(device: str) -> None:
     if kind == 'mps' and not torch.backends.mps.is_available():
         raise CLIError(f"device 'mps': not available on this machine")
 
-
+# %% ../nbs/90_cli.ipynb #94788412
 def _run_quickstart(a) -> int:
     from balmo.eval.metrics import metrics_table
 
@@ -373,7 +381,7 @@ def _run_quickstart(a) -> int:
     print(f"wrote {Path(res['samples']).parent} in {res['times']['total_s'] / 60:.1f} min (data: {res['data_dir']})")
     return 0
 
-
+# %% ../nbs/90_cli.ipynb #e71ddcda
 def _run_train(a) -> int:
     run = Path(a.run).expanduser()
     if run.exists() and not run.is_dir():
@@ -398,7 +406,7 @@ def _run_train(a) -> int:
     print('snapshot:', train(cfg, run))
     return 0
 
-
+# %% ../nbs/90_cli.ipynb #2dd19e41
 def _run_sample(a) -> int:
     out = output_file(a.out, 'samples file', '.npz')
     from balmo.train import Snapshot, pretrained_files
@@ -464,7 +472,7 @@ def _run_sample(a) -> int:
         render_samples(ms, out, a.render_n, a.render_poses, a.render_body, a.animation)
     return 0
 
-
+# %% ../nbs/90_cli.ipynb #d2f47e7a
 def _evaluator(kind: str | None, t2m) -> 'T2MEvaluator | None':
     """The T2M evaluator of `--t2m DIR` (None: balmo's own, fitted by `evaluate_samples`); a CLIError for a wrong
     pairing."""
@@ -482,7 +490,7 @@ def _evaluator(kind: str | None, t2m) -> 'T2MEvaluator | None':
     except (FileNotFoundError, ValueError) as e:
         raise CLIError(f'--t2m: {e}') from None
 
-
+# %% ../nbs/90_cli.ipynb #569e5b3b
 def _run_evaluate(a) -> int:
     samples = existing_path(a.samples, 'samples file', 'file')
     dataset_dir(a.data, ('train', a.split))
@@ -536,7 +544,7 @@ def _run_evaluate(a) -> int:
         print(f'wrote {Path(a.out) / "metrics.json"} and metrics.md')
     return 0
 
-
+# %% ../nbs/90_cli.ipynb #a113d588
 def _run_prepare(a) -> int:
     amass, body_model = existing_path(a.amass, 'AMASS folder', 'dir'), existing_path(a.body_model, 'body model')
     from balmo.data.amass import prepare, format_report, find_humanml3d, humanml3d_files, HUMANML3D_DIR
@@ -562,11 +570,11 @@ def _run_prepare(a) -> int:
         )
     return 0
 
-
+# %% ../nbs/90_cli.ipynb #2cb2d55a
 def _csv(s: str | None) -> tuple | None:
     return None if s is None else tuple(x.strip() for x in s.split(',') if x.strip())
 
-
+# %% ../nbs/90_cli.ipynb #1202ec41
 def _run_bench(a) -> int:
     presets = _csv(a.presets)
     if presets is not None:
@@ -604,7 +612,7 @@ def _run_bench(a) -> int:
         print('wrote', out)
     return 0
 
-
+# %% ../nbs/90_cli.ipynb #3eae89d7
 def _run_repro(a) -> int:
     from balmo.experiments.repro.core import run_experiment, experiment
 
@@ -613,7 +621,7 @@ def _run_repro(a) -> int:
     print('wrote', path)
     return 0
 
-
+# %% ../nbs/90_cli.ipynb #429d7316
 # name: (help, add_arguments(parser) or 'module:function', run(args) -> int or 'module:function')
 COMMANDS: dict[str, tuple] = {
     'quickstart': (
@@ -641,7 +649,7 @@ def _load(f):
     mod, _, name = f.partition(':')
     return getattr(importlib.import_module(mod), name)
 
-
+# %% ../nbs/90_cli.ipynb #791d4066
 def _parser(argv=()) -> argparse.ArgumentParser:
     """The `balmo` parser; only the command named in `argv` gets its arguments (its add-arguments function is loaded
     only then)."""
@@ -665,14 +673,14 @@ def _parser(argv=()) -> argparse.ArgumentParser:
             _load(add)(sp)
     return p
 
-
+# %% ../nbs/90_cli.ipynb #8d8b99e2
 def _user_errors() -> tuple:
     """What the command reports as one line: CLIError, OSError, ValueError, MemoryError and the errors balmo.train
     declares."""
     t = sys.modules.get('balmo.train')
     return (CLIError, OSError, ValueError, MemoryError, *(t.TRAIN_ERRORS if t is not None else ()))
 
-
+# %% ../nbs/90_cli.ipynb #41aba029
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `balmo` console script. Plain `balmo` runs the quickstart with its defaults. An error about
     the user's input or environment is one line and exit status 2; `--debug` (anywhere) or BALMO_DEBUG=1 shows the

@@ -74,7 +74,7 @@ def check_run_keys(c: dict) -> None:
     if not (c['device'] == 'auto' or c['device'].split(':')[0] in ('cpu', 'cuda', 'mps')):
         raise ValueError(f"config 'device' must be 'auto', 'cpu', 'cuda[:i]' or 'mps', got {c['device']!r}")
 
-# %% ../nbs/50_train.ipynb #d1f9ab78
+# %% ../nbs/50_train.ipynb #6a2f5f6c
 _COMMON = dict(
     seed=0,
     unet='tiny', unet_overrides={},            # balmo.model.unet.make_denoiser(unet, **unet_overrides)
@@ -187,10 +187,12 @@ def check_value(key: str, v, kind: type):
           isinstance(v, int) and not isinstance(v, bool) if kind is int else isinstance(v, kind))
     if not ok: raise ValueError(f'config key {key!r}: expected {kind.__name__}, got {v!r} ({type(v).__name__})')
 
+# %% ../nbs/50_train.ipynb #30906859
 def length_multiple(cfg: dict) -> int:
     "Frames every sequence length must be a multiple of for the U-Net of `cfg`: 2^(levels − 1) (32 for every preset)."
     return 2 ** (len(cfg['unet_overrides'].get('channel_mult', UNET_PRESETS[cfg['unet']]['channel_mult'])) - 1)
 
+# %% ../nbs/50_train.ipynb #d068340a
 def _non_finite(v, key: str = '') -> tuple | None:
     "(key, value) of the first non-finite number in a config (nested dicts and lists too), or None."
     if isinstance(v, float) and not math.isfinite(v): return key, v
@@ -200,6 +202,7 @@ def _non_finite(v, key: str = '') -> tuple | None:
             return bad
     return None
 
+# %% ../nbs/50_train.ipynb #08df1e8c
 def _validate(cfg: dict) -> dict:
     "Check types and values of a full config; resolve `dim_weights=None`; return a JSON-clean copy."
     base = TRAIN_PRESETS[cfg['preset']]
@@ -251,6 +254,7 @@ def _validate(cfg: dict) -> dict:
     check_run_keys(c)
     return c
 
+# %% ../nbs/50_train.ipynb #3778cfd5
 def resolve_config(preset: str | dict = 'tiny', **overrides) -> dict:
     """A full, validated config: `TRAIN_PRESETS[preset]` with `overrides` applied (dict-valued keys such as
     `unet_overrides` are merged). A dict `preset` is taken as a config and re-validated. Unknown keys raise
@@ -265,7 +269,7 @@ _NULLABLE['max_scale_ratio'] = float
 RESUMABLE_KEYS = (*RESUMABLE_KEYS, *DATA_CHECKS)        # the data fingerprint guards these
 ROUNDING_KEYS = ('device', 'compile', 'threads')        # resumable, but a change makes the run differ in float rounding
 
-# %% ../nbs/50_train.ipynb #acf15ed8
+# %% ../nbs/50_train.ipynb #26e5b436
 def _coerce(key: str, s: str, like):
     "Parse string `s` for config key `key` to the type of `like` (a preset value) or of `_NULLABLE[key]`."
     kind = _NULLABLE.get(key) if like is None else type(like)
@@ -296,6 +300,7 @@ def _coerce(key: str, s: str, like):
             return s
         raise ValueError(f'override {key}={s!r}: cannot parse as {kind.__name__}') from None
 
+# %% ../nbs/50_train.ipynb #a62b7751
 def parse_overrides(items: Sequence[str], preset: str = 'tiny') -> dict:
     """Parse `['lr=0.01', 'loss=baseline', 'unet_overrides.model_channels=32', ...]` into an overrides dict for
     `resolve_config`, coercing each value to the type of that key in `TRAIN_PRESETS[preset]`. Unknown keys raise."""
@@ -322,11 +327,13 @@ def parse_overrides(items: Sequence[str], preset: str = 'tiny') -> dict:
             out[top] = _coerce(top, s, base[top])
     return out
 
+# %% ../nbs/50_train.ipynb #77309e11
 def config_diff(a: dict, b: dict, ignore: Sequence[str] = RESUMABLE_KEYS) -> dict:
     "Keys whose values differ between configs `a` and `b` (apart from `ignore`): {key: (a_value, b_value)}."
     keys = (set(a) | set(b)) - set(ignore)
     return {k: (a.get(k), b.get(k)) for k in sorted(keys) if a.get(k) != b.get(k)}
 
+# %% ../nbs/50_train.ipynb #1ce576d9
 def check_same_run(run_dir, old: dict, new: dict, resumable: Sequence[str],
                    ignore: Sequence[str] | None = None) -> None:
     """Refuse to resume `run_dir` (started with config `old`) with config `new` when they differ outside `resumable`
@@ -349,7 +356,7 @@ def learning_rate(samples: float, lr_ref: float, warmup_samples: float = 0, deca
     if warmup_samples > 0: lr *= min(samples / warmup_samples, 1.0)
     return lr
 
-# %% ../nbs/50_train.ipynb #42a43d95
+# %% ../nbs/50_train.ipynb #46ceeb3b
 def sigma_rel_to_gamma(sigma_rel: float) -> float:
     """Exponent γ of the power-function EMA with relative standard deviation `sigma_rel` (largest real root of the
     cubic)."""
@@ -358,10 +365,12 @@ def sigma_rel_to_gamma(sigma_rel: float) -> float:
     roots = np.roots([s2, 7 * s2, 16 * s2 - 1, 12 * s2 - 1])
     return float(max(r.real for r in roots if abs(r.imag) < 1e-9 * max(1, abs(r))))
 
+# %% ../nbs/50_train.ipynb #deb37a06
 def gamma_to_sigma_rel(gamma: float) -> float:
     "Relative standard deviation of the density ∝ τ^γ on [0, 1]: sqrt((γ+1)/((γ+2)²(γ+3)))."
     return math.sqrt((gamma + 1) / ((gamma + 2) ** 2 * (gamma + 3)))
 
+# %% ../nbs/50_train.ipynb #17800237
 class PowerEMA:
     """Power-function EMAs (one per σ_rel in `stds`) of a module's parameters, kept in float32 on the parameters'
     device. `update(net, k)` after optimizer step k (k = 1, 2, ...): θ̄ ← β θ̄ + (1−β) θ with β = (1 − 1/k)^{γ+1}."""
@@ -436,13 +445,14 @@ class CropSampler:
             + ')'
         )
 
-# %% ../nbs/50_train.ipynb #18e02f22
+# %% ../nbs/50_train.ipynb #c7e39ba3
 def _cpu_flags() -> set[str]:
     "The CPU's feature flags from /proc/cpuinfo (Linux); empty where there is no such file."
     try: text = Path('/proc/cpuinfo').read_text()
     except OSError: return set()
     return {f for line in text.splitlines() if line.startswith('flags') for f in line.split(':', 1)[1].split()}
 
+# %% ../nbs/50_train.ipynb #80aee8d1
 def bf16_available(device) -> bool:
     "Whether bf16 autocast is native on `device`: CUDA with bf16 support, or a CPU with AVX512-BF16 or AMX-BF16."
     device = torch.device(device)
@@ -466,7 +476,7 @@ class LogWindow:
         self.clear()
         return out
 
-# %% ../nbs/50_train.ipynb #aa4823f0
+# %% ../nbs/50_train.ipynb #3381e398
 _CKPT, _SNAP = 'checkpoint', 'snapshot'
 _CKPT_KEYS = ('net', 'opt', 'ema', 'step', 'samples', 'elapsed_s', 'config', 'transform')
 
@@ -474,7 +484,7 @@ _CKPT_KEYS = ('net', 'opt', 'ema', 'step', 'samples', 'elapsed_s', 'config', 'tr
 class RunFolderError(RuntimeError):
     "A run folder that cannot be used now (locked by another process, no readable checkpoint): one line naming it."
 
-
+# %% ../nbs/50_train.ipynb #d6fbcd8d
 def link_latest(run_dir: Path, samples: int) -> None:
     "Point run_dir/snapshot.pt at snapshot-<samples>.pt (a hard link, or a copy where links are not supported)."
     src, dst, tmp = (
@@ -495,7 +505,7 @@ def link_latest(run_dir: Path, samples: int) -> None:
     os.replace(tmp, dst)
     tmp.unlink(missing_ok=True)
 
-
+# %% ../nbs/50_train.ipynb #32059247
 class RunLock:
     """An exclusive lock on a run folder while a process trains in it: `fcntl.flock` on `run_dir/lock`, which records
     the holder's pid, host and start time. A second process gets `RunFolderError` naming the holder. The kernel releases
@@ -542,7 +552,7 @@ class RunLock:
             os.close(self.fd)
             self.fd = None  # closing releases the lock
 
-
+# %% ../nbs/50_train.ipynb #082c3846
 def list_files(run_dir, kind: str = _CKPT) -> list[tuple[int, Path]]:
     "(samples, path) of the `kind` ('checkpoint' | 'snapshot') files in `run_dir`, oldest first."
     out = []
@@ -552,7 +562,7 @@ def list_files(run_dir, kind: str = _CKPT) -> list[tuple[int, Path]]:
             out.append((int(s), p))
     return sorted(out)
 
-
+# %% ../nbs/50_train.ipynb #2a3865de
 def newest_checkpoint(run_dir) -> tuple[dict | None, Path | None]:
     """(state, path) of the newest checkpoint in `run_dir` that reads back whole (`read_torch_file`: CRC-checked,
     weights only) and has a checkpoint's keys; (None, None) if there is none. A damaged one is renamed `<name>.damaged`
@@ -578,13 +588,13 @@ def newest_checkpoint(run_dir) -> tuple[dict | None, Path | None]:
         )
     return None, None
 
-
+# %% ../nbs/50_train.ipynb #4f63d643
 def _dist_info() -> tuple[int, int, int]:
     if dist.is_available() and dist.is_initialized():
         return dist.get_rank(), dist.get_world_size(), int(os.environ.get('LOCAL_RANK', 0))
     return 0, 1, 0
 
-
+# %% ../nbs/50_train.ipynb #2a53613d
 def _setup_distributed(device: str) -> bool:
     "Initialise torch.distributed from torchrun's environment if WORLD_SIZE > 1; True if this call initialised it."
     if int(os.environ.get('WORLD_SIZE', '1')) > 1 and not dist.is_initialized():
@@ -593,7 +603,7 @@ def _setup_distributed(device: str) -> bool:
         return True
     return False
 
-
+# %% ../nbs/50_train.ipynb #c00da807
 def pick_device(device: str, local_rank: int) -> torch.device:
     if device == 'auto':
         device = f'cuda:{local_rank}' if torch.cuda.is_available() else 'cpu'
@@ -604,7 +614,7 @@ def pick_device(device: str, local_rank: int) -> torch.device:
         torch.cuda.set_device(dev)
     return dev
 
-
+# %% ../nbs/50_train.ipynb #d3fe19fa
 def load_training_motions(cfg: dict, data=None) -> list[Motion]:
     """The training clips: `data` as a list of Motions, or a folder with train.npz, or (None) `cfg['data_dir']`,
     or the embedded procedural dataset `cfg['dataset']` (built once, cached in `procedural.embedded_dir`)."""
@@ -631,7 +641,7 @@ def load_training_motions(cfg: dict, data=None) -> list[Motion]:
         )
     return load_motions(f)[0]
 
-
+# %% ../nbs/50_train.ipynb #7a828908
 def _snapshot_state(cfg, net, ema: PowerEMA, transform, step, samples, data: dict | None = None) -> dict:
     return {
         'format': 'balmo-snapshot',
@@ -646,7 +656,7 @@ def _snapshot_state(cfg, net, ema: PowerEMA, transform, step, samples, data: dic
         'data': data,
     }
 
-
+# %% ../nbs/50_train.ipynb #59112129
 def truncate_log(path: Path, step: int) -> None:
     if not path.exists():
         return
@@ -660,7 +670,7 @@ def truncate_log(path: Path, step: int) -> None:
             keep.append(line)
     write_text_atomic(path, ''.join(l + '\n' for l in keep))
 
-# %% ../nbs/50_train.ipynb #2b6ff35c
+# %% ../nbs/50_train.ipynb #7080043e
 def build_model(cfg: dict, layout: FeatureLayout | None = None):
     """(denoiser, loss config, Adam optimizer) for a resolved `cfg`, as `train` builds them. Seeds torch's global
     generator with cfg['seed'] before drawing the initial weights (`balmo bench` times this same network)."""
@@ -685,7 +695,7 @@ def build_model(cfg: dict, layout: FeatureLayout | None = None):
     opt = torch.optim.Adam(net.parameters(), lr=cfg['lr_ref'], betas=(0.9, 0.99), eps=1e-8, foreach=True)
     return net, loss_cfg, opt
 
-
+# %% ../nbs/50_train.ipynb #ba9cc83c
 def train(cfg: dict, run_dir, data=None, progress: bool = True, allow_data_change: bool = False) -> Path:
     """Train (or resume) the run in `run_dir` with config `cfg` (see `resolve_config`); returns the newest snapshot
     path.
@@ -712,7 +722,7 @@ def train(cfg: dict, run_dir, data=None, progress: bool = True, allow_data_chang
         if owns_pg:
             dist.destroy_process_group()
 
-
+# %% ../nbs/50_train.ipynb #4e1a6e0d
 def _data_label(cfg: dict, data) -> str:
     "Where the training clips come from, for messages."
     if isinstance(data, (list, tuple)):
@@ -723,7 +733,7 @@ def _data_label(cfg: dict, data) -> str:
     f = Path(folder)
     return str(f / 'train.npz' if f.is_dir() or f.suffix != '.npz' else f)
 
-
+# %% ../nbs/50_train.ipynb #a6379d21
 def _resume_checkpoint(run_dir: Path, rank: int, world: int) -> dict | None:
     "The newest readable checkpoint (rank 0 chooses, moving damaged ones aside; the other ranks load the same file)."
     if world == 1:
@@ -735,7 +745,7 @@ def _resume_checkpoint(run_dir: Path, rank: int, world: int) -> dict | None:
     dist.broadcast_object_list(name, 0)
     return (ck if rank == 0 else read_torch_file(run_dir / name[0])) if name[0] is not None else None
 
-
+# %% ../nbs/50_train.ipynb #755f209c
 def _check_resume(ck: dict, cfg: dict, data_info: dict, device, run_dir: Path, allow_data_change: bool) -> None:
     "Refuse other training data (unless allowed); warn when a resumable change makes the run differ in float rounding."
     old = ck.get('data')
@@ -772,7 +782,7 @@ def _check_resume(ck: dict, cfg: dict, data_info: dict, device, run_dir: Path, a
             stacklevel=3,
         )
 
-
+# %% ../nbs/50_train.ipynb #600a3e0a
 def restore_state(net, opt, ema, ck: dict | None, device) -> tuple[int, float]:
     """Load a checkpoint's network, optimiser and EMA states (when `ck` is not None), move all three to `device` and
     put the network in training mode. Returns (step, elapsed training seconds): (0, 0.0) for a fresh run."""
@@ -790,7 +800,7 @@ def restore_state(net, opt, ema, ck: dict | None, device) -> tuple[int, float]:
                 st[k] = v.to(device)
     return step, elapsed
 
-
+# %% ../nbs/50_train.ipynb #13c96c78
 def _train(cfg, run_dir, data, progress, rank, world, local_rank, allow_data_change=False) -> Path:
     B = cfg['batch']
     if B % world:
@@ -928,13 +938,15 @@ def _train(cfg, run_dir, data, progress, rank, world, local_rank, allow_data_cha
     loop.run()
     return loop.finish()
 
-# %% ../nbs/50_train.ipynb #3c027502
+# %% ../nbs/50_train.ipynb #626713b5
 class TrainingStopped(RuntimeError):
     "Training stopped for a reason the user must act on (it diverged, memory ran out): one line naming the run folder."
 
+# %% ../nbs/50_train.ipynb #88f638df
 def _all_finite(tensors) -> bool:
     return all(bool(torch.isfinite(t).all()) for t in tensors)
 
+# %% ../nbs/50_train.ipynb #a1accdf6
 class DivergenceGuard:
     """Stops a diverged run before anything from it is written: `max_skipped` steps in a row skipped for a non-finite
     gradient, or network / EMA weights that are no longer finite (checked after each skipped step and, with `check`,
@@ -966,7 +978,7 @@ class DivergenceGuard:
             'Lower lr_ref or set grad_clip, and train in a new run folder'
         )
 
-# %% ../nbs/50_train.ipynb #3e3135d0
+# %% ../nbs/50_train.ipynb #0dd08bb0
 def _free_at(path) -> tuple[Path, int | None]:
     "The nearest existing folder at or above `path`, and the free bytes on its disk (None if unknown)."
     p = Path(path).absolute()
@@ -974,6 +986,7 @@ def _free_at(path) -> tuple[Path, int | None]:
     try: return p, shutil.disk_usage(p).free
     except OSError: return p, None
 
+# %% ../nbs/50_train.ipynb #1a43e993
 def preflight(cfg: dict, run_dir, world: int | None = None) -> dict:
     """What `train` checks before it writes anything, for a resolved `cfg`: the network builds (on the meta device: a
     misspelt `unet_overrides` key is a one-line ValueError), one global batch's inputs fit in memory, and (unless the
@@ -1019,7 +1032,7 @@ def preflight(cfg: dict, run_dir, world: int | None = None) -> dict:
         )
     return dict(params=P, checkpoint_bytes=ck, snapshot_bytes=snap, run_bytes=run, free_bytes=free)
 
-# %% ../nbs/50_train.ipynb #8eb806e1
+# %% ../nbs/50_train.ipynb #1571ee0f
 @contextlib.contextmanager
 def one_line_errors(run_dir, cfg: dict):
     """Failures inside `train` as one line naming `run_dir`: a full disk (or file-size limit) while appending to
@@ -1050,7 +1063,7 @@ def one_line_errors(run_dir, cfg: dict):
             "lower batch or max_length (a new run folder), or free memory and re-run to resume"
         ) from None
 
-
+# %% ../nbs/50_train.ipynb #938d993b
 def _discard_if_empty(run_dir: Path) -> None:
     "Remove a run folder that holds nothing but its lock file (created by a `train` call that was refused)."
     try:
@@ -1266,7 +1279,7 @@ class TrainLoop:
             dist.barrier()
         return self.run_dir / f'{_SNAP}-{self.samples:012d}.pt'
 
-# %% ../nbs/50_train.ipynb #5621943b
+# %% ../nbs/50_train.ipynb #ad49f600
 PRETRAINED = 'pretrained'     # Snapshot.load(PRETRAINED), `balmo sample --pretrained`: the snapshot in the package
 
 def pretrained_files() -> tuple[Path, Path]:
@@ -1276,19 +1289,19 @@ def pretrained_files() -> tuple[Path, Path]:
     d = package_file('assets', 'pretrained')
     return d / 'snapshot.pt', d / 'card.json'
 
-
+# %% ../nbs/50_train.ipynb #01a6b1aa
 def pretrained_card() -> dict:
     "The shipped pretrained model's card (`pretrained_files`), read from its JSON; {} in an install without it."
     f = pretrained_files()[1]
     return json.loads(f.read_text()) if f.is_file() else {}
 
-# %% ../nbs/50_train.ipynb #982914ec
+# %% ../nbs/50_train.ipynb #8a2395f5
 def sample_seeds(seed: int, n: int, first: int = 0) -> list[int]:
     """Per-sample seeds of a sampling run: sample i of run `seed` draws its noise from SeedSequence([seed, i]), whatever
     the batch."""
     return [int(np.random.SeedSequence([int(seed), i]).generate_state(1)[0]) for i in range(first, first + n)]
 
-
+# %% ../nbs/50_train.ipynb #abd85dd1
 def _read_snapshot(path: Path) -> dict:
     "A snapshot file's contents (`read_torch_file`: CRC-checked, weights only), or a one-line ValueError."
     d = read_torch_file(path)
@@ -1296,7 +1309,7 @@ def _read_snapshot(path: Path) -> dict:
         raise ValueError(f'{path}: not a balmo snapshot (a training checkpoint? use the snapshot-*.pt files)')
     return d
 
-
+# %% ../nbs/50_train.ipynb #ccf5b2f4
 def motion_bytes(length: int) -> int:
     """Memory a sampled Motion of `length` frames takes in this process: float32 root, pose and translation (276 bytes a
     frame) and the object (2 kB), times 4.5 for the allocator: measured below, the process grew by 1.7 to 3 times the
@@ -1304,7 +1317,7 @@ def motion_bytes(length: int) -> int:
     temporaries fragment the heap), where the old estimate assumed 1."""
     return int(4.5 * (276 * length + 2048))
 
-
+# %% ../nbs/50_train.ipynb #cf9296ca
 class Snapshot:
     "An inference snapshot: `.denoiser` (EMA weights, eval mode), `.transform`, `.config`, `.ema_std`, `.samples`."
 
@@ -1493,7 +1506,7 @@ class Snapshot:
             f" σ_rel={self.ema_std})"
         )
 
-# %% ../nbs/50_train.ipynb #12504cba
+# %% ../nbs/50_train.ipynb #04dd7daa
 def denoising_errors(
     denoiser,
     transform: FeatureTransform,
@@ -1534,7 +1547,7 @@ def denoising_errors(
             out['middle'].append(float(per_frame[edge:-edge].mean()))
     return out
 
-
+# %% ../nbs/50_train.ipynb #188cd061
 def format_denoising_errors(d: dict) -> str:
     "A markdown table of `denoising_errors`: one row per σ, err/σ² per group, all channels, edge and middle frames."
     names = list(d['groups'])

@@ -57,11 +57,12 @@ def conditional_nfe(
         return {'nfe': n, 'vjps': guided * (1 + int(cg_iters))}
     return {'nfe': n, 'vjps': 0}
 
-# %% ../../nbs/70_conditional.ipynb #5f7f55a2
+# %% ../../nbs/70_conditional.ipynb #a5383ed1
 def fresh_seeds(seeds: Sequence[int]) -> list[int]:
     "Seeds of the fresh noise of each sample, derived from its sampling seed s: SeedSequence([s, 1])."
     return [int(np.random.SeedSequence([int(s), 1]).generate_state(1)[0]) for s in seeds]
 
+# %% ../../nbs/70_conditional.ipynb #86d383f9
 class RowNoise:
     """Fresh unit normal noise shaped like `x` (B, ...): row i from its own generator (`seeds`), or all from one
     `generator`."""
@@ -256,7 +257,7 @@ def conditional_sample(
         guide_sigma_max=float(guide_sigma_max) if method == 'guidance' else None,
     )
 
-# %% ../../nbs/70_conditional.ipynb #5555bd00
+# %% ../../nbs/70_conditional.ipynb #007c9aea
 @dataclass
 class Condition:
     "Known normalised features `known` (B, N, L) where `mask` (B, N, L, bool) is True; `source` names each row."
@@ -295,15 +296,18 @@ class Condition:
         return Condition(self.known.repeat_interleave(k, 0), self.mask.repeat_interleave(k, 0),
                          tuple(s for s in self.source for _ in range(k)))
 
+# %% ../../nbs/70_conditional.ipynb #9bf33ac7
 def _empty(transform: FeatureTransform, B: int, L: int):
     "Raw features (B, N, L) float32 zeros and an all-False mask."
     N = transform.layout.n_features
     return torch.zeros(B, N, L), torch.zeros(B, N, L, dtype=torch.bool)
 
+# %% ../../nbs/70_conditional.ipynb #13bc518d
 def _check_length(L: int, what: str) -> int:
     if int(L) != L or L < 1: raise ValueError(f'{what}: length must be a positive integer, got {L}')
     return int(L)
 
+# %% ../../nbs/70_conditional.ipynb #c3e0e07f
 def shape_condition(transform: FeatureTransform, betas, length: int) -> Condition:
     "β (B, 10) or (10,) known on every frame of `length`-frame clips."
     b0 = torch.as_tensor(np.asarray(betas, dtype=np.float32))
@@ -319,6 +323,7 @@ def shape_condition(transform: FeatureTransform, betas, length: int) -> Conditio
     raw[:, sl] = b[:, :, None]; mask[:, sl] = True
     return Condition(transform.encode(raw), mask, tuple(f'betas[{i}]' for i in range(len(b))))
 
+# %% ../../nbs/70_conditional.ipynb #17c03ab6
 def clip_condition(transform: FeatureTransform, clips: Sequence[Motion], length: int, src, dst, channels=None,
                    keep_shape: bool = True, name: str = 'clip') -> Condition:
     """Clip frames `src` (indices into each clip, or a function clip -> indices) known at frames `dst` of
@@ -352,6 +357,7 @@ def clip_condition(transform: FeatureTransform, clips: Sequence[Motion], length:
         if keep_shape: raw[i, sl] = torch.from_numpy(m.betas)[:, None]; mask[i, sl] = True
     return Condition(transform.encode(raw), mask, tuple(f'{name}:{m.source}' for m in clips))
 
+# %% ../../nbs/70_conditional.ipynb #39702d90
 def prefix_condition(transform: FeatureTransform, clips, keep: int, length: int, keep_shape: bool = True) -> Condition:
     "The clips' first `keep` frames (every channel) known at frames 0…keep−1 of `length`-frame outputs."
     if not 0 < keep < length:
@@ -360,7 +366,7 @@ def prefix_condition(transform: FeatureTransform, clips, keep: int, length: int,
         transform, clips, length, np.arange(keep), np.arange(keep), keep_shape=keep_shape, name='prefix'
     )
 
-
+# %% ../../nbs/70_conditional.ipynb #2f2892fc
 def inbetween_condition(
     transform: FeatureTransform, clips, keep: int, length: int, keep_shape: bool = True
 ) -> Condition:
@@ -374,7 +380,7 @@ def inbetween_condition(
     return clip_condition(transform, clips, length, src, np.r_[np.arange(keep), np.arange(length - keep, length)],
                           keep_shape=keep_shape, name='inbetween')
 
-
+# %% ../../nbs/70_conditional.ipynb #1a5d30c8
 def path_condition(
     transform: FeatureTransform, clips, length: int, axes=HORIZONTAL, keep_shape: bool = False
 ) -> Condition:
@@ -383,7 +389,7 @@ def path_condition(
     return clip_condition(transform, clips, length, np.arange(length), np.arange(length),
                           channels=[t0 + int(a) for a in axes], keep_shape=keep_shape, name='path')
 
-# %% ../../nbs/70_conditional.ipynb #ccf91651
+# %% ../../nbs/70_conditional.ipynb #321255d4
 def sample_conditional(snapshot, cond: Condition, seed: int = 0, method: str = DEFAULT_METHOD, n_levels: int = 16,
                        batch_size: int = 64, progress: bool = False, **kw) -> tuple[torch.Tensor, dict]:
     """Normalised features x̂ (B, N, L) (CPU) of `snapshot` (a `train.Snapshot`) given `cond`, and the sampler info;
@@ -417,6 +423,7 @@ def sample_conditional(snapshot, cond: Condition, seed: int = 0, method: str = D
     snapshot.last_nfe = info['nfe']
     return x.cpu(), info
 
+# %% ../../nbs/70_conditional.ipynb #666342ce
 def generate(snapshot, cond: Condition, seed: int = 0, method: str = DEFAULT_METHOD, **kw) -> list[Motion]:
     """Motions (20 fps) sampled from `snapshot` given `cond` (see `sample_conditional`); `meta['condition']` names the
     row's condition."""
@@ -427,7 +434,7 @@ def generate(snapshot, cond: Condition, seed: int = 0, method: str = DEFAULT_MET
         m.meta.update(condition=s, method=method, nfe=info['nfe'], seed=int(seed))
     return out
 
-# %% ../../nbs/70_conditional.ipynb #b81bdd10
+# %% ../../nbs/70_conditional.ipynb #6d92876b
 def linear_inbetween(clip: Motion, keep: int, length: int) -> Motion:
     """Baseline in-betweening: the clip's first and last `keep` frames at the ends of a `length`-frame clip, the gap
     filled by slerp of the root and joint rotations and linear interpolation of the translation."""
@@ -457,12 +464,14 @@ def linear_inbetween(clip: Motion, keep: int, length: int) -> Motion:
         {'baseline': 'linear'},
     )
 
+# %% ../../nbs/70_conditional.ipynb #27901fce
 def joint_accel(joints: np.ndarray, fps: float = 20.0) -> np.ndarray:
     """Mean over joints of the acceleration magnitude ‖J[t+1] − 2J[t] + J[t−1]‖·fps² (m/s²) at frames 1…T−2: (T, 22, 3)
     -> (T−2,)."""
     J = np.asarray(joints, dtype=np.float64)
     return np.linalg.norm(J[2:] - 2 * J[1:-1] + J[:-2], axis=-1).mean(-1) * fps ** 2
 
+# %% ../../nbs/70_conditional.ipynb #eec3d7bf
 def seam_accel(joints: np.ndarray, seam: int, fps: float = 20.0) -> float:
     """Mean joint acceleration (m/s²) at the frames `seam − 1` and `seam` on either side of a seam between frames seam−1
     and seam."""
@@ -470,11 +479,13 @@ def seam_accel(joints: np.ndarray, seam: int, fps: float = 20.0) -> float:
         raise ValueError(f'seam_accel: seam {seam} needs frames seam−2…seam+1 in a {len(joints)}-frame clip')
     return float(joint_accel(joints[seam - 2:seam + 2], fps).mean())
 
+# %% ../../nbs/70_conditional.ipynb #03d60ece
 def mpjpe(a: np.ndarray, b: np.ndarray) -> float:
     "Mean per-joint position error ‖a − b‖ (same units as the joints) over frames and joints of (T, J, 3) arrays."
     if np.shape(a) != np.shape(b): raise ValueError(f'mpjpe: shapes differ, {np.shape(a)} vs {np.shape(b)}')
     return float(np.linalg.norm(np.asarray(a, np.float64) - np.asarray(b, np.float64), axis=-1).mean())
 
+# %% ../../nbs/70_conditional.ipynb #426c80b5
 def cycle_stride(joints: np.ndarray, fps: float = 20.0, min_cycle_s: float = 0.4, max_cycle_s: float = 2.5) -> dict:
     """Stride (m) = mean horizontal root speed × gait cycle time (s); the cycle time is the lag of the first
     autocorrelation peak in [min_cycle_s, max_cycle_s] within 90 % of the highest there, of the fore-aft separation of
@@ -504,7 +515,7 @@ def cycle_stride(joints: np.ndarray, fps: float = 20.0, min_cycle_s: float = 0.4
         'peak': float(ac[k]),
     }
 
-# %% ../../nbs/70_conditional.ipynb #746610f0
+# %% ../../nbs/70_conditional.ipynb #d53d068c
 EXPERIMENT_SCALES = {
     'cpu': dict(
         length=64,
@@ -544,17 +555,21 @@ def heldout_clips(data_dir, length: int, n: int, split: str = 'test', seed: int 
     pick = np.random.default_rng(seed).choice(len(pool), n, replace=False)
     return [pool[i].crop(0, length) for i in sorted(pick)]
 
+# %% ../../nbs/70_conditional.ipynb #72b77e06
 def _label_ok(pred: str, m: Motion) -> bool:
     "A predicted family agrees with a clip if it is one of the clip's families (transitions have two)."
     return pred in m.meta.get('families', [m.meta.get('family')])
 
+# %% ../../nbs/70_conditional.ipynb #27e42e71
 def _agreement(pred, clips) -> float: return float(np.mean([_label_ok(p, m) for p, m in zip(pred, clips)]))
 
+# %% ../../nbs/70_conditional.ipynb #61630991
 def _chance_agreement(pred_uncond, clips) -> float:
     """Expected agreement of unconditional samples with the clips' labels: mean over clips of the share of samples
     predicted as one of its families."""
     return float(np.mean([np.mean([_label_ok(p, m) for p in pred_uncond]) for m in clips]))
 
+# %% ../../nbs/70_conditional.ipynb #63480736
 def _timed_generate(snap, cond, seed, method, batch_size, **kw):
     t = time.time()
     ms = generate(snap, cond, seed, method, batch_size=batch_size, **kw)
@@ -658,7 +673,7 @@ def shape_experiment(
         ms,
     )
 
-# %% ../../nbs/70_conditional.ipynb #0f2de7ab
+# %% ../../nbs/70_conditional.ipynb #bef3e77b
 def _segment_metrics(J: np.ndarray, truth: np.ndarray, seg: slice, seams: Sequence[int]) -> dict:
     "MPJPE over `seg` against `truth`, acceleration at `seams` and inside `seg` (2 frames away from its ends)."
     from balmo.eval.metrics import foot_skating
@@ -666,13 +681,14 @@ def _segment_metrics(J: np.ndarray, truth: np.ndarray, seg: slice, seams: Sequen
     return dict(mpjpe=mpjpe(J[seg], truth[seg]), seam_accel=float(np.mean([seam_accel(J, s) for s in seams])),
                 interior_accel=float(inner.mean()), skating=foot_skating([J[seg]]))
 
+# %% ../../nbs/70_conditional.ipynb #7509fb95
 def _summ(rows: list[dict], k: int) -> dict:
     "Mean of every metric over rows; 'mpjpe_best' = mean over conditions of the best MPJPE of its k samples."
     out = {key: float(np.mean([r[key] for r in rows])) for key in rows[0]}
     out['mpjpe_best'] = float(np.mean([min(r['mpjpe'] for r in rows[i:i + k]) for i in range(0, len(rows), k)]))
     return out
 
-
+# %% ../../nbs/70_conditional.ipynb #84bf4458
 def inbetween_experiment(
     snap, clips: list[Motion], keep: int, k: int, methods: dict, seed: int = 0, batch_size: int = 32
 ) -> tuple[dict, dict]:
@@ -696,7 +712,7 @@ def inbetween_experiment(
         samples[name] = J
     return out, dict(truth=truth, linear=lin, **samples)
 
-
+# %% ../../nbs/70_conditional.ipynb #f44f07c7
 def continuation_experiment(snap, clips: list[Motion], keep: int, k: int, ev, probe, pred_uncond, seed: int = 0,
                             method: str = DEFAULT_METHOD, batch_size: int = 32, **kw) -> tuple[dict, list]:
     """(c) Continue each clip from its first `keep` frames, `k` samples each; baselines: holding the last known pose,
@@ -722,6 +738,7 @@ def continuation_experiment(snap, clips: list[Motion], keep: int, k: int, ev, pr
                 data=_summ([seg_m(t, t) for t in truth], 1),
                 family_agreement=_agreement(pred, reps), chance_agreement=_chance_agreement(pred_uncond, clips)), J
 
+# %% ../../nbs/70_conditional.ipynb #07f5328f
 def path_experiment(snap, clips: list[Motion], k: int, ev, probe, pred_uncond, skating_uncond: float, seed: int = 0,
                     method: str = DEFAULT_METHOD, batch_size: int = 32, **kw) -> tuple[dict, list]:
     """(d) Follow each clip's horizontal root path (every frame), `k` samples each: path error, family agreement, foot
@@ -801,7 +818,7 @@ def guidance_jacobian(
         out['rows'].append(row)
     return out
 
-# %% ../../nbs/70_conditional.ipynb #875fb608
+# %% ../../nbs/70_conditional.ipynb #0bfaa805
 INBETWEEN_METHODS = {'replace': dict(method='replace'), 'repaint U=4': dict(method='repaint', resample=4),
                      'repaint U=10': dict(method='repaint', resample=10), 'guidance ΠGDM': dict(method='guidance'),
                      'guidance ΠGDM σ≤2': dict(method='guidance', guide_sigma_max=2.0)}   # see guidance_jacobian
@@ -819,6 +836,7 @@ def _strip_known(ax, joints, known: np.ndarray, n_poses: int = 8, cmap: str = 'B
         )
     ax.axhline(0.0, color='0.6', lw=0.8, zorder=0); ax.set_aspect('equal', adjustable='datalim'); ax.set_axis_off()
 
+# %% ../../nbs/70_conditional.ipynb #232bd4d6
 def _figures(res: dict, S: dict, out: Path, cfg: dict) -> list[Path]:
     import matplotlib.pyplot as plt
     from matplotlib import colormaps
@@ -899,6 +917,7 @@ def _figures(res: dict, S: dict, out: Path, cfg: dict) -> list[Path]:
     fig.tight_layout(); paths.append(out / 'path.png'); fig.savefig(paths[-1], dpi=70); plt.close(fig)
     return paths
 
+# %% ../../nbs/70_conditional.ipynb #a6f6ccfa
 def conditional_experiments(snapshot, data_dir, out_dir='figures/conditional', scale: str = 'cpu', seed: int = 0,
                             methods: dict | None = None, default: str = DEFAULT_METHOD, **overrides) -> dict:
     """Run experiments (a)–(d) with `snapshot` (path or `train.Snapshot`) on the dataset `data_dir` at `scale`
@@ -977,7 +996,7 @@ def conditional_experiments(snapshot, data_dir, out_dir='figures/conditional', s
     (out / 'conditional.json').write_text(json.dumps(res, indent=1, default=float))
     return res
 
-# %% ../../nbs/70_conditional.ipynb #d4c79f50
+# %% ../../nbs/70_conditional.ipynb #0f20fef2
 def read_clips(path) -> list[Motion]:
     "Clips of a samples file (`export.save_samples_npz`) or a dataset file (`body.save_motions`)."
     from balmo.data.export import load_samples_npz
@@ -999,7 +1018,7 @@ def read_clips(path) -> list[Motion]:
         f' {sorted(keys)}'
     )
 
-
+# %% ../../nbs/70_conditional.ipynb #b30eebb7
 def parse_betas(items: Sequence[str], n_betas: int = 10) -> np.ndarray:
     "`['2,0.5', '-1']` -> (2, n_betas) float32, missing coefficients 0."
     out = []
@@ -1015,7 +1034,7 @@ def parse_betas(items: Sequence[str], n_betas: int = 10) -> np.ndarray:
         out.append(np.pad(np.asarray(v, np.float32), (0, n_betas - len(v))))
     return np.stack(out)
 
-
+# %% ../../nbs/70_conditional.ipynb #54a0ae18
 def make_condition(
     transform: FeatureTransform, n: int, length: int, betas=None, prefix=None, inbetween=None, path=None, keep: int = 16
 ) -> Condition:

@@ -23,7 +23,7 @@ __all__ = ['FEATURE_FNS', 'NORMALIZATIONS', 'FOOT_COLS', 'FOOT_JOINTS_HML', 'MDM
            'sinusoid', 'MDMDenoiser', 'geometric_losses', 'mdm_loss', 'resolve_config', 'parse_overrides', 'clip_batch',
            'pad_batch', 'load_clips', 'build_model', 'train', 'MDMSnapshot', 'main']
 
-# %% ../../nbs/75_mdm.ipynb #66a8ec90
+# %% ../../nbs/75_mdm.ipynb #42f512c6
 # name -> function joints (T, 22, 3) -> features (T-1, 263); the name is stored in the run's config
 FEATURE_FNS: dict[str, Callable] = {'humanml3d': humanml3d_features}
 
@@ -34,6 +34,7 @@ def joints_to_features(joints, features: str = 'humanml3d') -> np.ndarray:
         raise ValueError(f"features: unknown feature function {features!r}; choose from {list(FEATURE_FNS)}")
     return np.asarray(FEATURE_FNS[features](joints), dtype=np.float64)
 
+# %% ../../nbs/75_mdm.ipynb #d1813190
 def feature_clips(data, features: str = 'humanml3d') -> list[np.ndarray]:
     """Clips as float64 feature arrays (T_i, 263) from a list of feature arrays (T, 263), joint arrays (T, 22, 3)
     or Motions (joints by `balmo.data.procedural.clip_joints`, the proxy body). Every clip is checked; none is
@@ -133,7 +134,7 @@ class CosineSchedule:
             raise ValueError(f'DDIM steps must be an integer in [1, {self.T}], got {n}')
         return [int(round(self.T * i / n)) - 1 for i in range(int(n), 0, -1)]
 
-# %% ../../nbs/75_mdm.ipynb #b38700d9
+# %% ../../nbs/75_mdm.ipynb #4f35a918
 def _noise(gens, shape, like: torch.Tensor) -> torch.Tensor:
     """Unit normal noise of `shape`: one draw from a Generator, or row i from `gens[i]`; float32 on CPU, then `like`'s
     dtype/device."""
@@ -141,6 +142,7 @@ def _noise(gens, shape, like: torch.Tensor) -> torch.Tensor:
     else: z = torch.stack([torch.randn(tuple(shape[1:]), generator=g) for g in gens])
     return z.to(dtype=like.dtype, device=like.device)
 
+# %% ../../nbs/75_mdm.ipynb #ed569649
 @torch.no_grad()
 def ddpm_sample(x0_fn: Callable, x: torch.Tensor, sched: CosineSchedule, gens, progress: bool = False) -> torch.Tensor:
     """Ancestral sampling over all T steps (T calls of `x0_fn(x (B, ...), k (B,)) -> x̂0`) from x = x_T (B, ...):
@@ -151,6 +153,7 @@ def ddpm_sample(x0_fn: Callable, x: torch.Tensor, sched: CosineSchedule, gens, p
         if k > 0: x = x + math.sqrt(sched.post_var[k]) * _noise(gens, x.shape, x)
     return x
 
+# %% ../../nbs/75_mdm.ipynb #213fbc62
 @torch.no_grad()
 def ddim_sample(x0_fn: Callable, x: torch.Tensor, sched: CosineSchedule, steps: int, eta: float = 0.0, gens=None,
                 progress: bool = False) -> torch.Tensor:
@@ -167,7 +170,7 @@ def ddim_sample(x0_fn: Callable, x: torch.Tensor, sched: CosineSchedule, steps: 
         if sig > 0: x = x + sig * _noise(gens, x.shape, x)
     return x
 
-# %% ../../nbs/75_mdm.ipynb #a5bcedb8
+# %% ../../nbs/75_mdm.ipynb #04ceaeaa
 def sinusoid(pos: torch.Tensor, dim: int) -> torch.Tensor:
     """Sinusoidal embedding (Vaswani et al. 2017): PE(p, 2i) = sin(p / 10000^{2i/d}), PE(p, 2i+1) = cos(p /
     10000^{2i/d}); (...) -> (..., d)."""
@@ -175,6 +178,7 @@ def sinusoid(pos: torch.Tensor, dim: int) -> torch.Tensor:
     ang = pos.to(torch.float32)[..., None] / 10000 ** (i / dim)
     return torch.stack([ang.sin(), ang.cos()], -1).flatten(-2)[..., :dim]
 
+# %% ../../nbs/75_mdm.ipynb #adb4677f
 class MDMDenoiser(nn.Module):
     """MDM's transformer encoder without a condition: x_t (B, L, D) → Linear(D, latent) + positional sinusoid; the
     step k → sinusoid → Linear–SiLU–Linear → token z_k put before the frames; `layers` post-norm encoder layers (GELU,
@@ -200,7 +204,7 @@ class MDMDenoiser(nn.Module):
         pad = None if mask is None else torch.cat([mask.new_zeros(B, 1), ~mask], 1).to(torch.bool)
         return self.out(self.encoder(h, src_key_padding_mask=pad)[:, 1:])
 
-# %% ../../nbs/75_mdm.ipynb #4ef95978
+# %% ../../nbs/75_mdm.ipynb #91110787
 FOOT_COLS = HML_SLICES['foot_contact']                                          # contact flags of joints 7, 10, 8, 11
 FOOT_JOINTS_HML = (T2M_FEET[0][0], T2M_FEET[0][1], T2M_FEET[1][0], T2M_FEET[1][1])
 
@@ -209,6 +213,7 @@ def _masked_mean(v: torch.Tensor, m: torch.Tensor) -> torch.Tensor:
     w = m.reshape(m.shape + (1,) * (v.dim() - 2)).to(v.dtype)
     return (v * w).sum() / (w.sum() * v[0, 0].numel()).clamp(min=1)
 
+# %% ../../nbs/75_mdm.ipynb #3fba02a7
 def geometric_losses(x0: torch.Tensor, x0_hat: torch.Tensor, mask: torch.Tensor, norm: FeatureNorm) -> dict:
     """MDM eq. 2–4 for normalised features x0, x̂0 (B, L, 263) and valid-frame mask (B, L): {'pos': mean ‖FK(x0) −
     FK(x̂0)‖², 'foot': mean ‖(FK(x̂0)_{t+1} − FK(x̂0)_t)·f_t‖² over joints 7, 10, 8, 11, 'vel': mean ‖Δx0 − Δx̂0‖²}; FK
@@ -225,7 +230,7 @@ def geometric_losses(x0: torch.Tensor, x0_hat: torch.Tensor, mask: torch.Tensor,
         'vel': _masked_mean(dv**2, pair),
     }
 
-
+# %% ../../nbs/75_mdm.ipynb #8ccd1601
 def mdm_loss(
     net: Callable,
     x0: torch.Tensor,
@@ -251,7 +256,7 @@ def mdm_loss(
     loss = terms['simple'] + sum(lambdas[n] * terms[n] for n in lambdas)
     return loss, {'loss': loss.item(), **{f'L_{n}': v.item() for n, v in terms.items()}}
 
-# %% ../../nbs/75_mdm.ipynb #9f3806e9
+# %% ../../nbs/75_mdm.ipynb #91255a91
 _COMMON = dict(
     seed=0,
     latent=512, layers=8, heads=4, ff=1024, dropout=0.1,      # MDM's transformer encoder [MDM]
@@ -368,6 +373,7 @@ def resolve_config(preset: str | dict = 'cpu', **overrides) -> dict:
     check_run_keys(c)
     return c
 
+# %% ../../nbs/75_mdm.ipynb #3e63ebf3
 def parse_overrides(items: Sequence[str]) -> dict:
     "['lr=1e-3', 'lambda_foot=0', 'data_dir=/x', 'grad_clip=null', ...] -> overrides; values are JSON, else strings."
     out = {}
@@ -378,7 +384,7 @@ def parse_overrides(items: Sequence[str]) -> dict:
         except json.JSONDecodeError: out[k.strip()] = None if s.strip().lower() == 'none' else s
     return out
 
-# %% ../../nbs/75_mdm.ipynb #586b562f
+# %% ../../nbs/75_mdm.ipynb #f9090e9b
 _CKPT, _SNAP = 'checkpoint', 'snapshot'
 
 def clip_batch(lengths: Sequence[int], max_length: int, seed: int, step: int, size: int):
@@ -391,6 +397,7 @@ def clip_batch(lengths: Sequence[int], max_length: int, seed: int, step: int, si
     starts = rng.integers(0, lengths[idx] - crop + 1)
     return idx, starts, crop, int(rng.integers(2 ** 62))
 
+# %% ../../nbs/75_mdm.ipynb #d115549b
 def pad_batch(clips: Sequence[torch.Tensor], idx, starts, crop) -> tuple[torch.Tensor, torch.Tensor]:
     "Crops clips[i][s:s+n] zero-padded into (B, max n, D) and the valid-frame mask (B, max n)."
     L = int(max(crop))
@@ -398,11 +405,13 @@ def pad_batch(clips: Sequence[torch.Tensor], idx, starts, crop) -> tuple[torch.T
     for b, (i, s, n) in enumerate(zip(idx, starts, crop)): x[b, :n] = clips[i][s:s + n]
     return x, torch.arange(L)[None] < torch.as_tensor(crop)[:, None]
 
+# %% ../../nbs/75_mdm.ipynb #8ea277d8
 def load_clips(cfg: dict, data=None) -> list[np.ndarray]:
     """Feature clips (T_i, 263) of `data` (a list of clips, a folder with train.npz, or None: cfg['data_dir'] / the
     embedded dataset)."""
     return feature_clips(data if isinstance(data, (list, tuple)) else load_training_motions(cfg, data), cfg['features'])
 
+# %% ../../nbs/75_mdm.ipynb #1f0f1125
 def build_model(cfg: dict) -> tuple[MDMDenoiser, torch.optim.Optimizer]:
     """(network, AdamW) for a resolved config; seeds torch's global generator with cfg['seed'] before the initial
     weights."""
@@ -410,12 +419,14 @@ def build_model(cfg: dict) -> tuple[MDMDenoiser, torch.optim.Optimizer]:
     net = MDMDenoiser(HML_DIM, cfg['latent'], cfg['layers'], cfg['heads'], cfg['ff'], cfg['dropout'])
     return net, torch.optim.AdamW(net.parameters(), lr=cfg['lr'], weight_decay=cfg['weight_decay'])
 
+# %% ../../nbs/75_mdm.ipynb #e08ad50e
 def _snapshot_state(cfg, net, ema: PowerEMA, norm: FeatureNorm, step: int, samples: int) -> dict:
     return {'format': 'balmo-mdm-snapshot', 'version': 1, 'config': cfg, 'model_config': net.config,
             'norm': norm.state_dict(), 'ema_std': ema.stds, 'step': step, 'samples': samples,
             'ema': [ema.net_state(net, i) for i in range(len(ema.stds))],
             'raw': {k: v.detach().cpu().clone() for k, v in net.state_dict().items()}}
 
+# %% ../../nbs/75_mdm.ipynb #8bf16446
 def train(cfg: dict, run_dir, data=None, progress: bool = True) -> Path:
     """Train (or resume) the MDM run in `run_dir` with config `cfg` (`resolve_config`); returns the newest snapshot
     path.
@@ -424,6 +435,7 @@ def train(cfg: dict, run_dir, data=None, progress: bool = True) -> Path:
     with torch_threads(cfg['threads']):
         return _train(cfg, Path(run_dir), data, progress)
 
+# %% ../../nbs/75_mdm.ipynb #4446bd08
 def _train(cfg: dict, run_dir: Path, data, progress: bool) -> Path:
     device = pick_device(cfg['device'], 0)
     ckpts = list_files(run_dir, _CKPT)
@@ -472,7 +484,6 @@ def _train(cfg: dict, run_dir: Path, data, progress: bool) -> Path:
                      snap, device=device, progress=progress, desc=f'mdm {run_dir.name}')
     loop.run()
     return loop.finish()
-
 
 # %% ../../nbs/75_mdm.ipynb #92b18912
 class MDMSnapshot:

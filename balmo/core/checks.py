@@ -15,10 +15,11 @@ __all__ = ['MIN_SAMPLES', 'MIN_CLIPS', 'LENGTH_MULTIPLE', 'PRESETS', 'SPLITS', '
            'MINUTES', 'TRAIN_SAMPLES', 'MARGIN', 'CLIError', 'Num', 'check_arg', 'existing_path', 'writable_dir',
            'creatable_dir', 'output_file', 'dataset_dir', 'package_file', 'repo_root']
 
-# %% ../../nbs/01_checks.ipynb #8cd5ec4a
+# %% ../../nbs/01_checks.ipynb #57f50083
 class CLIError(Exception):
     "An error the `balmo` command reports as one line (exit status 2)."
 
+# %% ../../nbs/01_checks.ipynb #faad81ee
 MIN_SAMPLES = 4          # evaluation: precision/recall take k + 1 clips (metrics.MetricConfig.pr_k = 3)
 MIN_CLIPS = 30           # the embedded dataset: every motion family in every split (procedural.MIN_CLIPS)
 LENGTH_MULTIPLE = 32     # sequence lengths: the U-Net of every preset halves time 5 times (train.length_multiple)
@@ -45,11 +46,13 @@ class Num:
             raise argparse.ArgumentTypeError(f'must be a multiple of {self.multiple}{why}, got {s}')
         return v
 
+# %% ../../nbs/01_checks.ipynb #30862a73
 def check_arg(name: str, value, check: Num):
     "`check(value)`, or a CLIError naming the argument."
     try: return check(value)
     except argparse.ArgumentTypeError as e: raise CLIError(f'{name}: {e}') from None
 
+# %% ../../nbs/01_checks.ipynb #d75e08cc
 SEED, COUNT = Num(int, lo=0), Num(int, lo=1)
 N_SAMPLES = Num(int, lo=MIN_SAMPLES, why='precision/recall compare each clip with its 3 nearest neighbours')
 N_CLIPS = Num(int, lo=MIN_CLIPS, why='3 clips of each of the 10 motion families')
@@ -68,6 +71,7 @@ def existing_path(path, what: str, kind: str = 'any') -> Path:
     if kind == 'file' and not p.is_file(): raise CLIError(f'{what} must be a file: {p}')
     return p
 
+# %% ../../nbs/01_checks.ipynb #f68fba3a
 def writable_dir(path, what: str) -> Path:
     "`path` as a folder that exists (created if needed) and takes files, or a CLIError naming it."
     p = Path(path).expanduser()
@@ -78,6 +82,7 @@ def writable_dir(path, what: str) -> Path:
     except OSError as e: raise CLIError(f'{what} {p} cannot be written ({e.strerror or e})') from None
     return p
 
+# %% ../../nbs/01_checks.ipynb #dca3f110
 def creatable_dir(path, what: str) -> Path:
     "`path` as a folder that exists and takes files, or whose nearest existing parent does (nothing is created here)."
     p = Path(path).expanduser()
@@ -90,6 +95,7 @@ def creatable_dir(path, what: str) -> Path:
     except OSError as e: raise CLIError(f'{what} {p} cannot be created in {q} ({e.strerror or e})') from None
     return p
 
+# %% ../../nbs/01_checks.ipynb #b4b010c2
 def output_file(path, what: str, suffix: str) -> Path:
     "`path` as a file name ending in `suffix` in a folder that takes files (checked before any work)."
     p = Path(path).expanduser()
@@ -98,6 +104,7 @@ def output_file(path, what: str, suffix: str) -> Path:
     writable_dir(p.parent, f'folder of {what}')
     return p
 
+# %% ../../nbs/01_checks.ipynb #6686ab75
 def dataset_dir(path, splits=('train',)) -> Path:
     "A dataset folder holding `{split}.npz` for each of `splits`, or a CLIError naming what is missing."
     d = existing_path(path, 'dataset folder', 'dir')

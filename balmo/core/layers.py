@@ -140,7 +140,7 @@ MOVED: dict[str, str] = {   # old module (balmo.<old>) -> where it lives now
     'quickstart': 'experiments.quickstart', 'bench': 'experiments.bench', 'docsite': 'experiments.docsite',
     'repro': 'experiments.repro'}
 
-# %% ../../nbs/02_layers.ipynb #3f2f0f0a
+# %% ../../nbs/02_layers.ipynb #f994ab2a
 class _OldNames(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     "Answers `balmo.<old>[.sub]` (`MOVED`) with the module `balmo.<new>[.sub]` itself."
     def __init__(self, package: str = 'balmo', moved: dict = MOVED): self.package, self.moved = package, moved
@@ -157,6 +157,7 @@ class _OldNames(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         return importlib.import_module(new)
     def exec_module(self, module): pass
 
+# %% ../../nbs/02_layers.ipynb #6a2229c3
 def install_aliases(package: str = 'balmo') -> None:
     "Put the old-name finder first on `sys.meta_path` (once); `balmo/__init__.py` calls it."
     if not any(isinstance(f, _OldNames) for f in sys.meta_path): sys.meta_path.insert(0, _OldNames(package))

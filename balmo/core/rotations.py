@@ -14,17 +14,19 @@ __all__ = ['axis_angle_to_matrix', 'matrix_to_quaternion', 'quaternion_to_matrix
            'rot6d_to_axis_angle', 'rot_y', 'quaternion_slerp', 'resample_index', 'resample_axis_angle',
            'resample_linear']
 
-# %% ../../nbs/00_rotations.ipynb #d4337027
+# %% ../../nbs/00_rotations.ipynb #cffcb964
 def _skew(v: torch.Tensor) -> torch.Tensor:
     "Cross-product matrix `[v]x` of `v` (..., 3) -> (..., 3, 3)."
     x, y, z = v.unbind(-1)
     o = torch.zeros_like(x)
     return torch.stack([o, -z, y, z, o, -x, -y, x, o], -1).reshape(v.shape[:-1] + (3, 3))
 
+# %% ../../nbs/00_rotations.ipynb #1037eff6
 def _angle(v: torch.Tensor) -> torch.Tensor:
     "‖v‖ over the last axis with a finite gradient at v = 0."
     return v.pow(2).sum(-1).clamp_min(1e-30).sqrt()
 
+# %% ../../nbs/00_rotations.ipynb #33a1adf3
 def axis_angle_to_matrix(aa: torch.Tensor) -> torch.Tensor:
     "Axis-angle (..., 3) -> rotation matrix (..., 3, 3) by Rodrigues' formula."
     th = _angle(aa)[..., None, None]
@@ -34,7 +36,7 @@ def axis_angle_to_matrix(aa: torch.Tensor) -> torch.Tensor:
     eye = torch.eye(3, dtype=aa.dtype, device=aa.device).expand(K.shape)
     return eye + A * K + B * (K @ K)
 
-# %% ../../nbs/00_rotations.ipynb #fbf86076
+# %% ../../nbs/00_rotations.ipynb #e84240d7
 def matrix_to_quaternion(R: torch.Tensor) -> torch.Tensor:
     "Rotation matrix (..., 3, 3) -> unit quaternion (..., 4), scalar first, w >= 0 (Shepperd's method)."
     m = R.reshape(R.shape[:-2] + (9,)).unbind(-1)
@@ -55,6 +57,7 @@ def matrix_to_quaternion(R: torch.Tensor) -> torch.Tensor:
     q = q / q.norm(dim=-1, keepdim=True)
     return torch.where(q[..., :1] < 0, -q, q)
 
+# %% ../../nbs/00_rotations.ipynb #9df61138
 def quaternion_to_matrix(q: torch.Tensor) -> torch.Tensor:
     "Quaternion (..., 4), scalar first, any norm > 0 -> rotation matrix (..., 3, 3)."
     q = q / q.norm(dim=-1, keepdim=True)
@@ -64,12 +67,14 @@ def quaternion_to_matrix(q: torch.Tensor) -> torch.Tensor:
                      2*(x*z - w*y), 2*(y*z + w*x), 1 - 2*(x*x + y*y)], -1)
     return R.reshape(q.shape[:-1] + (3, 3))
 
+# %% ../../nbs/00_rotations.ipynb #76f30c48
 def axis_angle_to_quaternion(aa: torch.Tensor) -> torch.Tensor:
     "Axis-angle (..., 3) -> unit quaternion (..., 4), scalar first."
     th = _angle(aa)[..., None]
     # sin(θ/2)/θ = ½·sinc(θ/2π); exact and smooth at θ = 0
     return torch.cat([torch.cos(th / 2), aa * 0.5 * torch.sinc(th / (2 * math.pi))], -1)
 
+# %% ../../nbs/00_rotations.ipynb #766a4871
 def quaternion_to_axis_angle(q: torch.Tensor) -> torch.Tensor:
     "Quaternion (..., 4), scalar first -> axis-angle (..., 3) with angle in [0, π]."
     q = torch.where(q[..., :1] < 0, -q, q)
@@ -77,15 +82,17 @@ def quaternion_to_axis_angle(q: torch.Tensor) -> torch.Tensor:
     n = _angle(v)[..., None]
     return v * (2 * torch.atan2(n, w) / n)
 
+# %% ../../nbs/00_rotations.ipynb #dc8af89d
 def matrix_to_axis_angle(R: torch.Tensor) -> torch.Tensor:
     "Rotation matrix (..., 3, 3) -> axis-angle (..., 3), angle in [0, π]."
     return quaternion_to_axis_angle(matrix_to_quaternion(R))
 
-# %% ../../nbs/00_rotations.ipynb #850b5128
+# %% ../../nbs/00_rotations.ipynb #8c70489d
 def matrix_to_6d(R: torch.Tensor) -> torch.Tensor:
     "Rotation matrix (..., 3, 3) -> 6D (..., 6): first column then second column."
     return R[..., :, :2].transpose(-1, -2).reshape(R.shape[:-2] + (6,))
 
+# %% ../../nbs/00_rotations.ipynb #9799ed0f
 def rot6d_to_matrix(d6: torch.Tensor, eps: float = 1e-8) -> torch.Tensor:
     "6D (..., 6) -> rotation matrix (..., 3, 3) by Gram–Schmidt; any input with independent halves is valid."
     a1, a2 = d6[..., :3], d6[..., 3:]
@@ -94,10 +101,12 @@ def rot6d_to_matrix(d6: torch.Tensor, eps: float = 1e-8) -> torch.Tensor:
     b2 = a2 / a2.norm(dim=-1, keepdim=True).clamp_min(eps)
     return torch.stack([b1, b2, torch.linalg.cross(b1, b2)], -1)
 
+# %% ../../nbs/00_rotations.ipynb #36c2bc84
 def axis_angle_to_6d(aa: torch.Tensor) -> torch.Tensor:
     "Axis-angle (..., 3) -> 6D (..., 6)."
     return matrix_to_6d(axis_angle_to_matrix(aa))
 
+# %% ../../nbs/00_rotations.ipynb #f9415313
 def rot6d_to_axis_angle(d6: torch.Tensor) -> torch.Tensor:
     "6D (..., 6) -> axis-angle (..., 3)."
     return matrix_to_axis_angle(rot6d_to_matrix(d6))
@@ -109,7 +118,7 @@ def rot_y(a) -> np.ndarray:
     c, s, o, l = np.cos(a), np.sin(a), np.zeros_like(a), np.ones_like(a)
     return np.stack([np.stack([c, o, s], -1), np.stack([o, l, o], -1), np.stack([-s, o, c], -1)], -2)
 
-# %% ../../nbs/00_rotations.ipynb #63d7ab3b
+# %% ../../nbs/00_rotations.ipynb #f40d2bae
 def quaternion_slerp(q0: torch.Tensor, q1: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
     "Spherical interpolation between unit quaternions (..., 4) at fractions `t` (broadcast to (...))."
     t = torch.as_tensor(t, dtype=q0.dtype, device=q0.device)[..., None]
@@ -125,6 +134,7 @@ def quaternion_slerp(q0: torch.Tensor, q1: torch.Tensor, t: torch.Tensor) -> tor
     q = w0 * q0 + w1 * q1
     return q / q.norm(dim=-1, keepdim=True)
 
+# %% ../../nbs/00_rotations.ipynb #fb8ad4d3
 def resample_index(n_frames: int, src_fps: float, dst_fps: float):
     "Frame pairs and fractions for times k/dst_fps inside [0, (n_frames-1)/src_fps]: (i0, i1, frac) numpy arrays."
     if n_frames < 1 or src_fps <= 0 or dst_fps <= 0:
@@ -135,6 +145,7 @@ def resample_index(n_frames: int, src_fps: float, dst_fps: float):
     i1 = np.minimum(i0 + 1, n_frames - 1)
     return i0, i1, np.clip(pos - i0, 0.0, 1.0)
 
+# %% ../../nbs/00_rotations.ipynb #d0e3b8af
 def resample_axis_angle(aa: torch.Tensor, src_fps: float, dst_fps: float) -> torch.Tensor:
     "Resample axis-angle rotations (T, ..., 3) from `src_fps` to `dst_fps` by slerp."
     i0, i1, f = resample_index(aa.shape[0], src_fps, dst_fps)
@@ -142,6 +153,7 @@ def resample_axis_angle(aa: torch.Tensor, src_fps: float, dst_fps: float) -> tor
     f = torch.as_tensor(f, dtype=aa.dtype).reshape((-1,) + (1,) * (aa.dim() - 2))
     return quaternion_to_axis_angle(quaternion_slerp(q[i0], q[i1], f.expand(q[i0].shape[:-1])))
 
+# %% ../../nbs/00_rotations.ipynb #4d5660b1
 def resample_linear(x: torch.Tensor, src_fps: float, dst_fps: float) -> torch.Tensor:
     "Resample a signal (T, ...) from `src_fps` to `dst_fps` by linear interpolation (translations)."
     i0, i1, f = resample_index(x.shape[0], src_fps, dst_fps)

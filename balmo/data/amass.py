@@ -26,7 +26,7 @@ __all__ = ['HUMANML3D_FPS', 'SKIP_REASONS', 'ZUP_TO_YUP', 'HEAD_TRIM_SECONDS', '
            'read_index', 'read_split', 'select_split', 'split_counts', 'clip_window', 'convert_source',
            'resolve_amass_file', 'prepare', 'format_report', 'write_fake_corpus']
 
-# %% ../../nbs/21_amass.ipynb #6a84d3bc
+# %% ../../nbs/21_amass.ipynb #0e7dd6ae
 HUMANML3D_FPS = 20
 SKIP_REASONS = {
     'missing_file': 'the file listed in index.csv is not under the AMASS folder',
@@ -49,6 +49,7 @@ class AmassFileError(ValueError):
         super().__init__(f'{path}: {message}')
         self.path, self.reason = str(path), reason
 
+# %% ../../nbs/21_amass.ipynb #4be49114
 @dataclass
 class AmassClip:
     "One AMASS file, body part only: `pose (T,22,3)` axis-angle (root + 21 body joints), z-up `trans (T,3)`."
@@ -63,7 +64,7 @@ class AmassClip:
     @property
     def n_frames(self) -> int: return self.pose.shape[0]
 
-# %% ../../nbs/21_amass.ipynb #5343b465
+# %% ../../nbs/21_amass.ipynb #836ad2de
 def _decode_gender(a) -> str:
     "Gender stored as a 0-d str/bytes array (or a 1-element array) -> 'male' | 'female' | 'neutral'."
     v = np.asarray(a)
@@ -72,7 +73,7 @@ def _decode_gender(a) -> str:
         v = v.decode('utf-8', 'replace')
     return str(v).strip().lower()
 
-
+# %% ../../nbs/21_amass.ipynb #de039c65
 def read_amass(path) -> AmassClip:
     "Read one AMASS `.npz` (SMPL+H G or stage II, SMPL-H or SMPL-X). Raises `AmassFileError` naming the problem."
     path = Path(path)
@@ -195,16 +196,18 @@ def write_fake_amass(path, layout: str = 'smplh_g', n_frames: int = 240, fps: fl
         raise ValueError(f'write_fake_amass: unknown layout {layout!r}')
     return path
 
-# %% ../../nbs/21_amass.ipynb #5c1aaaea
+# %% ../../nbs/21_amass.ipynb #64295332
 def stride_for(fps: float) -> int:
     "HumanML3D's frame stride `int(fps / 20)` (120 -> 6, 59.94 -> 2, 250 -> 12)."
     if not fps >= HUMANML3D_FPS: raise ValueError(f'stride_for: frame rate {fps} is below {HUMANML3D_FPS} fps')
     return int(fps / HUMANML3D_FPS)
 
+# %% ../../nbs/21_amass.ipynb #f6e1fe00
 def rate_is_exact(fps: float) -> bool:
     "Whether HumanML3D's integer stride gives exactly 20 fps for this source rate."
     return abs(fps / stride_for(fps) - HUMANML3D_FPS) < 1e-6
 
+# %% ../../nbs/21_amass.ipynb #dcf0e9b4
 def resample_clip(clip: AmassClip, mode: str = 'stride') -> tuple[np.ndarray, np.ndarray]:
     "An `AmassClip` at 20 fps: (pose (T',22,3), trans (T',3)) by HumanML3D's stride or by slerp/linear resampling."
     if mode == 'stride':
@@ -226,7 +229,7 @@ def rotate_world(
     t = torch.as_tensor(np.asarray(trans, np.float64) + J0)
     return matrix_to_axis_angle(R @ G).numpy(), (R @ t[..., None])[..., 0].numpy() - J0
 
-# %% ../../nbs/21_amass.ipynb #b10dd4f6
+# %% ../../nbs/21_amass.ipynb #b357f564
 def heading_angle(root_orient: np.ndarray) -> np.ndarray:
     "Facing angle about +y (radians; 0 = facing +z) of root orientations (..., 3), y-up world."
     G = axis_angle_to_matrix(torch.as_tensor(np.asarray(root_orient, np.float64))).numpy()
@@ -234,6 +237,7 @@ def heading_angle(root_orient: np.ndarray) -> np.ndarray:
     hx, hz = fwd[..., 0] - left[..., 2], fwd[..., 2] + left[..., 0]   # forward + (left turned by −90° about y)
     return np.arctan2(hx, hz)
 
+# %% ../../nbs/21_amass.ipynb #e212f953
 def canonicalize_motion(m: Motion, body, heading: bool = True, origin: bool = True, floor: bool = True) -> Motion:
     "First frame facing +z (rotation about y), first-frame pelvis at x = z = 0, lowest joint over the clip at y = 0."
     J0 = body.rest_joints(torch.as_tensor(m.betas, dtype=torch.float32))[0].double().cpu().numpy()
@@ -244,7 +248,7 @@ def canonicalize_motion(m: Motion, body, heading: bool = True, origin: bool = Tr
     if floor: out.trans[:, 1] -= body.joints(out)[..., 1].min()
     return out
 
-# %% ../../nbs/21_amass.ipynb #8ba71988
+# %% ../../nbs/21_amass.ipynb #21d3a727
 HEAD_TRIM_SECONDS = {'Eyes_Japan_Dataset': 3.0, 'MPI_HDM05': 3.0, 'TotalCapture': 1.0, 'MPI_Limits': 1.0,
                      'Transitions_mocap': 0.5}
 # folder names of newer AMASS downloads for the dataset names HumanML3D's index uses
@@ -285,6 +289,7 @@ class IndexRow:
         "Head trim in 20 fps frames (HumanML3D drops the first seconds of some datasets)."
         return int(HEAD_TRIM_SECONDS.get(self.dataset, 0.0) * HUMANML3D_FPS)
 
+# %% ../../nbs/21_amass.ipynb #02d461b2
 def humanml3d_files(humanml3d_dir) -> dict[str, Path]:
     "index.csv and the split lists of a HumanML3D clone (splits in the root or in `HumanML3D/`)."
     root = Path(humanml3d_dir).expanduser()
@@ -298,6 +303,7 @@ def humanml3d_files(humanml3d_dir) -> dict[str, Path]:
         raise FileNotFoundError(f'{root}: not a HumanML3D folder, missing {missing}')
     return out
 
+# %% ../../nbs/21_amass.ipynb #f454aa36
 HUMANML3D_DIR = package_file('assets', 'humanml3d')   # shipped inside the package (MIT), found after any install
 
 def find_humanml3d(path=None) -> Path | None:
@@ -308,6 +314,7 @@ def find_humanml3d(path=None) -> Path | None:
         return Path(env).expanduser() if (Path(env).expanduser() / 'index.csv').is_file() else None
     return HUMANML3D_DIR if (HUMANML3D_DIR / 'index.csv').is_file() else None
 
+# %% ../../nbs/21_amass.ipynb #2d7143c0
 def read_index(path) -> list[IndexRow]:
     "Rows of a HumanML3D index.csv (`source_path,start_frame,end_frame,new_name`)."
     path = Path(path)
@@ -325,12 +332,14 @@ def read_index(path) -> list[IndexRow]:
             except (IndexError, ValueError): raise ValueError(f'{path}: line {i} is not a valid row: {r}') from None
     return rows
 
+# %% ../../nbs/21_amass.ipynb #e35c0f77
 def read_split(path) -> list[str]:
     "Clip ids of a split list (one per line)."
     path = Path(path)
     if not path.is_file(): raise FileNotFoundError(f'{path}: split list not found')
     return [l.strip() for l in path.read_text().splitlines() if l.strip()]
 
+# %% ../../nbs/21_amass.ipynb #d3a1dcf8
 def select_split(rows: list[IndexRow], ids: list[str], min_frames: int = 32) -> tuple[list[IndexRow], Counter]:
     "The paper's rule: keep ids that are not mirrored, not HumanAct12 and span ≥ `min_frames`; also count exclusions."
     by_id, keep, why = {r.id: r for r in rows}, [], Counter()
@@ -343,6 +352,7 @@ def select_split(rows: list[IndexRow], ids: list[str], min_frames: int = 32) -> 
         else: keep.append(r)
     return keep, why
 
+# %% ../../nbs/21_amass.ipynb #6cc1b4ea
 def split_counts(humanml3d_dir=None, min_frames: int = 32) -> dict:
     "Clips per split under the paper's rule, from a HumanML3D folder (default: `find_humanml3d()`)."
     root = find_humanml3d(humanml3d_dir)
@@ -415,7 +425,7 @@ def convert_source(
             motions.append(canonicalize_motion(mm, body, heading=False, origin=False, floor=True) if floor else mm)
     return motions, problems, info
 
-# %% ../../nbs/21_amass.ipynb #203d451f
+# %% ../../nbs/21_amass.ipynb #f8a3388b
 def resolve_amass_file(amass_dir, rel: str) -> Path | None:
     "The AMASS file for an index path, trying newer dataset folder names and `_stageii` file names."
     root, parts = Path(amass_dir), Path(rel).parts
@@ -426,7 +436,7 @@ def resolve_amass_file(amass_dir, rel: str) -> Path | None:
                 return p
     return None
 
-
+# %% ../../nbs/21_amass.ipynb #067cd918
 def _body_factory(body_model):
     "gender -> body model (cached); a file serves every gender, a folder is searched per gender then neutral."
     cache, by_file = {}, {}
@@ -455,12 +465,12 @@ def _body_factory(body_model):
 
     return body_for
 
-
+# %% ../../nbs/21_amass.ipynb #ffa14545
 def _file_stamp(p) -> list:
     st = Path(p).stat()
     return [st.st_size, st.st_mtime_ns]
 
-
+# %% ../../nbs/21_amass.ipynb #06ffefc1
 def prepare(
     amass_dir,
     humanml3d_dir,
@@ -675,7 +685,7 @@ def prepare(
     (out_dir / 'report.json').write_text(json.dumps(report, indent=1))
     return report
 
-
+# %% ../../nbs/21_amass.ipynb #19583a04
 def format_report(report: dict, max_problems: int = 20) -> str:
     "A short human-readable summary of a `prepare` report."
     f, c = report['files'], report['clips']

@@ -20,7 +20,7 @@ from ..core.checks import CLIError, existing_path
 __all__ = ['YUP_TO_ZUP', 'TRUSTED_FPS', 'to_z_up', 'from_z_up', 'write_samples_npz', 'save_samples_npz', 'load_samples_npz',
            'resample_motion', 'save_amass_clip', 'read_samples', 'write_bvh']
 
-# %% ../../nbs/22_export.ipynb #5a0267d6
+# %% ../../nbs/22_export.ipynb #24764be8
 YUP_TO_ZUP = ZUP_TO_YUP.T          # inverse of 21_amass's z-up -> y-up rotation: (x, y, z)_yup -> (-x, z, y)_zup
 
 
@@ -29,24 +29,24 @@ def _poses156(root: np.ndarray, pose_body: np.ndarray) -> np.ndarray:
     T = root.shape[0]
     return np.concatenate([root, pose_body.reshape(T, 63), np.zeros((T, 90), np.float32)], 1).astype(np.float32)
 
-
+# %% ../../nbs/22_export.ipynb #d2438896
 def _rest_pelvis(m: Motion, body) -> np.ndarray:
     return (body or ProxyBody()).rest_joints(torch.as_tensor(m.betas))[0].double().cpu().numpy()
 
-
+# %% ../../nbs/22_export.ipynb #515b77b0
 def to_z_up(m: Motion, body=None) -> tuple[np.ndarray, np.ndarray]:
     "(root_orient (T,3), trans (T,3)) of a y-up motion in AMASS's z-up world (`body` gives J0(β), default proxy)."
     root, trans = rotate_world(m.root_orient, m.trans, _rest_pelvis(m, body), YUP_TO_ZUP)
     return root.astype(np.float32), trans.astype(np.float32)
 
-
+# %% ../../nbs/22_export.ipynb #894d4933
 def from_z_up(m_z: Motion, body=None) -> Motion:
     """Inverse of `to_z_up`: a Motion whose root_orient / trans are in the z-up world (as read from AMASS) -> the y-up
     Motion."""
     root, trans = rotate_world(m_z.root_orient, m_z.trans, _rest_pelvis(m_z, body), ZUP_TO_YUP)
     return replace(m_z, root_orient=root, trans=trans, meta=dict(m_z.meta))
 
-
+# %% ../../nbs/22_export.ipynb #cf2127df
 def _npy_member(z: zipfile.ZipFile, name: str, shape: tuple, dtype, parts) -> None:
     """Write `name`.npy into zip `z` from `parts`, arrays whose rows in order make the (shape, dtype) array (one part in
     memory at a time)."""
@@ -58,7 +58,7 @@ def _npy_member(z: zipfile.ZipFile, name: str, shape: tuple, dtype, parts) -> No
         for a in parts:
             f.write(np.ascontiguousarray(a, dt).tobytes())
 
-
+# %% ../../nbs/22_export.ipynb #ff835d27
 def write_samples_npz(path, batches, n_frames: int, up_axis: str = 'y', body=None) -> Path:
     """Write clips that arrive in batches (an iterable of lists of Motions with `n_frames` frames in all, such as
     `train.Snapshot.iter_samples`) into one samples .npz as they arrive: memory holds one batch and the small per-clip
@@ -118,7 +118,7 @@ def write_samples_npz(path, batches, n_frames: int, up_axis: str = 'y', body=Non
 
     return atomic_write(path, write, need=n_frames * (156 + 3 + 3) * 4 + 65536)
 
-
+# %% ../../nbs/22_export.ipynb #6be0f784
 def save_samples_npz(path, motions: list[Motion], up_axis: str = 'y', body=None) -> Path:
     """Clips (any lengths) into one AMASS-keyed .npz: frames concatenated + `lengths` (layout in the table above),
     written clip by clip (`write_samples_npz`). Returns the path written, which ends in .npz (numpy's convention for
@@ -131,7 +131,7 @@ def save_samples_npz(path, motions: list[Motion], up_axis: str = 'y', body=None)
         raise ValueError(f"{path}: up_axis must be 'y' or 'z', got {up_axis!r}")
     return write_samples_npz(path, [motions], sum(m.n_frames for m in motions), up_axis, body)
 
-
+# %% ../../nbs/22_export.ipynb #fce30cde
 def load_samples_npz(path, body=None) -> list[Motion]:
     """Read a file written by `save_samples_npz` back into y-up Motions (z-up files converted with `body`, default
     proxy). Anything unusable (an object array, non-integer or too short lengths, non-finite values, a bad rate) is a
@@ -198,7 +198,7 @@ def load_samples_npz(path, body=None) -> list[Motion]:
         out.append(from_z_up(m, body) if up == 'z' else m)
     return out
 
-
+# %% ../../nbs/22_export.ipynb #8190eb86
 TRUSTED_FPS = (10.0, 1000.0)     # frame rates balmo resamples from; a rate outside is refused as untrustworthy
 
 
@@ -228,7 +228,7 @@ def resample_motion(m: Motion, fps: float = 20.0, where: str = '') -> Motion:
         rot[:, 0], rot[:, 1:], trans, m.betas, fps, m.gender, m.source, {**m.meta, 'resampled_from_fps': m.fps}
     )
 
-
+# %% ../../nbs/22_export.ipynb #9941a887
 def save_amass_clip(path, m: Motion, body=None) -> Path:
     """One motion as an AMASS (SMPL+H G layout) .npz in the z-up world: poses (T,156), trans, betas (16,), gender,
     mocap_framerate, dmpls."""

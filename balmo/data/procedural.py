@@ -84,7 +84,7 @@ def _limit_table() -> np.ndarray:
 
 JOINT_LIMITS = _limit_table()
 
-# %% ../../nbs/20_procedural.ipynb #72216c7b
+# %% ../../nbs/20_procedural.ipynb #a681e9e9
 def euler_to_quaternion(ang: np.ndarray, root: bool = False) -> np.ndarray:
     """Euler angles (..., 3) = (x, y, z) -> unit quaternion (..., 4), scalar first, of R = Rx(x)·Rz(z)·Ry(y) (body
     joints) or, with `root=True`, of R = Ry(y)·Rx(x)·Rz(z) (pelvis: heading + yaw, then pitch, then roll).
@@ -97,6 +97,7 @@ def euler_to_quaternion(ang: np.ndarray, root: bool = False) -> np.ndarray:
     w, x, y, z = cz * cy, -sz * sy, cz * sy, sz * cy      # qx ⊗ (qz ⊗ qy)
     return np.stack([cx * w - sx * x, cx * x + sx * w, cx * y - sx * z, cx * z + sx * y], -1)
 
+# %% ../../nbs/20_procedural.ipynb #afd17458
 def body_dims(betas, body: ProxyBody | None = None) -> dict:
     """Leg length (hip→knee→ankle), thigh and shank, arm length (shoulder→elbow→wrist) and the height of the foot
     joint above the floor when standing (its rest height for a body whose rest pose stands on y = 0, like the proxy;
@@ -119,17 +120,19 @@ def body_dims(betas, body: ProxyBody | None = None) -> dict:
         'foot_height': foot,
     }
 
+# %% ../../nbs/20_procedural.ipynb #93c69db0
 _BODY = None
 def _default_body() -> ProxyBody:
     global _BODY
     if _BODY is None: _BODY = ProxyBody()
     return _BODY
 
-# %% ../../nbs/20_procedural.ipynb #d2b16467
+# %% ../../nbs/20_procedural.ipynb #07d87720
 def _smoothstep(x):
     x = np.clip(x, 0.0, 1.0)
     return x * x * (3 - 2 * x)
 
+# %% ../../nbs/20_procedural.ipynb #ea547ecd
 def _keyframes(p, times, values):
     "Piecewise smoothstep through (times, values) (zero slope at every key) evaluated at p; constant outside."
     p = np.asarray(p, dtype=np.float64)
@@ -138,11 +141,13 @@ def _keyframes(p, times, values):
         if t1 > t0: out = np.where(p >= t0, v0 + (v1 - v0) * _smoothstep((p - t0) / (t1 - t0)), out)
     return out
 
+# %% ../../nbs/20_procedural.ipynb #fe3471f5
 def _noise(rng: np.random.Generator, t: np.ndarray, fmax: float = 0.4, n: int = 3) -> np.ndarray:
     "Smooth random signal (T,) of unit-ish amplitude: a few sinusoids below `fmax` Hz (no jitter)."
     f, ph, a = rng.uniform(0.05, fmax, n), rng.uniform(0, 2 * np.pi, n), rng.normal(size=n) / math.sqrt(n)
     return (a[:, None] * np.sin(2 * np.pi * f[:, None] * t[None] + ph[:, None])).sum(0)
 
+# %% ../../nbs/20_procedural.ipynb #73f5e2f3
 def gait_profile(phase, duty: float, lift_off: float = 0.12, touch_down: float = 0.85):
     """Foot fore-aft profile u(φ) of one leg (+1 = foot forward, −1 = back) over the gait cycle, and swing/stance bumps.
     Stance φ∈[0, duty): u falls linearly (the planted foot moves back relative to the hip at the speed that drives
@@ -165,6 +170,7 @@ def gait_profile(phase, duty: float, lift_off: float = 0.12, touch_down: float =
     u = np.where(st, 1 - 2 * p / duty, u_sw)
     return u, np.where(st, 0.0, np.sin(np.pi * s) ** 0.75), np.where(st, np.sin(np.pi * p / duty), 0.0)
 
+# %% ../../nbs/20_procedural.ipynb #5a39c855
 def sagittal_ik(x, knee, thigh: float, shank: float):
     """World thigh angle α (rad, + = forward) that puts the ankle `x` metres in front of the hip for knee flexion
     `knee`: x = thigh·sin α + shank·sin(α − knee) = R·sin(α − δ), so α = δ + asin(x / R)."""
@@ -221,7 +227,7 @@ class _Pose:
         if noise is not None:
             self.a[:, NECK, 1] += noise[0]; self.a[:, HEAD, 0] += noise[1]; self.a[:, SPINE2, 2] += noise[2]
 
-# %% ../../nbs/20_procedural.ipynb #eacf2f1c
+# %% ../../nbs/20_procedural.ipynb #36a3b4be
 def _stance_lift(phase, duty: float, freq: float):
     "Ballistic flight of a gait with duty < 0.5: lift (T,) in metres over the two flights of each cycle."
     q = np.mod(phase, 0.5)
@@ -231,6 +237,7 @@ def _stance_lift(phase, duty: float, freq: float):
     h = GRAVITY * (fl / freq) ** 2 / 8                           # apex height of a flight of duration fl/freq
     return np.where(q >= duty, 4 * h * s * (1 - s), 0.0)
 
+# %% ../../nbs/20_procedural.ipynb #1df6412a
 def _gait_params(rng, dims, kind: str) -> dict:
     "Parameters of the cyclic gaits; Froude scaling couples cadence and stride to the leg length."
     L = dims['leg']
@@ -265,6 +272,7 @@ def _gait_params(rng, dims, kind: str) -> dict:
     if kind == 'side_step': P['hip_amplitude'] = math.degrees(math.asin(min(0.9, P['duty'] * P['stride_ratio'])))
     return P
 
+# %% ../../nbs/20_procedural.ipynb #7b9f89fa
 def _gait_tracks(phi, t, P, dims, rng, kind: str) -> dict:
     "Euler tracks of a cyclic gait on the phase φ (T,) in cycles."
     T, pose, d = len(phi), _Pose(len(phi), dims), P['duty']
@@ -308,7 +316,7 @@ def _gait_tracks(phi, t, P, dims, rng, kind: str) -> dict:
     lift = _stance_lift(phi, d, P['freq'])
     return dict(ang=pose.a, yaw_rate=yaw_rate, lift=lift, v_extra=np.zeros((T, 2)))
 
-# %% ../../nbs/20_procedural.ipynb #e9d7af9a
+# %% ../../nbs/20_procedural.ipynb #4ec30ec6
 def _standing_legs(pose: _Pose, knee, pitch, width_deg, sway=0.0, knee_shift=0.0, thigh_ratio=0.5, foot_pitch=0.0):
     "Both feet planted: symmetric crouch of depth `knee` (rad), lateral sway (rad, both hips the same way)."
     rad = np.radians
@@ -316,6 +324,7 @@ def _standing_legs(pose: _Pose, knee, pitch, width_deg, sway=0.0, knee_shift=0.0
         k = knee + s * knee_shift
         pose.leg(side, -thigh_ratio * k, k, pitch, foot_pitch=foot_pitch, abd=rad(width_deg) + s * sway)
 
+# %% ../../nbs/20_procedural.ipynb #ac59e30b
 def _squat_params(rng, dims):
     U = rng.uniform
     P = dict(period=U(2.0, 3.5) * math.sqrt(dims['leg'] / dims['leg0']), depth=U(50, 110), lean=U(0.25, 0.45),
@@ -323,6 +332,7 @@ def _squat_params(rng, dims):
     P['freq'] = 1 / P['period']
     return P
 
+# %% ../../nbs/20_procedural.ipynb #dc2b7e1c
 def _squat_tracks(phi, t, P, dims, rng):
     T, pose, rad = len(phi), _Pose(len(phi), dims), np.radians
     s = ((1 - np.cos(2 * np.pi * phi)) / 2) ** P['sharpness']
@@ -333,6 +343,7 @@ def _squat_tracks(phi, t, P, dims, rng):
     for side in (0, 1): pose.arm(side, 10 + 10 * s, flex=P['arms_forward'] * s + 3 * _noise(rng, t), elbow=15 + 20 * s)
     return dict(ang=pose.a, yaw_rate=np.zeros(T), lift=np.zeros(T), v_extra=np.zeros((T, 2)))
 
+# %% ../../nbs/20_procedural.ipynb #1d6c5701
 def _jump_params(rng, dims):
     U, r = rng.uniform, dims['leg'] / dims['leg0']
     P = dict(height=U(0.08, 0.35) * r, distance=U(0, 0.9) * r, depth=U(60, 100), arm_swing=U(60, 150), tuck=U(10, 40),
@@ -342,6 +353,7 @@ def _jump_params(rng, dims):
     P['freq'] = 1 / P['period']
     return P
 
+# %% ../../nbs/20_procedural.ipynb #03639428
 def _jump_tracks(phi, t, P, dims, rng):
     "One jump per cycle: crouch, push (heel rise), ballistic flight, landing absorption, recovery."
     T, pose, rad = len(phi), _Pose(len(phi), dims), np.radians
@@ -367,6 +379,7 @@ def _jump_tracks(phi, t, P, dims, rng):
     yaw_rate = np.where(air, P['spin'] / P['flight_time'], 0.0)
     return dict(ang=pose.a, yaw_rate=yaw_rate, lift=lift, v_extra=v_extra)
 
+# %% ../../nbs/20_procedural.ipynb #9c4515a1
 def _jacks_params(rng, dims):
     U = rng.uniform
     P = dict(hop_period=U(0.4, 0.55) * math.sqrt(dims['leg'] / dims['leg0']), flight_frac=U(0.45, 0.6),
@@ -374,6 +387,7 @@ def _jacks_params(rng, dims):
     P['freq'] = 1 / (2 * P['hop_period'])
     return P
 
+# %% ../../nbs/20_procedural.ipynb #200fb886
 def _jacks_tracks(phi, t, P, dims, rng):
     "Two hops per cycle; legs open during the first flight and close during the second, arms follow."
     T, pose, rad = len(phi), _Pose(len(phi), dims), np.radians
@@ -393,6 +407,7 @@ def _jacks_tracks(phi, t, P, dims, rng):
     for side in (0, 1): pose.arm(side, 8 + (P['arm_up'] - 8) * arms, flex=5, elbow=P['elbow'] * (1 - 0.5 * arms))
     return dict(ang=pose.a, yaw_rate=np.zeros(T), lift=lift, v_extra=np.zeros((T, 2)))
 
+# %% ../../nbs/20_procedural.ipynb #3381a57c
 def _wave_params(rng, dims):
     U = rng.uniform
     arms = int(rng.integers(0, 3))                                           # 0 left, 1 right, 2 both
@@ -401,6 +416,7 @@ def _wave_params(rng, dims):
              sway=U(0.5, 2.5), width=U(3, 8))
     return P
 
+# %% ../../nbs/20_procedural.ipynb #4f93c4d9
 def _wave_tracks(phi, t, P, dims, rng):
     "Standing; one or both arms rise and wave (elbow swings) or reach forward rhythmically (mix `reach`)."
     T, pose, rad = len(phi), _Pose(len(phi), dims), np.radians
@@ -419,11 +435,13 @@ def _wave_tracks(phi, t, P, dims, rng):
         pose.arm(side, raise_deg, flex=flex, elbow=elbow, twist=rr * (1 - m) * 20 * osc)
     return dict(ang=pose.a, yaw_rate=np.zeros(T), lift=np.zeros(T), v_extra=np.zeros((T, 2)))
 
+# %% ../../nbs/20_procedural.ipynb #3550aa29
 def _idle_params(rng, dims):
     U = rng.uniform
     return dict(freq=U(0.12, 0.35), sway=U(2, 5), knee_shift=U(2, 8), akimbo=float(np.clip(U(-0.5, 1.5), 0, 1)),
                 look=U(5, 25), width=U(3, 8))
 
+# %% ../../nbs/20_procedural.ipynb #525ebf44
 def _idle_tracks(phi, t, P, dims, rng):
     "Standing: weight shifts side to side, knees alternate, the head looks around; arms hang or rest on the hips."
     T, pose, rad = len(phi), _Pose(len(phi), dims), np.radians
@@ -444,11 +462,11 @@ _FAMILY_FNS = {**{k: (partial(_gait_params, kind=k), partial(_gait_tracks, kind=
                'jumping_jacks': (_jacks_params, _jacks_tracks), 'arm_wave': (_wave_params, _wave_tracks),
                'idle_sway': (_idle_params, _idle_tracks)}
 
-# %% ../../nbs/20_procedural.ipynb #4bde4cce
+# %% ../../nbs/20_procedural.ipynb #4447aa12
 def _sample_betas(rng: np.random.Generator) -> np.ndarray:
     return np.clip(rng.normal(size=N_BETAS), -BETA_CLIP, BETA_CLIP).astype(np.float32)
 
-
+# %% ../../nbs/20_procedural.ipynb #189d409f
 def _clip_spec(family: str, rng: np.random.Generator, n_frames: int | None, betas, body, to: str | None) -> dict:
     "Everything `_realise` needs for one clip: blended Euler tracks, yaw rate, lift, free-flight velocity, metadata."
     for f in (family,) + ((to,) if to is not None else ()):
@@ -487,7 +505,7 @@ def _clip_spec(family: str, rng: np.random.Generator, n_frames: int | None, beta
     meta_params.update(leg_length=dims['leg'], arm_length=dims['arm'], phase0=float(phi[0]))
     return dict(tr, betas=betas, dims=dims, meta={'family': family, 'families': fams, 'params': meta_params})
 
-
+# %% ../../nbs/20_procedural.ipynb #d080fb69
 def _plant(
     rel: np.ndarray, heading: np.ndarray, lift: np.ndarray, v_extra: np.ndarray, foot_height: float
 ) -> np.ndarray:
@@ -523,7 +541,7 @@ def _plant(
         base = base + lift
     return np.stack([xz[:, 0], base, xz[:, 1]], -1)
 
-
+# %% ../../nbs/20_procedural.ipynb #f4c4e685
 _LEG_CHAIN = (PELVIS, L_HIP, R_HIP, L_KNEE, R_KNEE, L_ANKLE, R_ANKLE, L_FOOT, R_FOOT)
 _LEG_PARENTS = (-1, 0, 0, 1, 2, 3, 4, 5, 6)                            # SMPL22_PARENTS restricted to the chain
 
@@ -533,7 +551,7 @@ def _realise(specs: list[dict], body) -> list[Motion]:
     with torch_threads(1):
         return _realise_(specs, body or _default_body())
 
-
+# %% ../../nbs/20_procedural.ipynb #063b7671
 def _realise_(specs: list[dict], body) -> list[Motion]:
     lens = [len(s['ang']) for s in specs]
     ang = np.concatenate([s['ang'] for s in specs])
@@ -558,7 +576,7 @@ def _realise_(specs: list[dict], body) -> list[Motion]:
         out.append(Motion(aa[sl, 0], aa[sl, 1:], trans, s['betas'], FPS, 'neutral', s.get('source', ''), s['meta']))
     return out
 
-
+# %% ../../nbs/20_procedural.ipynb #f725fa04
 def make_clip(
     family: str, rng: np.random.Generator, n_frames: int | None = None, betas=None, body=None, to: str | None = None
 ) -> Motion:
@@ -569,7 +587,7 @@ def make_clip(
         raise ValueError(f'rng must be a numpy Generator, got {type(rng).__name__}')
     return _realise([_clip_spec(family, rng, n_frames, betas, body, to)], body)[0]
 
-# %% ../../nbs/20_procedural.ipynb #23a98576
+# %% ../../nbs/20_procedural.ipynb #9ce7d8eb
 MIN_CLIPS = 3 * len(FAMILIES)               # the smallest dataset with every family in every split
 
 def _split_counts(n: int, fracs) -> list[int]:
@@ -577,7 +595,7 @@ def _split_counts(n: int, fracs) -> list[int]:
     k = [max(1, int(round(n * f))) if n >= 3 else 0 for f in fracs[1:]]
     return [n - sum(k)] + k
 
-
+# %% ../../nbs/20_procedural.ipynb #41edcd9c
 def make_dataset(
     n_clips: int = 2000, seed: int = 0, fracs=(0.8, 0.1, 0.1), progress: bool = False
 ) -> dict[str, list[Motion]]:
@@ -612,9 +630,10 @@ def make_dataset(
     for k in SPLITS: out[k].sort(key=lambda m: m.source)
     return out
 
-
+# %% ../../nbs/20_procedural.ipynb #12badc88
 def _pairs(c): return list(zip(c[:-1], c[1:]))
 
+# %% ../../nbs/20_procedural.ipynb #213a7af5
 def data_home() -> Path:
     """The folder where balmo keeps the data it generates (the embedded dataset and its evaluator): $BALMO_DATA if set,
     else $XDG_CACHE_HOME/balmo, else ~/.cache/balmo. Returned absolute, so no result depends on the working
@@ -622,10 +641,12 @@ def data_home() -> Path:
     if env := os.environ.get('BALMO_DATA'): return Path(env).expanduser().resolve()
     return (Path(os.environ.get('XDG_CACHE_HOME') or Path.home() / '.cache').expanduser() / 'balmo').resolve()
 
+# %% ../../nbs/20_procedural.ipynb #ea19e47e
 def embedded_dir(n_clips: int = 2000, seed: int = 0) -> Path:
     "The cache folder of the embedded dataset of this size and seed: `data_home()/embedded/n{n_clips}_seed{seed}`."
     return data_home() / 'embedded' / f'n{int(n_clips)}_seed{int(seed)}'
 
+# %% ../../nbs/20_procedural.ipynb #1dec93af
 def embedded_dataset(root=None, n_clips: int = 2000, seed: int = 0) -> Path:
     """Cache the splits as `root/{train,val,test}.npz` (`body.save_motions`; default root: `embedded_dir(n_clips,
     seed)`); reuse a cache with the same seed and size."""
@@ -641,12 +662,13 @@ def embedded_dataset(root=None, n_clips: int = 2000, seed: int = 0) -> Path:
                      'split_seeds': f'default_rng([{seed}, 2, family index]) permutes each family'})
     return root
 
+# %% ../../nbs/20_procedural.ipynb #761adc4f
 def load_split(folder, split: str) -> list[Motion]:
     "The clips of one split ('train', 'val' or 'test') of a cached dataset folder."
     if split not in SPLITS: raise ValueError(f'split must be one of {SPLITS}, got {split!r}')
     return load_motions(Path(folder) / f'{split}.npz')[0]
 
-# %% ../../nbs/20_procedural.ipynb #6ae7be97
+# %% ../../nbs/20_procedural.ipynb #616d5dfe
 def gait_cycle_stats(joints, fps: float = FPS, up_axis: int = 1, tol: float = 0.01, still: float = 0.25,
                      merge: float = 0.05) -> dict:
     """Footprints of a clip's world joints (T, 22, 3): a foot is planted while its joint is within `tol` m of the clip's
@@ -676,6 +698,7 @@ def gait_cycle_stats(joints, fps: float = FPS, up_axis: int = 1, tol: float = 0.
     return {'stride': float(np.median(strides)) if strides else float('nan'),
             'cycle_time': float(np.median(cycles)) if cycles else float('nan'), 'footprints': n}
 
+# %% ../../nbs/20_procedural.ipynb #66010a06
 def clip_joints(motions: list[Motion], body=None) -> list[np.ndarray]:
     "World joints (T_i, 22, 3) of many clips with one batched forward-kinematics call (`body` defaults to the proxy)."
     if not motions: raise ValueError('clip_joints: no motions')

@@ -63,7 +63,7 @@ class MetricConfig:
 
     def to_dict(self) -> dict: return {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(self).items()}
 
-# %% ../../nbs/60_metrics.ipynb #ab8b398c
+# %% ../../nbs/60_metrics.ipynb #f6947d08
 def _check_feats(x, name: str, min_rows: int = 2) -> np.ndarray:
     x = np.asarray(x, dtype=np.float64)
     if x.ndim != 2: raise ValueError(f'{name}: expected a 2-D array (N, D), got shape {x.shape}')
@@ -71,16 +71,19 @@ def _check_feats(x, name: str, min_rows: int = 2) -> np.ndarray:
     if not np.isfinite(x).all(): raise ValueError(f'{name}: contains non-finite values')
     return x
 
+# %% ../../nbs/60_metrics.ipynb #3e2ec88a
 def sqrtm_psd(S: np.ndarray) -> np.ndarray:
     "Square root of a symmetric PSD matrix (D, D): `V diag(sqrt(max(λ, 0))) Vᵀ` from `S = V diag(λ) Vᵀ`."
     lam, V = np.linalg.eigh((S + S.T) / 2)
     return (V * np.sqrt(np.clip(lam, 0, None))) @ V.T
 
+# %% ../../nbs/60_metrics.ipynb #826a32b1
 def gaussian_stats(feats) -> tuple[np.ndarray, np.ndarray]:
     "Mean (D,) and unbiased covariance (D, D) of features (N, D)."
     x = _check_feats(feats, 'gaussian_stats')
     return x.mean(0), np.cov(x, rowvar=False, ddof=1).reshape(x.shape[1], x.shape[1])
 
+# %% ../../nbs/60_metrics.ipynb #fc136bb6
 def frechet_from_stats(mu_a, cov_a, mu_b, cov_b) -> float:
     "Fréchet distance d² between N(mu_a, cov_a) and N(mu_b, cov_b) (formula above)."
     mu_a, mu_b, cov_a, cov_b = (np.asarray(v, dtype=np.float64) for v in (mu_a, mu_b, cov_a, cov_b))
@@ -92,6 +95,7 @@ def frechet_from_stats(mu_a, cov_a, mu_b, cov_b) -> float:
     d = mu_a - mu_b
     return float(d @ d + np.trace(cov_a) + np.trace(cov_b) - 2 * tr_sqrt)
 
+# %% ../../nbs/60_metrics.ipynb #5eedcb3a
 def frechet_distance(feats_a, feats_b) -> float:
     "FID-style Fréchet distance between feature sets (N, D) and (M, D)."
     a, b = _check_feats(feats_a, 'frechet_distance: feats_a'), _check_feats(feats_b, 'frechet_distance: feats_b')
@@ -108,11 +112,12 @@ def diversity(feats, n_pairs: int = 300, seed: int = 0) -> float:
     j = (i + rng.integers(1, len(x), n_pairs)) % len(x)     # j != i
     return float(np.linalg.norm(x[i] - x[j], axis=1).mean())
 
-# %% ../../nbs/60_metrics.ipynb #2cad8fac
+# %% ../../nbs/60_metrics.ipynb #58e4ed04
 def polynomial_kernel(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     "k(x, y) = (xᵀy / d + 1)³ for rows of x (m, d) and y (n, d) -> (m, n)."
     return (x @ y.T / x.shape[1] + 1.0) ** 3
 
+# %% ../../nbs/60_metrics.ipynb #83134455
 def mmd2_unbiased(x: np.ndarray, y: np.ndarray, kernel: Callable = polynomial_kernel) -> float:
     "Unbiased MMD² estimate (formula above) between samples x (m, d) and y (n, d)."
     m, n = len(x), len(y)
@@ -120,6 +125,7 @@ def mmd2_unbiased(x: np.ndarray, y: np.ndarray, kernel: Callable = polynomial_ke
     return float((kxx.sum() - np.trace(kxx)) / (m * (m - 1)) + (kyy.sum() - np.trace(kyy)) / (n * (n - 1))
                  - 2 * kxy.mean())
 
+# %% ../../nbs/60_metrics.ipynb #f534585b
 def kid(feats_a, feats_b, subset_size: int = 1000, n_subsets: int = 100, seed: int = 0) -> tuple[float, float]:
     "KID: mean and std over `n_subsets` random subsets (without replacement) of the unbiased MMD² (poly kernel)."
     a, b = _check_feats(feats_a, 'kid: feats_a'), _check_feats(feats_b, 'kid: feats_b')
@@ -130,11 +136,12 @@ def kid(feats_a, feats_b, subset_size: int = 1000, n_subsets: int = 100, seed: i
             for _ in range(n_subsets)]
     return float(np.mean(vals)), float(np.std(vals))
 
-# %% ../../nbs/60_metrics.ipynb #1807478b
+# %% ../../nbs/60_metrics.ipynb #2416bdd7
 def _sqdist(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     "Squared distances (m, n) between rows of a (m, d) and b (n, d)."
     return np.clip((a * a).sum(1)[:, None] + (b * b).sum(1)[None, :] - 2 * a @ b.T, 0, None)
 
+# %% ../../nbs/60_metrics.ipynb #eafea90e
 def knn_radii(x: np.ndarray, k: int = 3, chunk: int = 1024) -> np.ndarray:
     "Squared distance (N,) of each row of x to its k-th nearest other row."
     if not 1 <= k < len(x): raise ValueError(f'knn_radii: need 1 <= k < N, got k={k}, N={len(x)}')
@@ -142,11 +149,13 @@ def knn_radii(x: np.ndarray, k: int = 3, chunk: int = 1024) -> np.ndarray:
     return np.concatenate([np.partition(_sqdist(x[s:s + chunk], x), k, axis=1)[:, k]
                            for s in range(0, len(x), chunk)])
 
+# %% ../../nbs/60_metrics.ipynb #7e4912ed
 def in_manifold(query: np.ndarray, ref: np.ndarray, ref_radii: np.ndarray, chunk: int = 1024) -> np.ndarray:
     "Boolean (Q,): query row lies within some ball ‖q − r‖ <= radius(r) of the reference manifold."
     return np.concatenate([(_sqdist(query[s:s + chunk], ref) <= ref_radii[None, :]).any(1)
                            for s in range(0, len(query), chunk)])
 
+# %% ../../nbs/60_metrics.ipynb #60171344
 def precision_recall(real, fake, k: int = 3, chunk: int = 1024) -> dict:
     "Improved precision and recall (Kynkäänniemi et al. 2019) of fake (M, D) against real (N, D)."
     r, f = _check_feats(real, 'precision_recall: real', k + 1), _check_feats(fake, 'precision_recall: fake', k + 1)
@@ -172,7 +181,7 @@ def mode_coverage(labels_generated: Sequence, all_labels: Sequence) -> dict:
     return {'histogram': counts, 'coverage': float((n > 0).mean()), 'entropy': H,
             'normalized_entropy': H / math.log(len(modes)) if len(modes) > 1 else 1.0}
 
-# %% ../../nbs/60_metrics.ipynb #488c32de
+# %% ../../nbs/60_metrics.ipynb #acdd31e7
 def _as_joint_list(joints, name: str) -> list[np.ndarray]:
     "(N,T,J,3) array or list of (T,J,3) arrays -> list of float64 (T,J,3) arrays (validated)."
     seqs = (
@@ -190,6 +199,7 @@ def _as_joint_list(joints, name: str) -> list[np.ndarray]:
     if not out: raise ValueError(f'{name}: no sequences')
     return out
 
+# %% ../../nbs/60_metrics.ipynb #5fb2a4da
 def centred_moving_average(s: np.ndarray, window: int) -> np.ndarray:
     "Mean of s (T, ...) over [t − (w−1)//2, t + w//2] along axis 0, truncated at the ends (cumulative sums)."
     T = s.shape[0]
@@ -199,6 +209,7 @@ def centred_moving_average(s: np.ndarray, window: int) -> np.ndarray:
     shape = (T,) + (1,) * (s.ndim - 1)
     return (c[hi] - c[lo]) / (hi - lo).reshape(shape)
 
+# %% ../../nbs/60_metrics.ipynb #c3ceb047
 def foot_skating_frames(joints: np.ndarray, cfg: MetricConfig = MetricConfig()) -> np.ndarray:
     "Skating flags (T−1,) of one clip (T, J, 3): interval t skates if any contact foot slides (definition above)."
     feet = np.asarray(joints, dtype=np.float64)[:, list(cfg.foot_joints)]          # (T, F, 3)
@@ -209,6 +220,7 @@ def foot_skating_frames(joints: np.ndarray, cfg: MetricConfig = MetricConfig()) 
     avg = centred_moving_average(speed, cfg.skate_window)
     return ((height < cfg.contact_height) & (speed > cfg.skate_speed) & (avg > cfg.skate_speed)).any(-1)
 
+# %% ../../nbs/60_metrics.ipynb #66f09070
 def foot_skating(joints, cfg: MetricConfig = MetricConfig()) -> float:
     "Foot skating in % of inter-frame intervals, pooled over clips; joints (N,T,22,3) or a list of (T,22,3)."
     seqs = _as_joint_list(joints, 'foot_skating')
@@ -252,7 +264,7 @@ from ..repr.humanml3d import (HML_DIM, HML_SLICES, T2M_BONE_DIRS, T2M_CHAINS, T2
 _all_ = ['HML_DIM', 'HML_SLICES', 'T2M_BONE_DIRS', 'T2M_CHAINS', 'T2M_FACE_JOINTS', 'T2M_FEET', 'facing_yaw',
          'canonicalize_joints', 'from_to_rotation', 'humanml3d_features', 'read_target_skeleton']
 
-# %% ../../nbs/60_metrics.ipynb #5351f583
+# %% ../../nbs/60_metrics.ipynb #dd4851db
 class MovementConvEncoder(nn.Module):
     """Guo et al. 2022 movement encoder: two strided convolutions (time ÷ 4) and a linear layer. (B, T, 259) -> (B,
     T//4, 512)."""
@@ -265,6 +277,7 @@ class MovementConvEncoder(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.out_net(self.main(x.transpose(1, 2)).transpose(1, 2))
 
+# %% ../../nbs/60_metrics.ipynb #63cc4fe2
 class MotionEncoderBiGRUCo(nn.Module):
     """Guo et al. 2022 motion encoder: linear embedding, bidirectional GRU from a learned initial state, MLP on the two
     final states."""
@@ -352,7 +365,7 @@ def write_fake_t2m(root, layout: str = 'repo', mean=None, std=None, seed: int = 
     np.save(t2m / meta / 'std.npy', np.ones(HML_DIM, np.float32) if std is None else np.asarray(std, np.float32))
     return Path(root) / shown
 
-# %% ../../nbs/60_metrics.ipynb #fa83b8e8
+# %% ../../nbs/60_metrics.ipynb #f4fa969c
 def _motions_to_joints(motions, body=None) -> list[np.ndarray]:
     "Motions -> list of (T, 22, 3) float64 joints (via `body`, default ProxyBody); joint arrays pass through."
     if isinstance(motions, np.ndarray) or (len(motions) and not isinstance(motions[0], Motion)):
@@ -363,7 +376,7 @@ def _motions_to_joints(motions, body=None) -> list[np.ndarray]:
     with torch_threads(1):
         return [np.asarray(body.joints(m), dtype=np.float64) for m in motions]
 
-
+# %% ../../nbs/60_metrics.ipynb #581a9a13
 class T2MEvaluator:
     """The HumanML3D evaluation protocol with the official T2M motion encoder (Guo et al. 2022), step for step as the
     official evaluation runs it: joints -> 263-D features -> crop (`t2m_crop`) -> z-score with the evaluator's mean/std
@@ -489,7 +502,7 @@ class T2MEvaluator:
             "padding to 196, length-sorted packed GRU"
         )
 
-# %% ../../nbs/60_metrics.ipynb #2af0025b
+# %% ../../nbs/60_metrics.ipynb #bfe3b777
 class _FrameConvEncoder(nn.Module):
     """Per-frame features (B, C, T) -> pointwise layer, two strided 1-D convolutions (time ÷ 4) -> mean over time -> (B,
     dim)."""
@@ -500,6 +513,7 @@ class _FrameConvEncoder(nn.Module):
                                  nn.Conv1d(width, dim, 5, stride=2, padding=2))
     def forward(self, x: torch.Tensor) -> torch.Tensor: return self.net(x).mean(-1)
 
+# %% ../../nbs/60_metrics.ipynb #7b921709
 def nt_xent(z1: torch.Tensor, z2: torch.Tensor, temperature: float = 0.1) -> torch.Tensor:
     "SimCLR's NT-Xent loss: row i of z1 and of z2 (B, D) are positives, the other 2B − 2 rows negatives."
     z = F.normalize(torch.cat([z1, z2]), dim=-1)
@@ -509,6 +523,7 @@ def nt_xent(z1: torch.Tensor, z2: torch.Tensor, temperature: float = 0.1) -> tor
     target = torch.cat([torch.arange(B, 2 * B), torch.arange(B)])
     return F.cross_entropy(sim, target)
 
+# %% ../../nbs/60_metrics.ipynb #f4509739
 EVALUATOR_FORMAT = 'balmo-motion-evaluator-v1'
 EVALUATOR_FEATURE_KW = {'target': None}    # humanml3d_features settings: the clip's own skeleton (no retargeting)
 
@@ -634,7 +649,7 @@ class MotionEvaluator:
             " clips)"
         )
 
-# %% ../../nbs/60_metrics.ipynb #23cbc10e
+# %% ../../nbs/60_metrics.ipynb #e9af11d9
 class FamilyProbe:
     "Linear (multinomial logistic) classifier on standardised evaluator features; `.labels` are the classes."
     def __init__(self, labels, mean, scale, W, b):
@@ -663,17 +678,19 @@ class FamilyProbe:
         x = (_check_feats(feats, 'FamilyProbe.predict', 1) - self.mean) / self.scale
         return [self.labels[i] for i in (x @ self.W.T + self.b).argmax(1)]
 
+# %% ../../nbs/60_metrics.ipynb #2afd9a6b
 def fit_family_probe(evaluator, motions, body=None, key: str = 'family', **kw) -> FamilyProbe:
     "Linear probe from `evaluator` features of Motions to `meta[key]` (the procedural dataset's family)."
     missing = [i for i, m in enumerate(motions) if key not in m.meta]
     if missing: raise ValueError(f"fit_family_probe: motions {missing[:5]} have no meta['{key}']")
     return FamilyProbe.fit(evaluator.features(motions, body=body), [m.meta[key] for m in motions], **kw)
 
+# %% ../../nbs/60_metrics.ipynb #193d6ad7
 def predict_families(probe: FamilyProbe, evaluator, motions, body=None) -> list:
     "Family label of each Motion (or joint array) predicted by the probe on `evaluator` features."
     return probe.predict_features(evaluator.features(motions, body=body))
 
-# %% ../../nbs/60_metrics.ipynb #7a7e335d
+# %% ../../nbs/60_metrics.ipynb #ce17b2dc
 CORRUPTIONS = ('noise', 'freeze', 'swap_limbs', 'shuffle')
 
 def corrupt_motion(m: Motion, kind: str, strength: float, rng: np.random.Generator) -> Motion:
@@ -699,23 +716,24 @@ def corrupt_motion(m: Motion, kind: str, strength: float, rng: np.random.Generat
         ro, pb, tr = ro[src], pb[src], tr[src]
     return Motion(ro, pb, tr, m.betas, m.fps, m.gender, m.source, {**m.meta, 'corruption': [kind, float(strength)]})
 
+# %% ../../nbs/60_metrics.ipynb #82304edf
 def corrupt_motions(motions, kind: str, strength: float, seed: int = 0) -> list[Motion]:
     "`corrupt_motion` on every clip with one seeded generator."
     rng = np.random.default_rng(seed)
     return [corrupt_motion(m, kind, strength, rng) for m in motions]
 
-# %% ../../nbs/60_metrics.ipynb #e159f3fd
+# %% ../../nbs/60_metrics.ipynb #d09705c1
 def evaluator_cache_dir() -> Path:
     """The user cache for evaluators of read-only dataset folders: `$BALMO_CACHE`, else `$XDG_CACHE_HOME/balmo`, else
     `~/.cache/balmo`; plus `/evaluators`."""
     root = os.environ.get('BALMO_CACHE') or Path(os.environ.get('XDG_CACHE_HOME') or Path.home() / '.cache') / 'balmo'
     return Path(root) / 'evaluators'
 
-
+# %% ../../nbs/60_metrics.ipynb #660818f3
 def _can_write(folder: Path) -> bool:
     return os.access(folder, os.W_OK | os.X_OK)
 
-
+# %% ../../nbs/60_metrics.ipynb #04f139ec
 def dataset_evaluator(folder, seed: int = 0, refit: bool = False, progress: bool = False, **fit_kw) -> MotionEvaluator:
     """The MotionEvaluator of a dataset folder holding `train.npz` (e.g. `procedural.embedded_dataset()`): loads
     `folder/evaluator.pt` when it was trained with the same seed and settings on the same `train.npz` (its SHA-256
@@ -758,7 +776,7 @@ def dataset_evaluator(folder, seed: int = 0, refit: bool = False, progress: bool
         ev.save(user)
     return ev
 
-# %% ../../nbs/60_metrics.ipynb #a8731359
+# %% ../../nbs/60_metrics.ipynb #b48afa9d
 def evaluate(
     generated,
     reference,
@@ -812,7 +830,7 @@ def evaluate(
             'evaluator': evaluator.describe() if hasattr(evaluator, 'describe') else type(evaluator).__name__,
             'comparable_with_paper': bool(getattr(evaluator, 'comparable_with_paper', False))}
 
-
+# %% ../../nbs/60_metrics.ipynb #6e9ed578
 _COLUMNS = [('n', 'n', '{:d}'), ('FID', 'FID ↓', '{:.3f}'), ('Diversity', 'Diversity →', '{:.3f}'),
             ('KID', 'KID×10³ ↓', None), ('precision', 'Precision ↑', '{:.3f}'), ('recall', 'Recall ↑', '{:.3f}'),
             ('foot_skating_pct', 'Foot skating %', '{:.2f}'), ('limb_sigma_mm', 'Limb σ mm', '{:.2f}'),
@@ -829,6 +847,7 @@ def _cell(r: dict, key: str, fmt) -> str:
         return f"{sum(c > 0 for c in h.values())}/{len(h)} ({r[key]['normalized_entropy']:.2f})"
     return fmt.format(r[key])
 
+# %% ../../nbs/60_metrics.ipynb #c0477dca
 def comparability(result: dict) -> str:
     "One sentence: can this result's FID and Diversity be set beside the paper's? (only with the T2M evaluator)"
     if result.get('comparable_with_paper'):
@@ -836,6 +855,7 @@ def comparability(result: dict) -> str:
     return ("FID and Diversity are NOT comparable with the paper's: they come from balmo's own evaluator, not the T2M "
             "evaluator of the HumanML3D protocol (pass --t2m DIR for that).")
 
+# %% ../../nbs/60_metrics.ipynb #1fa706f5
 def metrics_table(result: dict) -> str:
     "Markdown table of an `evaluate` result: one row per entry of result['rows'], then the reference, then the config."
     cols = [c for c in _COLUMNS if any(c[0] in r for r in [*result['rows'].values(), result['reference']])]
@@ -845,6 +865,7 @@ def metrics_table(result: dict) -> str:
     cfg = ', '.join(f'{k}={v}' for k, v in result['config'].items())
     return '\n'.join(lines) + f"\n\nEvaluator: {result['evaluator']}. {comparability(result)} Metric config: {cfg}.\n"
 
+# %% ../../nbs/60_metrics.ipynb #f7756f34
 def write_metrics(result: dict, out_dir) -> dict:
     "Write `metrics.json` (the full result) and `metrics.md` (the table) into out_dir; returns their paths."
     out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)

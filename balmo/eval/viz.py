@@ -18,7 +18,7 @@ from .metrics import MetricConfig, foot_skating_frames, centred_moving_average
 __all__ = ['BOOKKEEPING', 'travel_direction', 'strip_layout', 'plot_strip', 'plot_strip_grid', 'plot_metric_bars', 'plot_traces',
            'skeleton_chains', 'follow_box', 'viewer_figure', 'write_viewer', 'save_viewer_clips', 'load_viewer_clips']
 
-# %% ../../nbs/61_viz.ipynb #6435463b
+# %% ../../nbs/61_viz.ipynb #c9f34336
 def _check_joints(joints, name: str = 'joints') -> np.ndarray:
     "(T, 22, 3) finite float64 array, or a ValueError that names the argument."
     j = np.asarray(joints, dtype=np.float64)
@@ -27,6 +27,7 @@ def _check_joints(joints, name: str = 'joints') -> np.ndarray:
     if not np.isfinite(j).all(): raise ValueError(f'{name}: contains non-finite values')
     return j
 
+# %% ../../nbs/61_viz.ipynb #8c1607c2
 def travel_direction(j: np.ndarray) -> np.ndarray:
     "Unit floor direction (x, z) of travel; the facing direction of frame 0 (hips) when the root moves < 0.1 m."
     d = j[-1, 0, [0, 2]] - j[0, 0, [0, 2]]
@@ -35,6 +36,7 @@ def travel_direction(j: np.ndarray) -> np.ndarray:
         d = np.array([-left[1], left[0]])                        # forward = left × up (y-up, right-handed)
     return d / max(np.linalg.norm(d), 1e-9)
 
+# %% ../../nbs/61_viz.ipynb #e9e3d188
 def strip_layout(joints, n_poses: int = 8, min_gap: float = 0.45) -> tuple[np.ndarray, np.ndarray]:
     "Frames (n,) and side-view coordinates (n, 22, 2) = (along travel, height) of a strip of poses."
     j = _check_joints(joints)
@@ -46,6 +48,7 @@ def strip_layout(joints, n_poses: int = 8, min_gap: float = 0.45) -> tuple[np.nd
     shift = np.concatenate([[0.0], np.cumsum(np.maximum(0.0, min_gap - np.diff(root)))])
     return frames, np.stack([h - h[0, 0] + shift[:, None], j[frames][..., 1]], -1)
 
+# %% ../../nbs/61_viz.ipynb #41cc8ef3
 def plot_strip(ax, joints, n_poses: int = 8, min_gap: float = 0.45, cmap: str = 'Blues', lw: float = 1.5,
                floor: bool = True, axis_off: bool = True) -> np.ndarray:
     """Draw a strip of `n_poses` skeletons of one clip (T,22,3) on `ax`, light → dark over time; returns the frames
@@ -59,13 +62,14 @@ def plot_strip(ax, joints, n_poses: int = 8, min_gap: float = 0.45, cmap: str = 
     if axis_off: ax.set_axis_off()
     return frames
 
-# %% ../../nbs/61_viz.ipynb #af503dd4
+# %% ../../nbs/61_viz.ipynb #3732e2c4
 _ROW_CMAPS = ('Blues', 'Oranges', 'Greens', 'Purples', 'Reds', 'Greys')
 
 def _to_joints(x, body, name: str) -> np.ndarray:
     if isinstance(x, Motion): return (body or ProxyBody()).joints(x).astype(np.float64)
     return _check_joints(x, name)
 
+# %% ../../nbs/61_viz.ipynb #6a7d694d
 def plot_strip_grid(groups: dict, path=None, n_cols: int = 4, n_poses: int = 6, body=None,
                     panel_size: tuple = (3.0, 1.6), dpi: int = 90):
     "Rows of strips: `groups` maps a row label to a list of clips ((T,22,3) joints or Motions); first `n_cols` per row."
@@ -93,10 +97,11 @@ def plot_strip_grid(groups: dict, path=None, n_cols: int = 4, n_poses: int = 6, 
         path = Path(path); path.parent.mkdir(parents=True, exist_ok=True); fig.savefig(path, dpi=dpi)
     return fig
 
-# %% ../../nbs/61_viz.ipynb #3a97d80e
+# %% ../../nbs/61_viz.ipynb #0961a03f
 def _is_number(v) -> bool:
     return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
 
+# %% ../../nbs/61_viz.ipynb #e289d76c
 # counts and provenance in an evaluate() row: not metrics, not plotted
 BOOKKEEPING = ('n', 'FID_draws', 'FID_one_draw')
 
@@ -156,7 +161,7 @@ def plot_traces(ax, joints, fps: float = 20.0, cfg: MetricConfig | None = None):
     ax.legend(fontsize=7, loc='upper left')
     return ax2
 
-# %% ../../nbs/61_viz.ipynb #41e2f6be
+# %% ../../nbs/61_viz.ipynb #26376b46
 def skeleton_chains(parents=SMPL22_PARENTS) -> list[list[int]]:
     "Polylines covering every bone once: from each leaf or branching joint up to the nearest branching joint or root."
     n_child = np.bincount([p for p in parents if p >= 0], minlength=len(parents))
@@ -172,7 +177,7 @@ def skeleton_chains(parents=SMPL22_PARENTS) -> list[list[int]]:
         chains.append(c[::-1])
     return chains
 
-
+# %% ../../nbs/61_viz.ipynb #c1558322
 def _clip_list(x, body, titles, fps, max_samples):
     if isinstance(x, Motion) or (isinstance(x, np.ndarray) and x.ndim == 3):
         x = [x]
@@ -195,7 +200,7 @@ def _clip_list(x, body, titles, fps, max_samples):
     titles = [str(titles[i]) if titles is not None else f'sample {i}' for i in idx]
     return joints, titles, float(fps)
 
-
+# %% ../../nbs/61_viz.ipynb #ff07889d
 def follow_box(
     joints,
     fps: float = 20.0,
@@ -224,7 +229,7 @@ def follow_box(
     y0 = np.minimum(lo, 0.0) - 0.05                                   # the floor in view
     return c, float(r), np.where(hi > y0 + 2 * r, hi + 0.05 - 2 * r, y0)   # unless the body is too far above it
 
-
+# %% ../../nbs/61_viz.ipynb #847b9518
 def _floor_grid(joints: list, pad: float = 2.0, step: float = 0.5, max_lines: int = 100) -> tuple[list, list]:
     """x, z polylines (None-separated) of a floor grid at y = 0 under every root path (± `pad`), `step` m apart (coarser
     past `max_lines`)."""
@@ -241,7 +246,7 @@ def _floor_grid(joints: list, pad: float = 2.0, step: float = 0.5, max_lines: in
         fz += [v, v, None]
     return fx, fz
 
-
+# %% ../../nbs/61_viz.ipynb #83646990
 def viewer_figure(
     motions_or_joints,
     titles=None,
@@ -410,7 +415,7 @@ def viewer_figure(
     )
     return fig
 
-
+# %% ../../nbs/61_viz.ipynb #1a758470
 def write_viewer(
     motions_or_joints,
     path,
@@ -436,7 +441,7 @@ def write_viewer(
     fig.write_html(path, include_plotlyjs=include_plotlyjs, full_html=True, auto_play=False, div_id='balmo-viewer')
     return path
 
-# %% ../../nbs/61_viz.ipynb #5c313ed9
+# %% ../../nbs/61_viz.ipynb #ad526a3c
 def save_viewer_clips(path, clips, titles, fps: float = 20.0, body=None) -> Path:
     "Joints of `clips` ((T,22,3) arrays or Motions posed with `body`) as float16, with `titles` and `fps`, in `path`."
     J = [np.asarray(c if not isinstance(c, Motion) else (body or ProxyBody()).joints(c), np.float32) for c in clips]
@@ -446,6 +451,7 @@ def save_viewer_clips(path, clips, titles, fps: float = 20.0, body=None) -> Path
                         titles=np.array([str(t) for t in titles]), fps=np.array(float(fps)))
     return path
 
+# %% ../../nbs/61_viz.ipynb #31e1b1d1
 def load_viewer_clips(path) -> tuple[list[np.ndarray], list[str], float]:
     "(joints per clip (float32), titles, fps) of a `save_viewer_clips` file."
     with np.load(path) as d:

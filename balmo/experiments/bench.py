@@ -22,12 +22,13 @@ __all__ = ['PRECISIONS', 'CHECK_TOLERANCES', 'CHECK_NET', 'KIT_TRAIN', 'PHASES',
 # %% ../../nbs/87_bench.ipynb #b0000007
 from ..core.provenance import provenance, source_digest
 
-# %% ../../nbs/87_bench.ipynb #b0000010
+# %% ../../nbs/87_bench.ipynb #f880f6ec
 def sync(device) -> None:
     "Wait until the work queued on `device` has finished (CUDA); the CPU has nothing to wait for."
     dev = torch.device(device)
     if dev.type == 'cuda': torch.cuda.synchronize(dev)
 
+# %% ../../nbs/87_bench.ipynb #2100f9a9
 def time_calls(fn, device='cpu', n_repeat: int = 3, n_warmup: int = 1) -> dict:
     """Wall-clock seconds per call of `fn()`, each call synchronised on `device`: `n_warmup` untimed calls (`first_s`:
     the first, which includes any compilation), then `n_repeat` timed ones: `median_s`, `min_s`."""
@@ -39,6 +40,7 @@ def time_calls(fn, device='cpu', n_repeat: int = 3, n_warmup: int = 1) -> dict:
     rep = ts[n_warmup:]
     return dict(median_s=float(np.median(rep)), min_s=float(min(rep)), first_s=float(ts[0]), n_repeat=n_repeat)
 
+# %% ../../nbs/87_bench.ipynb #cecc4bd6
 def _count_cpu_attention() -> None:
     """Let FlopCounterMode count CPU flash attention with the formulas torch uses for the CUDA kernels (it has none for
     the CPU's)."""
@@ -48,6 +50,7 @@ def _count_cpu_attention() -> None:
         op = getattr(torch.ops.aten, name, None)
         if op is not None and op not in F.flop_registry: F.register_flop_formula(op, get_raw=True)(f)
 
+# %% ../../nbs/87_bench.ipynb #350e904e
 def count_flops(fn) -> int:
     """Floating-point operations of one call of `fn()` as torch's FlopCounterMode counts them: matrix products,
     convolutions and attention, forward and backward (2 per multiply-add); elementwise work is not counted."""
@@ -57,6 +60,7 @@ def count_flops(fn) -> int:
         fn()
     return int(fc.get_total_flops())
 
+# %% ../../nbs/87_bench.ipynb #ec021b30
 def matmul_peak(device='cpu', dtype: torch.dtype = torch.bfloat16, n: int = 8192, n_repeat: int = 10) -> dict:
     """The measured ceiling: TFLOP/s of an n×n by n×n matrix product in `dtype` on random data (2n³ FLOP), median of
     `n_repeat` products after 3 warm-ups."""
@@ -114,7 +118,7 @@ class Budget:
     def part(self, seconds: float) -> 'Budget': return Budget(min(float(seconds), self.left()), self.clock)
     def __repr__(self): return f'Budget({self.left():.1f} s left of {self.seconds})'
 
-# %% ../../nbs/87_bench.ipynb #b0000017
+# %% ../../nbs/87_bench.ipynb #ad7d1ec5
 PRECISIONS = ('fp32', 'bf16')
 
 def _autocast(device, precision: str):
@@ -122,13 +126,16 @@ def _autocast(device, precision: str):
     if precision not in PRECISIONS: raise ValueError(f'precision must be one of {PRECISIONS}, got {precision!r}')
     return torch.autocast(torch.device(device).type, dtype=torch.bfloat16, enabled=precision == 'bf16')
 
+# %% ../../nbs/87_bench.ipynb #e515a67f
 def _peak_mem_GiB(device) -> float | None:
     return torch.cuda.max_memory_allocated(device) / 2 ** 30 if torch.device(device).type == 'cuda' else None
 
+# %% ../../nbs/87_bench.ipynb #d718c850
 def _reset_mem(device) -> None:
     import gc; gc.collect()
     if torch.device(device).type == 'cuda': torch.cuda.empty_cache(); torch.cuda.reset_peak_memory_stats(device)
 
+# %% ../../nbs/87_bench.ipynb #286dc4fb
 def _n_layers(cfg: dict) -> int:
     "Number of MPConv1d layers of the network `cfg` builds (a proxy for its graph size, hence its compile time)."
     from balmo.model.unet import make_denoiser, MPConv1d
@@ -136,6 +143,7 @@ def _n_layers(cfg: dict) -> int:
         net = make_denoiser(cfg['unet'], **cfg['unet_overrides'])
     return sum(isinstance(m, MPConv1d) for m in net.modules())
 
+# %% ../../nbs/87_bench.ipynb #bdfb2fd5
 def bench_train(cfg: dict, name: str | None = None, device='cpu', precision: str = 'fp32', compile: bool = False,
                 batch: int | None = None, crop: int | None = None, n_repeat: int = 3, sample_batch: int = 8,
                 length: int = 192, peak_tflops: float | None = None, threads: int | None = None,
@@ -191,7 +199,7 @@ def bench_train(cfg: dict, name: str | None = None, device='cpu', precision: str
     _reset_mem(dev)
     return row
 
-
+# %% ../../nbs/87_bench.ipynb #296f25e7
 def bench_sampling(
     cfg: dict,
     name: str | None = None,
@@ -238,10 +246,11 @@ def bench_sampling(
     _reset_mem(dev)
     return row
 
-# %% ../../nbs/87_bench.ipynb #b0000018
+# %% ../../nbs/87_bench.ipynb #bd1a2371
 def _fmt(v, spec: str) -> str:
     return '-' if v is None else format(v, spec)
 
+# %% ../../nbs/87_bench.ipynb #0e84d0ff
 def format_table(rows: list[dict]) -> str:
     "The training rows, the sampling rows and the skipped rows of `bench` as plain-text tables."
     tr = [r for r in rows if r.get('kind') == 'train' and 'skipped' not in r]
@@ -291,7 +300,7 @@ def format_table(rows: list[dict]) -> str:
         )
     return '\n'.join(out)
 
-
+# %% ../../nbs/87_bench.ipynb #47013bc7
 def bench_loop(
     cfg: dict,
     name: str | None = None,
@@ -321,11 +330,11 @@ def bench_loop(
                 threads=n_threads, train_batch=c['batch'], crop=c['max_length'], samples=int(b['samples']),
                 train_samples_per_s=(b['samples'] - a['samples']) / (b['time_s'] - a['time_s']), wall_s=wall)
 
-
+# %% ../../nbs/87_bench.ipynb #2224bd0e
 def _default_presets(dev) -> tuple:
     return ('tiny', 'small', 'paper') if dev.type == 'cuda' else ('tiny', 'small')
 
-
+# %% ../../nbs/87_bench.ipynb #9cad44bf
 def bench(
     presets=None,
     length: int = 192,
@@ -529,7 +538,7 @@ def compile_payoff(rows: list[dict], budgets=(40_000, 500_000)) -> dict:
         'wall_s': {int(n): {k: x['overhead_s'] + n / x['train_samples_per_s'] for k, x in r.items()} for n in budgets},
     }
 
-# %% ../../nbs/87_bench.ipynb #b0000027
+# %% ../../nbs/87_bench.ipynb #4ac2187f
 CHECK_TOLERANCES = dict(
     unet_fp32_forward=1e-4,
     unet_fp32_grad=1e-3,
@@ -551,7 +560,7 @@ def rel_err(a: torch.Tensor, b: torch.Tensor) -> float:
     a, b = a.detach().double().cpu(), b.detach().double().cpu()
     return float((a - b).norm() / b.norm())
 
-
+# %% ../../nbs/87_bench.ipynb #33fb337a
 @contextmanager
 def fp32_matmuls(strict: bool = True):
     """Inside the block, CUDA matrix products and cuDNN convolutions in full float32 (`strict`) or TF32; restores the
@@ -563,7 +572,7 @@ def fp32_matmuls(strict: bool = True):
     finally:
         torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = m, c
 
-
+# %% ../../nbs/87_bench.ipynb #d357c11c
 def _verdict(name: str, errors: dict, tol: dict, device, **info) -> dict:
     "Check result: errors, their tolerances (key `name_error`), passed; non-finite errors fail."
     limits = {k: tol[f'{name}_{k}'] for k in errors if f'{name}_{k}' in tol}
@@ -572,7 +581,7 @@ def _verdict(name: str, errors: dict, tol: dict, device, **info) -> dict:
         check=name, device=str(device), errors=errors, tolerances=limits, passed=not failed, failed=failed, **info
     )
 
-
+# %% ../../nbs/87_bench.ipynb #370280f6
 def check_net(cfg: dict, seed: int = 0):
     """(denoiser, loss config, layout) of `cfg` (`train.build_model`) with the scalar gains drawn from U(0.5, 1.5) and
     the uncertainty head from N(0, 0.1²): the freshly initialised network is D = c_skip·x, which no check could tell
@@ -591,11 +600,11 @@ def check_net(cfg: dict, seed: int = 0):
                 p.copy_(0.1 * torch.randn(p.shape, generator=g))
     return net, loss_cfg, layout
 
-
+# %% ../../nbs/87_bench.ipynb #691950c9
 def _grads(net) -> torch.Tensor:
     return torch.cat([p.grad.detach().double().cpu().flatten() for p in net.parameters() if p.grad is not None])
 
-
+# %% ../../nbs/87_bench.ipynb #8d8b7bee
 def _fwd_grad(net, x, sigma, r):
     "D(x; σ) and the gradient of ⟨D, r⟩ w.r.t. the parameters (concatenated)."
     net.zero_grad(set_to_none=True)
@@ -603,7 +612,7 @@ def _fwd_grad(net, x, sigma, r):
     (D * r).sum().backward()
     return D.detach(), _grads(net)
 
-
+# %% ../../nbs/87_bench.ipynb #ad6acc0c
 def check_unet(
     cfg: dict,
     device,
@@ -633,7 +642,7 @@ def check_unet(
         errors[f'{name}_forward'], errors[f'{name}_grad'] = rel_err(D, D64), rel_err(gr, g64)
     return _verdict('unet', errors, tol, device, batch=batch, length=L, params=int(g64.numel()))
 
-
+# %% ../../nbs/87_bench.ipynb #b6ad28cf
 def check_bf16_step(
     cfg: dict, device, batch: int = 4, length: int | None = None, seed: int = 0, tol: dict = CHECK_TOLERANCES
 ) -> dict:
@@ -678,7 +687,7 @@ def check_bf16_step(
         finite=out['bf16'][2] and out['fp32'][2],
     )
 
-
+# %% ../../nbs/87_bench.ipynb #23d43eb0
 def _mpconv_rms(net) -> torch.Tensor:
     from balmo.model.unet import MPConv1d
 
@@ -690,7 +699,7 @@ def _mpconv_rms(net) -> torch.Tensor:
         ]
     )
 
-
+# %% ../../nbs/87_bench.ipynb #dfd1088a
 def check_compile(
     cfg: dict,
     device,
@@ -756,7 +765,7 @@ def check_compile(
         graph_breaks=int(sum(counters['graph_break'].values())),
     )
 
-
+# %% ../../nbs/87_bench.ipynb #ebe2809c
 def check_sampling(
     cfg: dict,
     device,
@@ -797,7 +806,7 @@ def check_sampling(
         finite=bool(torch.isfinite(x).all()),
     )
 
-
+# %% ../../nbs/87_bench.ipynb #ad87765c
 @contextmanager
 def _deterministic(device):
     """Deterministic cuDNN and torch algorithms inside the block (warn, do not fail, where none exists); restores the
@@ -816,7 +825,7 @@ def _deterministic(device):
         torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = s[0], s[1]
         torch.use_deterministic_algorithms(s[2], warn_only=s[3])
 
-
+# %% ../../nbs/87_bench.ipynb #ffa7e151
 def _max_diff(a, b) -> float:
     "Largest absolute difference between matching tensors of two nested checkpoint structures."
     if torch.is_tensor(a):
@@ -827,7 +836,7 @@ def _max_diff(a, b) -> float:
         return max((_max_diff(x, y) for x, y in zip(a, b)), default=0.0)
     return 0.0 if a == b else math.inf
 
-
+# %% ../../nbs/87_bench.ipynb #cb6852b3
 CHECK_NET = {'model_channels': 8, 'channel_mult': [1, 2, 2], 'attn_levels': [2], 'channels_per_head': 8}
 
 
@@ -880,7 +889,7 @@ def check_resume(device, steps: int = 8, stop_at: int = 3, work=None) -> dict:
         nondeterministic_ops=nondet,
     )
 
-# %% ../../nbs/87_bench.ipynb #b0000033
+# %% ../../nbs/87_bench.ipynb #d578f251
 KIT_TRAIN = dict(batch=256, threads=None, checkpoint_every_samples=2_000_000, snapshot_every=10 ** 12)
 
 def kit_train_config(**overrides) -> dict:
@@ -893,6 +902,7 @@ def kit_train_config(**overrides) -> dict:
     sched = {k: round(q[k] * f) for k in ('lr_warmup_samples', 'lr_decay_samples') if k not in overrides}
     return resolve_config('tiny', **kw, **sched)
 
+# %% ../../nbs/87_bench.ipynb #87aad7f1
 def size_training(samples_per_s: float, seconds: float, batch: int) -> int:
     """`total_samples` for `seconds` of training at `samples_per_s`: whole steps of `batch`, rounded down to hundreds of
     steps from 1000 steps on; at least one step."""
@@ -900,6 +910,7 @@ def size_training(samples_per_s: float, seconds: float, batch: int) -> int:
     if steps >= 1000: steps -= steps % 100
     return max(steps, 1) * batch
 
+# %% ../../nbs/87_bench.ipynb #dbaeb8f7
 def plot_train_loss(log: list[dict], path, title: str = '') -> Path:
     "Training loss (and its running mean) and learning rate against samples seen, from `repro.core.read_log` entries."
     import matplotlib.pyplot as plt
@@ -916,7 +927,7 @@ def plot_train_loss(log: list[dict], path, title: str = '') -> Path:
     fig.tight_layout(); fig.savefig(path, dpi=90); plt.close(fig)
     return Path(path)
 
-# %% ../../nbs/87_bench.ipynb #b0000036
+# %% ../../nbs/87_bench.ipynb #a5e39319
 PHASES = ('peak', 'checks', 'bench', 'train', 'evaluate')
 KIT_MODES = {
     'gpu': dict(
@@ -993,6 +1004,7 @@ MAX_FILES, MAX_FILE_BYTES = 8, 16 * 2 ** 20
 class KitError(Exception):
     "A problem the kit reports as one line (exit status 2): no GPU, a task that does not exist yet."
 
+# %% ../../nbs/87_bench.ipynb #c01fb32c
 def _clean(o):
     "A JSON-safe copy: numpy and 0-d tensors to numbers, non-finite floats to None, tuples to lists, paths to strings."
     if isinstance(o, dict): return {str(k): _clean(v) for k, v in o.items()}
@@ -1003,6 +1015,7 @@ def _clean(o):
     if o is None or isinstance(o, (str, int, float, bool)): return o
     return str(o)
 
+# %% ../../nbs/87_bench.ipynb #9c19a431
 class KitRecord:
     """The kit's `results.json`: `data` (a dict) is rewritten atomically by `save()`; `phase(name)` times and records a
     phase."""
@@ -1033,6 +1046,7 @@ class KitRecord:
         self.data['phases'][name] = dict(status='skipped', reason=reason); self.save()
         self.log(f'== {name} == skipped: {reason}')
 
+# %% ../../nbs/87_bench.ipynb #9e6704c4
 class ImportBlocker:
     """Refuses to import `names` (and their submodules), as on the GPU image that lacks them:
     `ImportBlocker().install()`."""
@@ -1046,7 +1060,7 @@ class ImportBlocker:
         if loaded: raise RuntimeError(f'ImportBlocker: already imported, cannot block: {loaded}')
         sys.meta_path.insert(0, self); return self
 
-# %% ../../nbs/87_bench.ipynb #b0000037
+# %% ../../nbs/87_bench.ipynb #5e3d864e
 def _quickstart_reference() -> dict | None:
     "The committed CPU quickstart's metrics (figures/quickstart_metrics.json), to set the GPU run's beside, if present."
     import balmo
@@ -1064,7 +1078,7 @@ def _quickstart_reference() -> dict | None:
         train_samples=int(stem) if stem.isdigit() else None,
     )
 
-
+# %% ../../nbs/87_bench.ipynb #a3724809
 def _files_report(out: Path) -> dict:
     files = sorted(p for p in Path(out).rglob('*') if p.is_file())
     sizes = {str(p.relative_to(out)): p.stat().st_size for p in files}
@@ -1072,7 +1086,7 @@ def _files_report(out: Path) -> dict:
         sizes=sizes, n=len(sizes), ok=len(sizes) <= MAX_FILES and all(s < MAX_FILE_BYTES for s in sizes.values())
     )
 
-
+# %% ../../nbs/87_bench.ipynb #66440a36
 def performance_goals(rows: list[dict]) -> dict:
     """Issue #12's goals, from `bench` rows of the `paper` network: its training step at >= 40 % of the measured bf16
     matmul peak; the paper's 6.4 M training samples in under 20 minutes at the best measured rate; 5000 motions of 192
@@ -1110,7 +1124,7 @@ def performance_goals(rows: list[dict]) -> dict:
         'paper 5000 x 192 frames at 31 NFE, seconds': goal(samp, lambda r: r['total_s'], 5.0, True),
     }
 
-
+# %% ../../nbs/87_bench.ipynb #cbba1a1e
 def _run_checks(S: dict, dev, kit_cfg: dict, budget: Budget, say) -> dict:
     "The five device checks (each recorded even when it raises); the compile check on CPU runs Dynamo only."
     from balmo.train import resolve_config
@@ -1161,7 +1175,7 @@ def _run_checks(S: dict, dev, kit_cfg: dict, budget: Budget, say) -> dict:
         )
     return out
 
-
+# %% ../../nbs/87_bench.ipynb #a440daf2
 def _choose_compile(rows: list[dict], checks: dict, prec: str, train_s: float, mode: str) -> tuple[bool, str]:
     "Whether the kit's run uses torch.compile, and why (see the prose)."
     if mode in ('on', 'off'):
@@ -1187,7 +1201,7 @@ def _choose_compile(rows: list[dict], checks: dict, prec: str, train_s: float, m
     use = gain >= 1.3 and c['compile_s'] <= 0.25 * train_s
     return use, f"compiled {gain:.2f}x eager, compile {c['compile_s']:.0f} s ({'used' if use else 'not worth it'})"
 
-
+# %% ../../nbs/87_bench.ipynb #76196178
 def run_kit(
     out,
     smoke: bool = False,
@@ -1206,7 +1220,7 @@ def run_kit(
     with torch_threads(KIT_MODES['smoke' if smoke else 'gpu']['threads']):     # smoke: 1 thread, robust on a busy CPU
         return _run_kit(out, smoke, budget_s, work, phases, train_seconds, train_compile, train_set, device, log)
 
-
+# %% ../../nbs/87_bench.ipynb #f8f4e0bb
 def _run_kit(out, smoke, budget_s, work, phases, train_seconds, train_compile, train_set, device, log) -> dict:
     from balmo.train import resolve_config, train
 
@@ -1425,7 +1439,7 @@ def _run_kit(out, smoke, budget_s, work, phases, train_seconds, train_compile, t
     say(f"kit {'PASSED' if rec.data['passed'] else 'FAILED'} in {budget.used():.0f} s")
     return rec.data
 
-
+# %% ../../nbs/87_bench.ipynb #a91d64d8
 def _evaluate(e: dict, snap_path, data_dir, out: Path, work: Path, dev, S: dict, say) -> None:
     """Sample, evaluate and check as the quickstart does; strips, metric bars, metrics table; the slim snapshot,
     verified."""
@@ -1491,7 +1505,7 @@ def _evaluate(e: dict, snap_path, data_dir, out: Path, work: Path, dev, S: dict,
         f" {e['slim_snapshot']['samples_rel_diff']:.1e}"
     )
 
-# %% ../../nbs/87_bench.ipynb #b0000039
+# %% ../../nbs/87_bench.ipynb #bcb37f2e
 def run_repro(task: str, mode: str, out) -> int:
     """`balmo.experiments.repro.<task>.run(mode=mode, out=out)`; a KitError if that module or function does not exist
     yet."""
@@ -1514,7 +1528,7 @@ def run_repro(task: str, mode: str, out) -> int:
     r = mod.run(mode=mode, out=out)
     return r if isinstance(r, int) else 0
 
-
+# %% ../../nbs/87_bench.ipynb #c86348bf
 def main(argv: list[str] | None = None) -> int:
     """`python -m balmo.experiments.bench`: the GPU kit (see `.ci/gpu`). Exit status 0 passed, 1 a check or phase
     failed, 2 cannot run."""

@@ -12,7 +12,7 @@ __all__ = ['MATHJAX', 'VIEWER_DATA', 'CONF', 'CSS', 'CHROMIUM_FLAGS', 'CHECK_PAG
 import json, re, shutil, subprocess, sys, time
 from pathlib import Path
 
-# %% ../../nbs/89_docs.ipynb #cf3a680d
+# %% ../../nbs/89_docs.ipynb #46f7c6b2
 MATHJAX = 'mathjax@3.2.2'                       # npm package copied into the site (no CDN)
 VIEWER_DATA = ('pretrained_viewer.npz', 'quickstart_viewer.npz')   # in figures/: the viewer page's clips
 
@@ -20,13 +20,16 @@ def _cfg():
     from nbdev.config import get_config
     return get_config()
 
+# %% ../../nbs/89_docs.ipynb #e7b41aef
 def _doc_host(cfg) -> str: return cfg.doc_host.rstrip('/') + '/' + cfg.doc_baseurl.strip('/') + '/'
 
+# %% ../../nbs/89_docs.ipynb #11bf38f6
 def site_notebooks(nbs_path) -> list[Path]:
     "Notebooks in sidebar order: `index` first, then by file name (`_*` and `.*` skipped)."
     nbs = [p for p in Path(nbs_path).glob('*.ipynb') if not p.name.startswith(('_', '.'))]
     return sorted(nbs, key=lambda p: (p.stem != 'index', p.name))
 
+# %% ../../nbs/89_docs.ipynb #299b4fdf
 def page_name(nb_path) -> str:
     "The page a notebook becomes, as nbdev names it: `00_rotations.ipynb` -> `rotations`, `index` stays."
     from nbdev.doclinks import _nbpath2html
@@ -69,9 +72,10 @@ def show_doc_markdown(md: str) -> str:
         md = f'{head}\n\n<a class="nbdev-source reference external" href="{src.group(1)}">source</a>\n{rest}'
     return md
 
-# %% ../../nbs/89_docs.ipynb #8dbae5c8
+# %% ../../nbs/89_docs.ipynb #902c4580
 def _md_cell(text: str) -> dict: return {'cell_type': 'markdown', 'metadata': {}, 'source': text}
 
+# %% ../../nbs/89_docs.ipynb #d1e7acb3
 def to_myst(nb: dict, pages: dict, doc_host: str) -> dict:
     "A notebook from nbdev's processor (Quarto-flavoured) -> one that myst-nb renders as nbdev's docs look."
     import yaml
@@ -103,7 +107,7 @@ def to_myst(nb: dict, pages: dict, doc_host: str) -> dict:
             'language_info': {'name': 'python'}}
     return {'cells': cells, 'metadata': meta, 'nbformat': 4, 'nbformat_minor': 5}
 
-# %% ../../nbs/89_docs.ipynb #19390ec5
+# %% ../../nbs/89_docs.ipynb #968cc894
 CONF = """# written by balmo.experiments.docsite.write_source: Sphinx + myst-nb + furo, all served from the site
 project = {title!r}
 author = {author!r}
@@ -149,6 +153,7 @@ def mathjax_dir(cache: Path, spec: str = MATHJAX) -> Path:
         if r.returncode: raise RuntimeError(f'npm install {spec} failed: {r.stderr.strip()[-500:]}')
     return pkg / 'es5'
 
+# %% ../../nbs/89_docs.ipynb #50abd933
 def write_source(proc: Path, src: Path, nbs_path: Path, figures: Path, cache: Path, extra_pages=()) -> list[str]:
     """Write the Sphinx project (conf.py, one notebook per page, figures, MathJax, CSS) into `src`; returns the page
     names."""
@@ -207,7 +212,7 @@ def write_viewer_page(src: Path, figures: Path, doc_host: str) -> str:
     return 'viewer'
 
 
-# %% ../../nbs/89_docs.ipynb #05efebae
+# %% ../../nbs/89_docs.ipynb #1a5e4523
 _TABLE_HEAD = '| notebook | module | what it shows |'
 
 def readme_table(index_nb) -> list[str]:
@@ -219,6 +224,7 @@ def readme_table(index_nb) -> list[str]:
     end = next((j for j, l in enumerate(lines[k:]) if not l.startswith('|')), len(lines) - k)
     return [re.sub(r'\[([^\]]+)\]\(\1\.ipynb\)', r'`\1`', l) for l in lines[k:k + end]]
 
+# %% ../../nbs/89_docs.ipynb #1f170352
 def sync_readme(readme, index_nb, check: bool = False) -> bool:
     """Put `readme_table(index_nb)` in place of the table under `README.md`'s `## The notebooks` heading. Returns
     whether the README already held it; with `check`, writes nothing."""
@@ -231,9 +237,10 @@ def sync_readme(readme, index_nb, check: bool = False) -> bool:
     if not same and not check: readme.write_text('\n'.join(lines[:start] + table + lines[end:]) + '\n')
     return same
 
-# %% ../../nbs/89_docs.ipynb #7e1bbd3b
+# %% ../../nbs/89_docs.ipynb #19065c5a
 def _ids(html: str) -> set: return set(re.findall(r'\sid="([^"]+)"', html))
 
+# %% ../../nbs/89_docs.ipynb #f9de3004
 def relink_site(site, doc_host: str) -> int:
     """Links to the published site -> relative links with Sphinx's ids; a link to an undocumented name points at its
     class's entry, else becomes text. Returns the number of links kept."""
@@ -253,6 +260,7 @@ def relink_site(site, doc_host: str) -> int:
     for f in sorted(site.glob('*.html')): f.write_text(pat.sub(sub, f.read_text()))
     return n
 
+# %% ../../nbs/89_docs.ipynb #60716d0f
 def broken_links(site) -> list[str]:
     "Relative links (a href, img/iframe/script src) of the site's pages whose file or `#id` does not exist."
     from html.parser import HTMLParser
@@ -324,7 +332,7 @@ def build(out='_docs', work='_docs_build', n_workers: int = 2, force: bool = Fal
         'total_s': round(time.time() - t0, 1),
     }
 
-# %% ../../nbs/89_docs.ipynb #4a9b3c00
+# %% ../../nbs/89_docs.ipynb #94305dd3
 CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
                   '--disable-background-networking', '--disable-component-update', '--disable-sync']
 CHECK_PAGES = ('index', 'rotation_normalization', 'sampler', 'viewer')
@@ -338,6 +346,7 @@ def _serve(root: Path):
     threading.Thread(target=srv.serve_forever, daemon=True).start()
     return srv, f'http://127.0.0.1:{srv.server_address[1]}/'
 
+# %% ../../nbs/89_docs.ipynb #20546f96
 # the longest line of every code cell (input, not output) wider than its box at this viewport: unwrapped it would
 # scroll sideways (the site's CSS wraps such lines on narrower screens)
 _JS_OVERFLOW = """async () => {

@@ -15,7 +15,7 @@ from ..core.checks import (CLIError, LENGTH, MARGIN, MINUTES, N_CLIPS, N_SAMPLES
 __all__ = ['QUICKSTART_SAMPLES', 'QUICKSTART_RATE', 'BUSY_LOAD', 'QUICKSTART_MARGIN', 'QUALITY_TARGETS', 'omp_wait_policy',
            'embedded_root', 'load_checked_split', 'denoising_table', 'sample_and_score', 'quality_checks', 'quickstart']
 
-# %% ../../nbs/80_quickstart.ipynb #a1c4e7d0
+# %% ../../nbs/80_quickstart.ipynb #71bb0ee3
 # the quickstart's training budget in samples (the `tiny` preset's learning rate decays from 8 000)
 QUICKSTART_SAMPLES = 40_000
 # tiny preset, 2 idle cores, bf16 (AVX512-BF16): the training loop measured at 125 samples/s (87_bench)
@@ -30,6 +30,8 @@ def omp_wait_policy(env=os.environ) -> str:
     if 'OMP_WAIT_POLICY' not in env and os.getloadavg()[0] >= BUSY_LOAD * (os.cpu_count() or 1):
         env['OMP_WAIT_POLICY'] = 'PASSIVE'
     return env.get('OMP_WAIT_POLICY', 'default')
+
+# %% ../../nbs/80_quickstart.ipynb #2a7742dd
 # frames sampled beyond each end of a quickstart sample and dropped (Snapshot.sample's margin)
 QUICKSTART_MARGIN = 16
 
@@ -37,6 +39,7 @@ def _budget(train_samples) -> dict:
     "Config overrides for a training budget in samples (None: the preset's total_samples, a cap behind `minutes`)."
     return {} if train_samples is None else {'total_samples': int(train_samples)}
 
+# %% ../../nbs/80_quickstart.ipynb #a0c5ec5f
 def embedded_root(data_root, n_clips: int, seed: int) -> Path:
     """The embedded dataset's folder: `data_root/n{n_clips}_seed{seed}`, or `procedural.embedded_dir` (the data home) by
     default."""
@@ -44,6 +47,7 @@ def embedded_root(data_root, n_clips: int, seed: int) -> Path:
     d = embedded_dir(n_clips, seed)
     return d if data_root is None else Path(data_root).expanduser().resolve() / d.name
 
+# %% ../../nbs/80_quickstart.ipynb #f22ddf62
 def _check_quickstart(out, train_samples, minutes, seed, n_samples, n_clips, length, overrides, margin=0) -> Path:
     "Every quickstart argument, before any work: values, then the training config, then the output folder (created)."
     for name, v, check in [
@@ -67,11 +71,13 @@ def _check_quickstart(out, train_samples, minutes, seed, n_samples, n_clips, len
         raise CLIError(f'length: must be a multiple of {m} (the U-Net of this config), got {length}')
     return writable_dir(out, 'output folder')
 
+# %% ../../nbs/80_quickstart.ipynb #ae157042
 def load_checked_split(data_dir, split: str) -> list['Motion']:
     "Motions of `split` from a cached dataset folder (`{split}.npz`, the format of `body.save_motions`)."
     from balmo.body import load_motions
     return load_motions(dataset_dir(data_dir, (split,)) / f'{split}.npz')[0]
 
+# %% ../../nbs/80_quickstart.ipynb #6d62f7a2
 def denoising_table(snap, clips, seed: int = 0) -> dict:
     """`train.denoising_errors` of a `Snapshot` on held-out `clips`: the sampler's 16 levels, 64-frame crops (its
     training crop if shorter)."""
@@ -80,6 +86,7 @@ def denoising_table(snap, clips, seed: int = 0) -> dict:
         snap.denoiser, snap.transform, clips, length=min(64, snap.config.get('max_length', 64)), seed=seed
     )
 
+# %% ../../nbs/80_quickstart.ipynb #9c8ddb06
 def sample_and_score(snap, data_dir, n_samples: int = 256, seed: int = 0, length: int = 128,
                      margin: int = QUICKSTART_MARGIN, bf16: bool = True, progress: bool = False, evaluator=None,
                      out=None, batch_size: int = 64, eval_runs: int = 1) -> tuple[list, dict]:
@@ -95,7 +102,7 @@ def sample_and_score(snap, data_dir, n_samples: int = 256, seed: int = 0, length
     res, ms, _ = evaluate_runs(sample, data_dir, 'test', evaluator, seed, eval_runs, out=out, progress=progress)
     return ms, res
 
-# %% ../../nbs/80_quickstart.ipynb #87c8f6e0
+# %% ../../nbs/80_quickstart.ipynb #c537c7ae
 QUALITY_TARGETS = {
     'fid_ratio': 2.0,        # FID(generated) <= 2 x FID(Real: training clips, same count)
     'skating_ratio': 2.0,    # foot skating of generated <= max(2 x data's, 5 %)
@@ -118,7 +125,7 @@ def quality_checks(result: dict, targets: dict = QUALITY_TARGETS) -> dict:
         out['families covered'] = (n_hit, len(h), n_hit == len(h))
     return out
 
-
+# %% ../../nbs/80_quickstart.ipynb #f5c45c3f
 def _figures(
     generated, real, result, out: Path, body, n_show: int = 8, seed: int = 0, extra: dict | None = None
 ) -> list[Path]:
@@ -143,7 +150,7 @@ def _figures(
     import matplotlib.pyplot as plt; plt.close('all')
     return paths
 
-
+# %% ../../nbs/80_quickstart.ipynb #5f35c450
 def quickstart(
     out='runs/quickstart',
     train_samples: int | None = QUICKSTART_SAMPLES,

@@ -17,7 +17,7 @@ __all__ = ['BALANCES', 'GROUP_ERRORS', 'LOSS_PRESETS', 'SIGMA_RANGE', 'LossConfi
            'edm_lambda', 'sample_sigma', 'group_mse', 'loss_terms', 'diffusion_loss', 'grad_norm_by_sigma', 'flatness',
            'group_gradient_norms']
 
-# %% ../../nbs/41_loss.ipynb #52acdaf3
+# %% ../../nbs/41_loss.ipynb #2e128701
 _WEIGHTINGS = ('edm2', 'balanced')
 _UNCERTAINTIES = ('single', 'per_group')
 BALANCES = ('denoised', 'output')          # R3: the gradient the balanced weighting flattens: w.r.t. D, or w.r.t. F
@@ -73,6 +73,7 @@ class LossConfig:
         if bad: raise ValueError(f'LossConfig.from_dict: unknown keys {sorted(bad)}; known {sorted(known)}')
         return cls(**d)
 
+# %% ../../nbs/41_loss.ipynb #0b967e34
 LOSS_PRESETS: dict[str, LossConfig] = {
     'baseline':     LossConfig('edm2', 'single', False),         # EDM2 learned-uncertainty loss (Table 1 rows 1-2)
     'grad_balance': LossConfig('balanced', 'single', False),     # + gradient-magnitude weighting
@@ -86,7 +87,7 @@ def loss_preset(name: str, **overrides) -> LossConfig:
         raise ValueError(f'unknown loss preset {name!r}; choose from {list(LOSS_PRESETS)}')
     return replace(LOSS_PRESETS[name], **overrides)
 
-# %% ../../nbs/41_loss.ipynb #437e5cd8
+# %% ../../nbs/41_loss.ipynb #b5b2d394
 @dataclass(frozen=True)
 class GroupSpec:
     """Resolved feature groups: names, channel slices (a partition of range(n_channels)), sizes N_k, weights w_k (K,)
@@ -97,7 +98,7 @@ class GroupSpec:
     weights: torch.Tensor
     n_channels: int
 
-
+# %% ../../nbs/41_loss.ipynb #366caae3
 def resolve_groups(
     groups: Any, n_channels: int, dim_weights: torch.Tensor | Sequence[float] | None = None
 ) -> GroupSpec:
@@ -138,16 +139,18 @@ def resolve_groups(
             raise ValueError(f'dim_weights must be {len(ranges)} positive finite numbers, got {w.tolist()}')
     return GroupSpec(names, tuple(ranges), sizes, w, n_channels)
 
-# %% ../../nbs/41_loss.ipynb #26002c5d
+# %% ../../nbs/41_loss.ipynb #ea201bd2
 def edm_lambda(sigma: torch.Tensor, sigma_data: float = 1.0) -> torch.Tensor:
     "EDM loss weight λ(σ) = (σ² + σ_d²) / (σ σ_d)² = 1 / c_out(σ)²."
     return (sigma**2 + sigma_data**2) / (sigma * sigma_data)**2
 
+# %% ../../nbs/41_loss.ipynb #1d775675
 def _randn(shape, generator: torch.Generator | None, device, dtype) -> torch.Tensor:
     "Standard normal draws from `generator` (made on the generator's device, then moved)."
     if generator is None: return torch.randn(shape, device=device, dtype=dtype)
     return torch.randn(shape, generator=generator, device=generator.device, dtype=dtype).to(device)
 
+# %% ../../nbs/41_loss.ipynb #7e6d8fd8
 SIGMA_RANGE = (0.002, 80.0)      # the sampler's noise levels (42_sampler): σ_min, σ_max
 
 def sample_sigma(n: int, cfg: LossConfig, generator: torch.Generator | None = None,
@@ -163,6 +166,7 @@ def sample_sigma(n: int, cfg: LossConfig, generator: torch.Generator | None = No
         s = torch.where(u[0] < cfg.P_uniform, (lo + (hi - lo) * u[1]).exp(), s)
     return s
 
+# %% ../../nbs/41_loss.ipynb #069fb35e
 def group_mse(D: torch.Tensor, x0: torch.Tensor, spec: GroupSpec) -> torch.Tensor:
     "Per-sample, per-group mean squared error (B, K): mean over group k's channels and all frames of (D - x0)²."
     e2 = (D - x0).square()
@@ -201,7 +205,7 @@ def loss_terms(mse: torch.Tensor, sigma: torch.Tensor, logvar: torch.Tensor, spe
         uobj = u + torch.exp(-u) * (lam * m).detach()
     return theta, uobj
 
-# %% ../../nbs/41_loss.ipynb #64c73037
+# %% ../../nbs/41_loss.ipynb #6840dd0d
 def _denoise(denoiser: Callable, x: torch.Tensor, sigma: torch.Tensor, n_logvar: int, cfg: LossConfig):
     "Call `denoiser(x, sigma, return_logvar=True)` and check the shapes of (D, logvar)."
     out = denoiser(x, sigma, return_logvar=True)
@@ -219,6 +223,7 @@ def _denoise(denoiser: Callable, x: torch.Tensor, sigma: torch.Tensor, n_logvar:
                          f"denoiser returned {logvar.shape[1]} (build it with n_logvar={n_logvar})")
     return D, logvar.to(D.dtype)
 
+# %% ../../nbs/41_loss.ipynb #392c0c8a
 def _as_sigma(sigma, B: int, like: torch.Tensor) -> torch.Tensor:
     s = torch.as_tensor(sigma, dtype=like.dtype, device=like.device).reshape(-1)
     s = s.expand(B) if s.numel() == 1 else s
@@ -226,6 +231,7 @@ def _as_sigma(sigma, B: int, like: torch.Tensor) -> torch.Tensor:
         raise ValueError(f'sigma must be positive, scalar or ({B},), got {tuple(s.shape)}')
     return s
 
+# %% ../../nbs/41_loss.ipynb #7be0a937
 def diffusion_loss(denoiser: Callable, x0: torch.Tensor, groups: Any, cfg: LossConfig | None = None,
                    generator: torch.Generator | None = None, *, sigma=None, noise: torch.Tensor | None = None,
                    dim_weights=None) -> tuple[torch.Tensor, dict]:
@@ -254,7 +260,7 @@ def diffusion_loss(denoiser: Callable, x0: torch.Tensor, groups: Any, cfg: LossC
     else: stats.update({f'u/{n}': lv[k].item() for k, n in enumerate(spec.names)})
     return loss, stats
 
-# %% ../../nbs/41_loss.ipynb #f567953a
+# %% ../../nbs/41_loss.ipynb #473c3833
 def grad_norm_by_sigma(
     denoiser: torch.nn.Module,
     x0: torch.Tensor | Sequence[torch.Tensor] | Callable[[], torch.Tensor],
@@ -303,7 +309,7 @@ def grad_norm_by_sigma(
                     out[i, k] += math.sqrt(sum(float(g.double().square().sum()) for g in gs if g is not None))
     return out / n_repeats
 
-
+# %% ../../nbs/41_loss.ipynb #d1060b7a
 def flatness(curve) -> np.ndarray | float:
     "max/min ratio along the σ axis (axis 0): 1 = perfectly flat. (n_sigma,) -> float; (n_sigma, K) -> (K,)."
     c = np.asarray(curve, dtype=np.float64)

@@ -16,7 +16,7 @@ __all__ = ['edm_sigmas', 'nfe_for', 'CountingDenoiser', 'pf_ode_slope', 'pf_ode_
            'check_fits', 'batch_chunks', 'heun_sample', 'ode_encode', 'ode_decode', 'round_trip_error',
            'gaussian_prior_logp', 'slope_and_div', 'ode_nll']
 
-# %% ../../nbs/42_sampler.ipynb #fc1ba8c4
+# %% ../../nbs/42_sampler.ipynb #447ba38a
 def edm_sigmas(n_levels: int = 16, sigma_min: float = 0.002, sigma_max: float = 80.0, rho: float = 7.0,
                dtype: torch.dtype = torch.float64, device=None) -> torch.Tensor:
     "EDM step schedule (eq. 5): `n_levels` decreasing noise levels σ_max … σ_min followed by 0 -> (n_levels + 1,)."
@@ -35,6 +35,7 @@ def edm_sigmas(n_levels: int = 16, sigma_min: float = 0.002, sigma_max: float = 
         s = (a + i / (n - 1) * (b - a)) ** rho
     return torch.cat([s, s.new_zeros(1)]).to(dtype=dtype, device=device)
 
+# %% ../../nbs/42_sampler.ipynb #3296c4b7
 def nfe_for(n_levels: int, solver: str = 'heun', to_zero: bool = True) -> int:
     """Denoiser evaluations per sample for `n_levels` noise levels: Heun 2N−1 (N−1 two-evaluation steps and a final
     one-evaluation Euler step to σ=0), Euler N; without the step to 0 (encoding/decoding between σ_min and σ_max):
@@ -48,7 +49,7 @@ def nfe_for(n_levels: int, solver: str = 'heun', to_zero: bool = True) -> int:
         return steps + int(to_zero)
     return 2 * steps + int(to_zero)
 
-# %% ../../nbs/42_sampler.ipynb #37d71d91
+# %% ../../nbs/42_sampler.ipynb #6216fece
 class CountingDenoiser:
     """Wraps a denoiser `D(x (B,...), sigma (B,)) -> x̂0 (B,...)`: counts calls, broadcasts a scalar σ to `(B,)`, casts
     D to x's dtype."""
@@ -67,10 +68,12 @@ class CountingDenoiser:
             raise ValueError(f'denoiser returned shape {tuple(out.shape)} for input {tuple(x.shape)}')
         return out.to(x.dtype)   # the state keeps its dtype whatever precision the denoiser computes in
 
+# %% ../../nbs/42_sampler.ipynb #a4040e75
 def pf_ode_slope(D: Callable, x: torch.Tensor, sigma: float) -> torch.Tensor:
     "Probability-flow ODE slope dx/dσ = (x − D(x; σ)) / σ (EDM eq. 1 and 3 with σ(t)=t, s(t)=1); x (B, ...)."
     return (x - D(x, sigma)) / sigma
 
+# %% ../../nbs/42_sampler.ipynb #41d4190b
 def _check_sigmas(sigmas: torch.Tensor) -> list[float]:
     s = [float(v) for v in torch.as_tensor(sigmas).flatten()]
     if len(s) < 2:
@@ -82,6 +85,7 @@ def _check_sigmas(sigmas: torch.Tensor) -> list[float]:
         raise ValueError('noise levels must be strictly monotone (decreasing to sample, increasing to encode)')
     return s
 
+# %% ../../nbs/42_sampler.ipynb #7658c1af
 def pf_ode_integrate(D: Callable, x: torch.Tensor, sigmas: Sequence[float] | torch.Tensor, solver: str = 'heun',
                      pbar=None, trajectory: list | None = None, step_hook: Callable | None = None) -> torch.Tensor:
     """Integrate the PF-ODE from `sigmas[0]` to `sigmas[-1]` (either direction) starting at `x` (B, ...).
@@ -105,7 +109,7 @@ def pf_ode_integrate(D: Callable, x: torch.Tensor, sigmas: Sequence[float] | tor
         if pbar is not None: pbar.update(1)
     return x
 
-# %% ../../nbs/42_sampler.ipynb #b07f0a26
+# %% ../../nbs/42_sampler.ipynb #f67b4a77
 def seeded_noise(seeds: Sequence[int], sample_shape: Sequence[int], dtype: torch.dtype = torch.float32,
                  device=None) -> torch.Tensor:
     """Unit normal noise (len(seeds), *sample_shape); row i drawn (float32, CPU) from a `torch.Generator` seeded with
@@ -116,6 +120,7 @@ def seeded_noise(seeds: Sequence[int], sample_shape: Sequence[int], dtype: torch
     rows = [torch.randn(tuple(sample_shape), generator=torch.Generator().manual_seed(sd)) for sd in seeds]
     return torch.stack(rows).to(dtype=dtype, device=device)
 
+# %% ../../nbs/42_sampler.ipynb #6659be9c
 def available_memory(device=None) -> int | None:
     """Bytes still available on `device`: free CUDA memory, or for the CPU `MemAvailable` (and the cgroup v2 limit if
     lower); None if unknown."""
@@ -138,6 +143,7 @@ def available_memory(device=None) -> int | None:
         pass
     return avail
 
+# %% ../../nbs/42_sampler.ipynb #ca322935
 def check_fits(nbytes: int, device=None, what: str = 'the result', hint: str = '') -> None:
     "Raise a one-line ValueError if `nbytes` exceed `available_memory(device)` (unknown availability passes)."
     avail = available_memory(device)
@@ -148,13 +154,14 @@ def check_fits(nbytes: int, device=None, what: str = 'the result', hint: str = '
             + (f'; {hint}' if hint else '')
         )
 
+# %% ../../nbs/42_sampler.ipynb #9f8d9b39
 def batch_chunks(n: int, batch_size: int | None) -> list[slice]:
     if batch_size is None: return [slice(0, n)]
     if int(batch_size) != batch_size or batch_size < 1:
         raise ValueError(f'batch_size must be a positive integer or None, got {batch_size}')
     return [slice(i, min(i + batch_size, n)) for i in range(0, n, int(batch_size))]
 
-
+# %% ../../nbs/42_sampler.ipynb #6a8ec82f
 def heun_sample(
     denoiser: Callable,
     shape: Sequence[int] | None = None,
@@ -228,7 +235,7 @@ def heun_sample(
     if return_trajectory: info['trajectory'] = torch.cat(trajs, 1)
     return x, info
 
-# %% ../../nbs/42_sampler.ipynb #44066676
+# %% ../../nbs/42_sampler.ipynb #b835158e
 def ode_encode(denoiser: Callable, x0: torch.Tensor, n_levels: int = 16, sigma_min: float = 0.002,
                sigma_max: float = 80.0, rho: float = 7.0, solver: str = 'heun', batch_size: int | None = None,
                progress: bool = False, return_info: bool = False):
@@ -237,6 +244,7 @@ def ode_encode(denoiser: Callable, x0: torch.Tensor, n_levels: int = 16, sigma_m
     sig = edm_sigmas(n_levels, sigma_min, sigma_max, rho)[:-1].flip(0)
     return _integrate_batched(denoiser, x0, sig, solver, batch_size, progress, return_info, 'ode_encode')
 
+# %% ../../nbs/42_sampler.ipynb #79d3fb1d
 def ode_decode(denoiser: Callable, z: torch.Tensor, n_levels: int = 16, sigma_min: float = 0.002,
                sigma_max: float = 80.0, rho: float = 7.0, solver: str = 'heun', batch_size: int | None = None,
                progress: bool = False, return_info: bool = False):
@@ -244,6 +252,7 @@ def ode_decode(denoiser: Callable, z: torch.Tensor, n_levels: int = 16, sigma_mi
     sig = edm_sigmas(n_levels, sigma_min, sigma_max, rho)[:-1]
     return _integrate_batched(denoiser, z, sig, solver, batch_size, progress, return_info, 'ode_decode')
 
+# %% ../../nbs/42_sampler.ipynb #7e5d002a
 def _integrate_batched(denoiser, x, sig, solver, batch_size, progress, return_info, name):
     if len(sig) < 2:
         raise ValueError(f'{name}: need n_levels >= 2')
@@ -259,6 +268,7 @@ def _integrate_batched(denoiser, x, sig, solver, batch_size, progress, return_in
     out = torch.cat(outs)
     return (out, dict(nfe=nfes[0], n_calls=sum(nfes), sigmas=sig)) if return_info else out
 
+# %% ../../nbs/42_sampler.ipynb #35cec517
 def round_trip_error(denoiser: Callable, x0: torch.Tensor, n_levels: int = 16, **kw) -> dict:
     """Encode x0 (B, ...) then decode; returns 'rms' (root-mean-square error over all entries), 'rel_rms' (rms / rms
     of x0), 'max_abs', and the counted 'nfe' of encoding plus decoding."""
@@ -269,7 +279,7 @@ def round_trip_error(denoiser: Callable, x0: torch.Tensor, n_levels: int = 16, *
     return dict(rms=rms, rel_rms=rms / x0.double().pow(2).mean().sqrt().item(), max_abs=e.abs().max().item(),
                 nfe=i1['nfe'] + i2['nfe'])
 
-# %% ../../nbs/42_sampler.ipynb #ec1d837a
+# %% ../../nbs/42_sampler.ipynb #ef46f90b
 def gaussian_prior_logp(z: torch.Tensor, sigma_max: float) -> torch.Tensor:
     "log N(z; 0, σ_max² I) summed over all but the batch dimension: z (B, ...) -> (B,)."
     d = z[0].numel()
@@ -277,6 +287,7 @@ def gaussian_prior_logp(z: torch.Tensor, sigma_max: float) -> torch.Tensor:
         2 * math.pi * sigma_max**2
     )
 
+# %% ../../nbs/42_sampler.ipynb #f3a43013
 def slope_and_div(D: Callable, x: torch.Tensor, sigma: float, probes: torch.Tensor | None):
     "PF-ODE slope f (B, ...) and divergence estimates (P, B): exact trace if probes is None (P = 1), else εᵀ(∂f/∂x)ε."
     with torch.enable_grad():
@@ -298,6 +309,7 @@ def slope_and_div(D: Callable, x: torch.Tensor, sigma: float, probes: torch.Tens
             divs = torch.stack(divs)
     return f.detach(), divs.detach()
 
+# %% ../../nbs/42_sampler.ipynb #c0613daa
 def ode_nll(denoiser: Callable, x0: torch.Tensor, n_levels: int = 32, sigma_min: float = 0.002,
             sigma_max: float = 80.0, rho: float = 7.0, n_hutchinson: int = 1, probe: str = 'rademacher',
             exact: bool = False, generator: torch.Generator | None = None, prior_logp: Callable | None = None,

@@ -14,7 +14,7 @@ import torch.nn.functional as F
 __all__ = ['LOGVAR_HEADS', 'UNET_PRESETS', 'normalize', 'mp_silu', 'mp_sum', 'mp_cat', 'MPConv1d', 'MPFourier', 'Attention1d',
            'downsample', 'Block1d', 'UNet1d', 'EDMPrecond', 'make_denoiser']
 
-# %% ../../nbs/40_unet.ipynb #0a112fc4
+# %% ../../nbs/40_unet.ipynb #7d92290a
 def normalize(x: torch.Tensor, dim: int | tuple[int, ...] | None = None, eps: float = 1e-4) -> torch.Tensor:
     """Rescale `x` to unit RMS along `dim`: x / (eps + ‖x‖/√N), N = number of elements reduced.
     `dim=None` reduces over every axis but the first (one vector per output channel of a weight)."""
@@ -25,14 +25,17 @@ def normalize(x: torch.Tensor, dim: int | tuple[int, ...] | None = None, eps: fl
     norm = torch.add(eps, norm, alpha=1 / math.sqrt(n))
     return x / norm.to(x.dtype)
 
+# %% ../../nbs/40_unet.ipynb #7c707991
 def mp_silu(x: torch.Tensor) -> torch.Tensor:
     "Magnitude-preserving SiLU (EDM2 eq. 81): silu(x) / 0.596, where 0.596 = sqrt(E[silu(z)²]), z ~ N(0, 1)."
     return F.silu(x) / 0.596
 
+# %% ../../nbs/40_unet.ipynb #720d1868
 def mp_sum(a: torch.Tensor, b: torch.Tensor, t: float = 0.5) -> torch.Tensor:
     "Magnitude-preserving blend (EDM2 eq. 88): ((1-t)·a + t·b) / sqrt((1-t)² + t²)."
     return a.lerp(b, t) / math.sqrt((1 - t) ** 2 + t ** 2)
 
+# %% ../../nbs/40_unet.ipynb #ad116060
 def mp_cat(a: torch.Tensor, b: torch.Tensor, dim: int = 1, t: float = 0.5) -> torch.Tensor:
     """Magnitude-preserving concatenation along `dim`: [w_a·a, w_b·b], w_a = C(1-t)/√N_a, w_b = C·t/√N_b,
     C = sqrt((N_a+N_b)/((1-t)²+t²)). Energy ratio of the parts is (1-t)² : t², total mean square 1."""
@@ -40,7 +43,7 @@ def mp_cat(a: torch.Tensor, b: torch.Tensor, dim: int = 1, t: float = 0.5) -> to
     c = math.sqrt((na + nb) / ((1 - t) ** 2 + t ** 2))
     return torch.cat([a * (c / math.sqrt(na) * (1 - t)), b * (c / math.sqrt(nb) * t)], dim=dim)
 
-# %% ../../nbs/40_unet.ipynb #33575a27
+# %% ../../nbs/40_unet.ipynb #696b6353
 class MPConv1d(nn.Module):
     """Magnitude-preserving 1D convolution (kernel `k` >= 1, 'same' padding, odd k) or linear layer (`kernel=0`).
     Used weight: ŵ = gain · normalize(w) / sqrt(fan_in), fan_in = in_channels·k, so each output channel of ŵ has norm
@@ -79,6 +82,7 @@ class MPConv1d(nn.Module):
             return x @ w.t()
         return F.conv1d(x, w, padding=self.kernel // 2)
 
+# %% ../../nbs/40_unet.ipynb #2a9faf35
 class MPFourier(nn.Module):
     """Fourier embedding of a scalar (the noise level c_noise): y = √2·cos(2π(f·x + φ)), f ~ N(0, bandwidth²), φ ~
     U(0,1), fixed buffers. E[y²] = 1. Shape (B,) -> (B, num_channels)."""

@@ -41,7 +41,7 @@ FEET_THRESHOLD = 0.002                    # m² per frame: contact if the square
 HEADING_SIGMA = 20.0                      # frames: Gaussian smoothing of the feature heading
 FEATURES_VERSION = 2                      # 1: balmo's first implementation (no retargeting, no quirks)
 
-# %% ../../nbs/32_humanml3d.ipynb #4598c0d1
+# %% ../../nbs/32_humanml3d.ipynb #eaf13383
 def facing_yaw(joints: np.ndarray, face_joints=T2M_FACE_JOINTS, smooth_sigma: float = 0.0) -> np.ndarray:
     """Angles a (T,) of the rotations R_y(a) that turn each frame's facing direction onto +z, for joints (T, 22, 3).
     Facing = y × normalised(joints[f0] − joints[f1] + joints[f2] − joints[f3]) for face_joints (f0, f1, f2, f3),
@@ -53,6 +53,7 @@ def facing_yaw(joints: np.ndarray, face_joints=T2M_FACE_JOINTS, smooth_sigma: fl
     if smooth_sigma > 0: fwd = gaussian_filter1d(fwd, smooth_sigma, axis=0, mode='nearest')
     return -np.arctan2(fwd[:, 0], fwd[:, 2])
 
+# %% ../../nbs/32_humanml3d.ipynb #d377565b
 def canonicalize_joints(joints) -> np.ndarray:
     """Floor (lowest joint over the clip) to y = 0, first-frame root to x = z = 0, first-frame facing to +z; (T, 22, 3)
     float64."""
@@ -61,6 +62,7 @@ def canonicalize_joints(joints) -> np.ndarray:
     P[..., [0, 2]] -= P[0, 0, [0, 2]]
     return P @ rot_y(facing_yaw(P[:1])[0]).T
 
+# %% ../../nbs/32_humanml3d.ipynb #2a565874
 def from_to_rotation(u: np.ndarray, v: np.ndarray) -> np.ndarray:
     """Smallest rotations (..., 3, 3) turning unit vectors u onto unit vectors v (..., 3):
     R = I + [c]× + [c]×² / (1 + u·v) with c = u × v (Rodrigues with sin θ = ‖c‖, cos θ = u·v); undefined for v = −u."""
@@ -70,11 +72,12 @@ def from_to_rotation(u: np.ndarray, v: np.ndarray) -> np.ndarray:
     K = K - np.swapaxes(K, -1, -2)
     return np.eye(3) + K + (K @ K) / np.maximum(1 + d, 1e-12)[..., None, None]
 
-# %% ../../nbs/32_humanml3d.ipynb #a444cf55
+# %% ../../nbs/32_humanml3d.ipynb #f4fa93d2
 @lru_cache(maxsize=1)
 def _proxy_target() -> np.ndarray:
     return ProxyBody().rest_joints(torch.zeros(10)).double().numpy()
 
+# %% ../../nbs/32_humanml3d.ipynb #78738ec7
 def resolve_target(target) -> np.ndarray | None:
     """None (no retargeting), 'proxy' (the proxy body's mean shape, balmo's default) or a (22, 3) frame -> float64 (22,
     3) or None."""
@@ -88,6 +91,7 @@ def resolve_target(target) -> np.ndarray | None:
     if (bone_lengths(t) <= 0).any(): raise ValueError('target: every bone needs a positive length')
     return t
 
+# %% ../../nbs/32_humanml3d.ipynb #9c9e4bff
 def read_target_skeleton(path) -> np.ndarray:
     """The official retargeting target: frame 0 of a HumanML3D joints file, e.g. `HumanML3D/joints/000021.npy` (T, 22,
     3) -> (22, 3)."""
@@ -98,6 +102,7 @@ def read_target_skeleton(path) -> np.ndarray:
     if a.ndim == 3: a = a[0]
     return resolve_target(a)
 
+# %% ../../nbs/32_humanml3d.ipynb #9cd5b70f
 def retarget(joints, target) -> tuple[np.ndarray, float]:
     """Uniform skeleton: joints (T, 22, 3) -> (joints with the target's bone lengths (T, 22, 3) float64, scale s).
     Bone directions are kept per frame; the pelvis trajectory is scaled by s = (thigh + shin)_target / (thigh +
@@ -114,6 +119,7 @@ def retarget(joints, target) -> tuple[np.ndarray, float]:
         out[:, c] = out[:, p] + L_t[c] * d / np.linalg.norm(d, axis=-1, keepdims=True)
     return out, s
 
+# %% ../../nbs/32_humanml3d.ipynb #7c20a18e
 def _check_joints(joints, name: str) -> np.ndarray:
     P = np.asarray(joints, dtype=np.float64)
     if P.ndim != 3 or P.shape[1:] != (22, 3):
@@ -122,13 +128,14 @@ def _check_joints(joints, name: str) -> np.ndarray:
     if not np.isfinite(P).all(): raise ValueError(f'{name}: joints contain non-finite values')
     return P
 
+# %% ../../nbs/32_humanml3d.ipynb #2344313d
 def process_joints(joints, target='proxy') -> np.ndarray:
     "Steps 1-2: retarget to `target` (None: keep the skeleton), then canonicalise; (T, 22, 3) -> (T, 22, 3) float64."
     P = _check_joints(joints, 'process_joints')
     if target is not None: P = retarget(P, target)[0]
     return canonicalize_joints(P)
 
-# %% ../../nbs/32_humanml3d.ipynb #a095741e
+# %% ../../nbs/32_humanml3d.ipynb #396677c0
 def _yaw_velocity(a: np.ndarray, fix_sign: bool = False) -> np.ndarray:
     """Column 0 from heading angles a (T,): the y part of q_{t+1} q_t⁻¹ for q_t = (cos(a_t/2), 0, sin(a_t/2), 0), i.e.
     sin(d/2) with d = a_{t+1} − a_t unwrapped; the official value is arcsin of it (wrong sign where cos(d/2) < 0),
@@ -137,7 +144,7 @@ def _yaw_velocity(a: np.ndarray, fix_sign: bool = False) -> np.ndarray:
     qy = np.sin(h) * (np.where(np.cos(h) < 0, -1.0, 1.0) if fix_sign else 1.0)
     return np.arcsin(qy)[:, None]
 
-
+# %% ../../nbs/32_humanml3d.ipynb #d0ffbc3b
 def humanml3d_features(
     joints,
     target='proxy',
@@ -172,7 +179,7 @@ def humanml3d_features(
                           vel.reshape(T - 1, -1), contact], -1)
     return (out, P) if return_processed else out
 
-# %% ../../nbs/32_humanml3d.ipynb #496d0d0d
+# %% ../../nbs/32_humanml3d.ipynb #cf8dee19
 def recover_root(features) -> tuple[np.ndarray, np.ndarray]:
     "Heading half-angles θ (..., L) and root positions (..., L, 3) from features (..., L, 263)."
     f = np.asarray(features, dtype=np.float64)
@@ -183,6 +190,7 @@ def recover_root(features) -> tuple[np.ndarray, np.ndarray]:
     root[..., 1] = f[..., 3]
     return theta, root
 
+# %% ../../nbs/32_humanml3d.ipynb #7157f137
 def recover_joints(features) -> np.ndarray:
     "Joint positions (..., L, 22, 3) from HumanML3D features (..., L, 263): the official `recover_from_ric`."
     f = np.asarray(features, dtype=np.float64)
@@ -195,7 +203,7 @@ def recover_joints(features) -> np.ndarray:
     pos[..., [0, 2]] += root[..., None, [0, 2]]
     return np.concatenate([root[..., None, :], pos], -2)
 
-# %% ../../nbs/32_humanml3d.ipynb #3dc86440
+# %% ../../nbs/32_humanml3d.ipynb #163edfe3
 def _joint_list(a: np.ndarray, p: Path, lengths=None) -> list[np.ndarray]:
     if a.ndim == 3:
         a = a[None]
@@ -220,7 +228,7 @@ def _joint_list(a: np.ndarray, p: Path, lengths=None) -> list[np.ndarray]:
         raise ValueError(f'{p}: samples {bad[:5]} contain non-finite values')
     return out
 
-
+# %% ../../nbs/32_humanml3d.ipynb #60a74f1f
 class ArrayUnpickler(pickle.Unpickler):
     """Reads the pickle inside an object `.npy` admitting numpy arrays, dtypes and scalars, and plain containers (dict,
     list, tuple, set, str, bytes, numbers): what MDM's results.npy holds. Any other global (`os.system`,
@@ -245,13 +253,13 @@ class ArrayUnpickler(pickle.Unpickler):
             return lambda s, enc='latin1': s.encode('latin1') if enc in ('latin1', 'latin-1') else _refuse(module, name)
         _refuse(module, name)
 
-
+# %% ../../nbs/32_humanml3d.ipynb #524aa5eb
 def _refuse(module: str, name: str):
     raise pickle.UnpicklingError(
         f'refusing to load the global {module}.{name} (only numpy arrays and plain containers are read)'
     )
 
-
+# %% ../../nbs/32_humanml3d.ipynb #23ea0351
 def load_pickled_npy(path):
     """An object `.npy` (e.g. MDM's results.npy) read through `ArrayUnpickler`; a refused or broken pickle is a one-line
     ValueError."""
@@ -266,7 +274,7 @@ def load_pickled_npy(path):
         except Exception as e:
             raise ValueError(f'{p}: not a readable pickled .npy ({type(e).__name__}: {e})') from None
 
-
+# %% ../../nbs/32_humanml3d.ipynb #d45f0aa4
 def read_joint_samples(path, allow_pickle: bool = False) -> list[np.ndarray]:
     """Joint-position samples as a list of float64 (T_i, 22, 3): a HumanML3D-style `.npy` (N, T, 22, 3) or MDM's
     `results.npy` (pickled dict, 'motion' (N, 22, 3, T), optional 'lengths'), the latter only with `allow_pickle`, and
@@ -308,7 +316,7 @@ def read_joint_samples(path, allow_pickle: bool = False) -> list[np.ndarray]:
         raise ValueError(f'{p}: expected a numeric array, got dtype {a.dtype}')
     return _joint_list(a, p)
 
-
+# %% ../../nbs/32_humanml3d.ipynb #36112d29
 def read_any_samples(path, allow_pickle: bool = False) -> list:
     """Samples to evaluate: balmo's `.npz` (Motions, `balmo.data.export.read_samples`) or joint positions `.npy`
     (`read_joint_samples`)."""

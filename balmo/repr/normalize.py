@@ -99,7 +99,7 @@ class FeatureLayout:
         self.check(x)
         return {n: x[:, s] for n, s in self.slices.items()}
 
-# %% ../../nbs/30_rotation_normalization.ipynb #fedda12d
+# %% ../../nbs/30_rotation_normalization.ipynb #973f32a0
 def _motion_features(self: FeatureLayout, m: Motion) -> torch.Tensor:
     "One Motion -> features (N, T) float32 (6D computed in float64; β repeated on every frame)."
     if not isinstance(m, Motion): raise ValueError(f'expected a balmo.body.Motion, got {type(m).__name__}')
@@ -111,6 +111,7 @@ def _motion_features(self: FeatureLayout, m: Motion) -> torch.Tensor:
     f = torch.cat([d6[:, :21].reshape(T, -1), d6[:, 21], tau, torch.from_numpy(m.betas).double().expand(T, -1)], 1)
     return f.T.to(torch.float32).contiguous()
 
+# %% ../../nbs/30_rotation_normalization.ipynb #9bbdf213
 def translation_to_velocity(trans: torch.Tensor) -> torch.Tensor:
     """(..., T, 3) root translation -> the same with x, z replaced by frame-to-frame displacements (frame 0 copies frame
     1)."""
@@ -122,12 +123,14 @@ def translation_to_velocity(trans: torch.Tensor) -> torch.Tensor:
         v[..., HORIZONTAL] = 0.0
     return v
 
+# %% ../../nbs/30_rotation_normalization.ipynb #a0d9980c
 def velocity_to_translation(v: torch.Tensor) -> torch.Tensor:
     "Inverse of `translation_to_velocity` up to a horizontal offset: x, z are integrated from 0 at frame 0 (..., T, 3)."
     t = v.clone()
     t[..., HORIZONTAL] = v[..., HORIZONTAL].cumsum(-2) - v[..., :1, HORIZONTAL]
     return t
 
+# %% ../../nbs/30_rotation_normalization.ipynb #901f5f5f
 def _pack(self: FeatureLayout, motions) -> torch.Tensor:
     "Motions of equal length T -> features (B, N, T) float32 (a ValueError names the lengths otherwise)."
     if isinstance(motions, Motion): motions = [motions]
@@ -166,7 +169,7 @@ def _unpack(self: FeatureLayout, x: torch.Tensor, fps: float = 20.0, per_frame_b
 
 FeatureLayout.unpack = _unpack
 
-# %% ../../nbs/30_rotation_normalization.ipynb #d8d99a0b
+# %% ../../nbs/30_rotation_normalization.ipynb #96fde17e
 NORMALIZATIONS = ('em', 'zscore')
 
 def _feature_list(feats, layout: FeatureLayout) -> list:
@@ -187,6 +190,7 @@ def _feature_list(feats, layout: FeatureLayout) -> list:
                              f'got {shape or type(f).__name__}')
     return items
 
+# %% ../../nbs/30_rotation_normalization.ipynb #e7d43ab9
 def _frames64(f, i: int = 0) -> torch.Tensor:
     "One validated item -> float64 CPU tensor (N, frames)."
     f = torch.as_tensor(f).detach().to('cpu', torch.float64)
@@ -194,6 +198,7 @@ def _frames64(f, i: int = 0) -> torch.Tensor:
     if not bool(torch.isfinite(f).all()): raise ValueError(f'feats[{i}] contains non-finite values')
     return f
 
+# %% ../../nbs/30_rotation_normalization.ipynb #fa17b1a7
 def _sum_frames(items, fn) -> tuple:
     "Σ over items of fn(float64 item) and the total frame count."
     tot, n = 0, 0
@@ -201,6 +206,7 @@ def _sum_frames(items, fn) -> tuple:
         f = _frames64(f, i); tot = tot + fn(f); n += f.shape[1]
     return tot, n
 
+# %% ../../nbs/30_rotation_normalization.ipynb #af11dc4a
 def feature_moments(feats, layout: FeatureLayout | None = None) -> dict:
     "Per-channel mean and variance (float64 (N,)) pooled over all frames of all clips (two passes, for accuracy)."
     layout = layout or FeatureLayout()
@@ -210,6 +216,7 @@ def feature_moments(feats, layout: FeatureLayout | None = None) -> dict:
     ss, _ = _sum_frames(items, lambda f: (f - mean[:, None]).square().sum(1))
     return {'n_frames': int(n), 'n_sequences': len(items), 'mean': mean, 'var': ss / n}
 
+# %% ../../nbs/30_rotation_normalization.ipynb #e30e0fb6
 class ScaleOutlierError(ValueError):
     """A fitted scale that a few frames dominate: `.item` and `.frame` locate the most extreme value, `.channel` names
     it."""
@@ -217,12 +224,13 @@ class ScaleOutlierError(ValueError):
         super().__init__(message)
         self.item, self.frame, self.channel, self.ratio, self.value = item, frame, channel, ratio, value
 
+# %% ../../nbs/30_rotation_normalization.ipynb #8a80b2ed
 def _channel_name(layout: FeatureLayout, c: int) -> str:
     n = next(n for n, s in layout.slices.items() if s.start <= c < s.stop)
     k = c - layout.slices[n].start
     return f'tau {"xyz"[k]}' if n == 'tau' else f'{n}[{k}]'
 
-
+# %% ../../nbs/30_rotation_normalization.ipynb #85ebe706
 def check_scales(
     feats, std: torch.Tensor, layout: FeatureLayout | None = None, max_ratio: float = 10.0, eps: float = 1e-4
 ) -> dict:
@@ -258,7 +266,7 @@ def check_scales(
         v,
     )
 
-
+# %% ../../nbs/30_rotation_normalization.ipynb #0dcbb29b
 def fit_stats(feats, normalization: str = 'em', layout: FeatureLayout | None = None, eps: float = 1e-4,
               max_scale_ratio: float | None = 10.0) -> dict:
     """Fit per-channel `shift`, `scale` (float64 (N,)) so that x̂ = (x − shift) / scale.
@@ -287,6 +295,7 @@ def fit_stats(feats, normalization: str = 'em', layout: FeatureLayout | None = N
             scale[s] = std[s]
     return {'shift': shift, 'scale': scale.clamp_min(eps), 'n_frames': mo['n_frames'], 'n_sequences': mo['n_sequences']}
 
+# %% ../../nbs/30_rotation_normalization.ipynb #d5bb7093
 def group_magnitudes(x, layout: FeatureLayout | None = None) -> dict:
     "Expected magnitude M[a] = sqrt(mean of a²) of each group over channels, frames and clips: name -> float."
     layout = layout or FeatureLayout()

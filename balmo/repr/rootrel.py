@@ -13,7 +13,7 @@ from .normalize import FeatureLayout, LAYOUT_KINDS
 # %% auto #0
 __all__ = ['REPRESENTATIONS', 'ROOTREL_FEATURE_KW', 'RootRelLayout', 'representation_layout', 'sample_joints']
 
-# %% ../../nbs/33_rootrel.ipynb #8d6bd302
+# %% ../../nbs/33_rootrel.ipynb #7514f523
 REPRESENTATIONS = ('smpl', 'rootrel')
 ROOTREL_FEATURE_KW = {'target': None, 'fix_yaw_sign': True}     # [choice]: the clip's skeleton, invertible yaw
 
@@ -58,6 +58,7 @@ class RootRelLayout(FeatureLayout):
         self.check(x)
         return list(recover_joints(x.detach().to('cpu', torch.float64).transpose(1, 2).numpy()))
 
+# %% ../../nbs/33_rootrel.ipynb #c1c48aea
 LAYOUT_KINDS['rootrel'] = RootRelLayout   # FeatureTransform.from_state_dict finds it by its kind
 
 def representation_layout(cfg: dict) -> FeatureLayout:

@@ -33,19 +33,20 @@ def check_mode(mode: str) -> str:
     if mode not in MODES: raise ValueError(f'unknown mode {mode!r}; choose from {list(MODES)}')
     return mode
 
-# %% ../../../nbs/81_repro.ipynb #19b1b1a7
+# %% ../../../nbs/81_repro.ipynb #ecf5ffbd
 def results_dir(out=None) -> Path:
     "`out`, or `figures/repro` in the source checkout (or under the working directory for an installed balmo)."
     if out is not None: return Path(out)
     root = repo_root()
     return root / 'figures' / 'repro' if root else Path('figures') / 'repro'
 
+# %% ../../../nbs/81_repro.ipynb #8018742f
 def runs_dir(name: str, mode: str, runs=None) -> Path:
     "The folder for an experiment's training runs: `runs/repro/<name>_<mode>` in the checkout (or `runs` if given)."
     base = Path(runs) if runs is not None else ((repo_root() or Path('.')) / 'runs' / 'repro')
     return base / f'{name}_{check_mode(mode)}'
 
-# %% ../../../nbs/81_repro.ipynb #c04704a6
+# %% ../../../nbs/81_repro.ipynb #c06d43ca
 def save_result(name: str, mode: str, result: dict, out=None) -> Path:
     """Write `result` (plus 'name', 'mode' and, unless present, `provenance(mode)`) to
     `<results_dir(out)>/<name>_<mode>.json`."""
@@ -54,6 +55,7 @@ def save_result(name: str, mode: str, result: dict, out=None) -> Path:
     path = results_dir(out) / f'{name}_{mode}.json'
     return write_text_atomic(path, json.dumps(d, indent=1, default=json_default) + '\n')
 
+# %% ../../../nbs/81_repro.ipynb #fe342fb7
 def load_results(name: str, out=None) -> dict[str, dict]:
     "{mode: result} for every `<name>_<mode>.json` in `results_dir(out)`, in `MODES` order."
     found = {}
@@ -64,12 +66,13 @@ def load_results(name: str, out=None) -> dict[str, dict]:
         except json.JSONDecodeError as e: raise ValueError(f'{p}: not a valid results file ({e})') from None
     return found
 
-# %% ../../../nbs/81_repro.ipynb #051e749f
+# %% ../../../nbs/81_repro.ipynb #88c7f14f
 EMBEDDED_CLIPS = {'smoke': 120, 'cpu': 2000, 'gpu': 2000}
 
 def embedded_root() -> Path:
     return (repo_root() or Path('.')) / 'data' / 'embedded'
 
+# %% ../../../nbs/81_repro.ipynb #4bdae4c8
 def experiment_data(mode: str, seed: int = 0, data_dir=None) -> Path:
     """The dataset folder (train/val/test.npz) for `mode`: `data_dir` if given (required for 'amass'), else the embedded
     data."""
@@ -88,7 +91,7 @@ def experiment_data(mode: str, seed: int = 0, data_dir=None) -> Path:
     n = EMBEDDED_CLIPS[mode]
     return embedded_dataset(root=embedded_root() / f'n{n}_seed{seed}', n_clips=n, seed=seed)
 
-# %% ../../../nbs/81_repro.ipynb #24a189c3
+# %% ../../../nbs/81_repro.ipynb #b3de9dae
 SMOKE_OVERRIDES = {'unet_overrides': {'model_channels': 16, 'channel_mult': [1, 1, 1, 1, 1, 1], 'num_blocks': 1,
                                       'attn_levels': [5], 'channels_per_head': 16},
                    'batch': 8, 'max_length': 64, 'lr_warmup_samples': 0, 'lr_decay_samples': 0,
@@ -104,6 +107,7 @@ def read_log(run_dir) -> list[dict]:
         except json.JSONDecodeError: pass
     return out
 
+# %% ../../../nbs/81_repro.ipynb #cb415d43
 def loss_curve(log: Sequence[dict], points: int = 100, keys: Sequence[str] | None = None) -> dict:
     """A training log averaged into ≤ `points` windows: {'samples': [...], key: [...]} for 'loss' and the per-group
     keys: 'mse/*' (error), 'u/*' (learned uncertainty), 'theta/*' (weighted loss term), where the log has them."""
@@ -179,7 +183,7 @@ def train_row(run_dir, data_dir, samples: int, preset: str = 'tiny', overrides: 
         **({'motions': generated} if keep_samples else {}),
     }
 
-# %% ../../../nbs/81_repro.ipynb #f4bf5627
+# %% ../../../nbs/81_repro.ipynb #7ef2fd3b
 PAPER_PROTOCOL = {'n_samples': 5000, 'length': 192, 'eval_runs': 3, 'real_all': True, 'diversity_pairs': 300}
 
 def protocol(mode: str, budget: dict) -> dict:
@@ -189,6 +193,7 @@ def protocol(mode: str, budget: dict) -> dict:
         return {**budget, **{k: v for k, v in PAPER_PROTOCOL.items() if k != 'diversity_pairs'}}
     return {'eval_runs': 1, 'real_all': False, **budget}
 
+# %% ../../../nbs/81_repro.ipynb #5058be51
 def repro_evaluator(mode: str, data, t2m=None, progress: bool = False):
     """The evaluator of an experiment: `metrics.T2MEvaluator.from_dir(t2m)` when a T2M download folder is given (the
     'amass' mode only), else balmo's own evaluator of the dataset (`metrics.dataset_evaluator`)."""
@@ -201,7 +206,7 @@ def repro_evaluator(mode: str, data, t2m=None, progress: bool = False):
         )
     return T2MEvaluator.from_dir(t2m)
 
-# %% ../../../nbs/81_repro.ipynb #76c2308c
+# %% ../../../nbs/81_repro.ipynb #68b08435
 EXPERIMENTS: dict[str, str] = {
     'table1': 'balmo.experiments.repro.table1',    # the loss/normalisation ablation (Table 1) and Fig. 2
     # balmo vs a root-relative variant and an MDM-style baseline (Table 2)
@@ -219,6 +224,7 @@ def experiment(name: str):
         if e.name != EXPERIMENTS[name]: raise
         raise ValueError(f'experiment {name!r} ({EXPERIMENTS[name]}) is not part of this balmo version') from None
 
+# %% ../../../nbs/81_repro.ipynb #a461a309
 def run_experiment(name: str, mode: str = 'smoke', out=None, data_dir=None, t2m=None,
                    progress: bool = True) -> tuple[dict, Path]:
     """Run experiment `name` in `mode` (what `balmo repro` does): (its result, the JSON file it stored). `t2m`: a T2M

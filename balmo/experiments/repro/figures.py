@@ -38,7 +38,7 @@ from .core import (MODES, check_mode, save_result, load_results, results_dir, ru
                                           experiment_data)
 from ...core.provenance import provenance
 
-# %% ../../../nbs/86_figures.ipynb #3a3cead4
+# %% ../../../nbs/86_figures.ipynb #08da4a62
 def capsule_template(n_around: int = 8, n_cap: int = 2) -> tuple[np.ndarray, np.ndarray]:
     """A capsule's vertex grid and faces. `rings` (R, 3): rows (s, k, c), R = 2(n_cap + 1); a ring's point at angle θ is
     a + s(b − a) + r(k ê + c(cos θ e₁ + sin θ e₂)) for a capsule from a to b (axis ê, radius r). `faces` (F, 4): quads
@@ -54,6 +54,7 @@ def capsule_template(n_around: int = 8, n_cap: int = 2) -> tuple[np.ndarray, np.
     faces = np.stack([i * n + k, i * n + (k + 1) % n, (i + 1) * n + (k + 1) % n, (i + 1) * n + k], -1).reshape(-1, 4)
     return rings, faces
 
+# %% ../../../nbs/86_figures.ipynb #9ded52d3
 def capsule_vertices(a: np.ndarray, b: np.ndarray, r, rings: np.ndarray, n_around: int) -> np.ndarray:
     """Capsules from `a` to `b` (..., 3) with radii `r` (...,) -> vertices (..., R · n_around, 3) on
     `capsule_template`'s grid."""
@@ -74,7 +75,7 @@ def capsule_vertices(a: np.ndarray, b: np.ndarray, r, rings: np.ndarray, n_aroun
     )
     return v.reshape(*a.shape[:-1], -1, 3)
 
-# %% ../../../nbs/86_figures.ipynb #f4b3cbda
+# %% ../../../nbs/86_figures.ipynb #1e10679a
 # (joint a, joint b, radius in m at the proxy's 1.70 m stature) [choice: proportions by eye]
 PROXY_CAPSULES = (
     (0, 3, 0.105), (3, 6, 0.115), (6, 9, 0.125), (1, 2, 0.095), (16, 17, 0.075),          # trunk, hip bar, chest bar
@@ -92,6 +93,7 @@ def _skeleton_size(j: np.ndarray) -> np.ndarray:
     seg = lambda p, q: np.linalg.norm(j[..., q, :] - j[..., p, :], axis=-1)
     return seg(0, 15) + seg(1, 4) + seg(4, 7)
 
+# %% ../../../nbs/86_figures.ipynb #ae680dc2
 _REF_SIZE = float(_skeleton_size(ProxyBody().rest_joints(torch.zeros(10)).numpy().astype(np.float64)))
 
 def proxy_capsules(joints) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -108,7 +110,7 @@ def proxy_capsules(joints) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     b = np.concatenate([j[..., ib, :], j[..., to, :] + s1[:, None] * u], -2)
     return a, b, np.concatenate([r, re]) * size[..., None]
 
-# %% ../../../nbs/86_figures.ipynb #05618d26
+# %% ../../../nbs/86_figures.ipynb #1e6b04cb
 @dataclass
 class Camera:
     "Orthographic camera: unit `forward` (view direction), `right`, `up` (3,) world vectors; screen = (p·right, p·up)."
@@ -135,6 +137,7 @@ class Camera:
         "Points (..., 3) -> screen coordinates (..., 2) and depth (...) (larger = farther)."
         return np.stack([p @ self.right, p @ self.up], -1), p @ self.forward
 
+# %% ../../../nbs/86_figures.ipynb #b96ea6ab
 def shade(rgb, normals: np.ndarray, camera: Camera, ambient: float = 0.45) -> np.ndarray:
     """Lambert shading: colours (..., 3) times ambient + (1 − ambient)·max(0, n·l) for unit normals (..., 3), with the
     light above and to the left of the camera."""
@@ -142,6 +145,7 @@ def shade(rgb, normals: np.ndarray, camera: Camera, ambient: float = 0.45) -> np
     lam = np.clip(normals @ (light / np.linalg.norm(light)), 0.0, 1.0)[..., None]
     return np.clip(np.asarray(rgb)[..., :3] * (ambient + (1 - ambient) * lam), 0, 1)
 
+# %% ../../../nbs/86_figures.ipynb #a04ea5b2
 def draw_surfaces(ax, surfaces: Sequence[tuple], camera: Camera, shadow: bool = True, cull: bool = True,
                   shadow_color=(0.86, 0.86, 0.86)) -> int:
     """Draw closed surfaces, each `(vertices (V, 3), faces (F, 3|4), rgb)`, on a 2-D axis by the painter's algorithm
@@ -175,7 +179,7 @@ def draw_surfaces(ax, surfaces: Sequence[tuple], camera: Camera, shadow: bool = 
                                      zorder=1), autolim=False)
     return len(order)
 
-# %% ../../../nbs/86_figures.ipynb #8e6c9236
+# %% ../../../nbs/86_figures.ipynb #8eaf4c47
 CLIP_CMAPS = ('Blues', 'Oranges', 'Greens', 'Purples', 'Reds', 'Greys')
 _FACES = {}
 
@@ -190,6 +194,7 @@ def pose_frames(joints, n_poses: int = 8, min_gap: float = 0.4) -> tuple[np.ndar
     shift = xy[:, 0, 0] - (along - along[0])                                       # what strip_layout added
     return frames, shift[:, None] * np.array([d[0], 0.0, d[1]]), d
 
+# %% ../../../nbs/86_figures.ipynb #e3f5e3ba
 def _proxy_surface(joints: np.ndarray, n_around: int = 8, n_cap: int = 2):
     "Joints (K, 22, 3) -> capsule vertices (K, V, 3) and faces (F, 4) of the proxy body."
     rings, faces = capsule_template(n_around, n_cap)
@@ -198,6 +203,7 @@ def _proxy_surface(joints: np.ndarray, n_around: int = 8, n_cap: int = 2):
     G = len(rings) * n_around
     return v.reshape(len(joints), -1, 3), (faces[None] + G * np.arange(a.shape[-2])[:, None, None]).reshape(-1, 4)
 
+# %% ../../../nbs/86_figures.ipynb #d0c93a1a
 def body_surfaces(motion: Motion, frames, body=None) -> tuple[np.ndarray, np.ndarray]:
     """The body's surface at `frames` of `motion`: vertices (K, V, 3) and faces (F, 3|4). A body with a `vertices`
     method (`balmo.body.SMPLHBody`) gives its skinned mesh (faces from its model file); otherwise (None or a
@@ -209,6 +215,7 @@ def body_surfaces(motion: Motion, frames, body=None) -> tuple[np.ndarray, np.nda
         return body.vertices(motion)[frames].astype(np.float64), _FACES[key]
     return _proxy_surface((body or ProxyBody()).joints(motion)[frames].astype(np.float64))
 
+# %% ../../../nbs/86_figures.ipynb #1950362a
 def _set_limits(ax, cam: Camera, verts: np.ndarray) -> None:
     "Fit the axis to the projected points (..., 3) and their floor shadows; equal aspect, no axes."
     p = np.asarray(verts, dtype=np.float64).reshape(-1, 3)
@@ -218,6 +225,7 @@ def _set_limits(ax, cam: Camera, verts: np.ndarray) -> None:
     ax.set_xlim(lo[0] - pad, hi[0] + pad); ax.set_ylim(lo[1] - pad, hi[1] + pad)
     ax.set_aspect('equal'); ax.set_axis_off()
 
+# %% ../../../nbs/86_figures.ipynb #d99f67e1
 def render_clip(ax, motion: Motion, body=None, n_poses: int = 8, cmap: str = 'Blues', min_gap: float = 0.4,
                 azim: float = 30.0, elev: float = 15.0, shadow: bool = True) -> np.ndarray:
     """Draw one clip on `ax` as `n_poses` bodies over time, light to dark (later = darker), seen from beside its
@@ -233,6 +241,7 @@ def render_clip(ax, motion: Motion, body=None, n_poses: int = 8, cmap: str = 'Bl
     _set_limits(ax, cam, verts)
     return frames
 
+# %% ../../../nbs/86_figures.ipynb #b416e2fb
 def render_grid(groups: dict, path=None, body=None, n_poses: int = 8, panel_size: tuple = (4.0, 1.5), dpi: int = 100,
                 min_gap: float = 0.4, titles: bool = True):
     """Columns of clips drawn as bodies over time: `groups` maps a column label to a list of `Motion`s (each column its
@@ -257,12 +266,13 @@ def render_grid(groups: dict, path=None, body=None, n_poses: int = 8, panel_size
         fig.savefig(path, dpi=dpi, metadata={'Software': None})
     return fig
 
-# %% ../../../nbs/86_figures.ipynb #5dfe8704
+# %% ../../../nbs/86_figures.ipynb #f2bc155f
 def animation_writers() -> dict:
     "Which animation formats this installation writes: {'gif': Pillow importable, 'mp4': ffmpeg on the PATH}."
     from matplotlib import animation
     return {'gif': animation.PillowWriter.isAvailable(), 'mp4': animation.FFMpegWriter.isAvailable()}
 
+# %% ../../../nbs/86_figures.ipynb #effdbdac
 def animate_motions(motions: Sequence[Motion], path, body=None, stride: int = 2, panel_size: tuple = (2.4, 2.4),
                     dpi: int = 60, cmap: str = 'Blues', azim: float = 30.0, elev: float = 15.0) -> Path:
     """An animation of clips side by side (one panel each, every `stride`-th frame, played in real time) written to
@@ -301,7 +311,7 @@ def animate_motions(motions: Sequence[Motion], path, body=None, stride: int = 2,
     plt.close(fig)
     return path
 
-# %% ../../../nbs/86_figures.ipynb #b695f154
+# %% ../../../nbs/86_figures.ipynb #5af5ddad
 def feature_logdet(transform: FeatureTransform, length: int) -> float:
     """log |det ∂x̂/∂x| of the normalisation x̂ = (x − shift)·m (per channel, the same on every frame) over a clip of
     `length` frames: L Σ_c log m_c. The multipliers m are read off the transform itself, x̂(1) − x̂(0) per channel."""
@@ -311,6 +321,7 @@ def feature_logdet(transform: FeatureTransform, length: int) -> float:
     if not bool((m > 0).all()): raise ValueError('feature_logdet: the normalisation must increase in every channel')
     return float(length * m.log().sum())
 
+# %% ../../../nbs/86_figures.ipynb #2e0a0ca7
 def bits_per_dim(nll_nats, n_dims):
     "NLL in nats over `n_dims` continuous values -> bits per dimension, NLL / (D ln 2) (no discretisation offset)."
     return np.asarray(nll_nats, dtype=np.float64) / (np.asarray(n_dims, dtype=np.float64) * math.log(2))
@@ -385,7 +396,7 @@ class GaussianMotionModel:
             ' clips)'
         )
 
-# %% ../../../nbs/86_figures.ipynb #5e626820
+# %% ../../../nbs/86_figures.ipynb #9fb8624f
 def exact_divergence(denoiser: Callable, x: torch.Tensor, sigma: float, chunk: int = 256) -> torch.Tensor:
     """tr(∂f/∂x) of the PF-ODE slope f = (x − D(x; σ))/σ at x (B, ...) -> (B,) float64, exactly: one one-hot
     vector-Jacobian product per dimension, `chunk` of them at a time as replicas of x in one batch."""
@@ -404,6 +415,7 @@ def exact_divergence(denoiser: Callable, x: torch.Tensor, sigma: float, chunk: i
             out[b] += g[rows, idx].double().sum().cpu()
     return out
 
+# %% ../../../nbs/86_figures.ipynb #a4fc058f
 def hutchinson_vs_exact(denoiser: Callable, x: torch.Tensor, sigmas: Sequence[float], n_probes: int = 64, seed: int = 0,
                         chunk: int = 256) -> list[dict]:
     """At states x + σε (x (1, ...), ε seeded) for each σ in `sigmas`: the exact divergence of the PF-ODE slope
@@ -422,7 +434,7 @@ def hutchinson_vs_exact(denoiser: Callable, x: torch.Tensor, sigmas: Sequence[fl
                          n_dims=int(x[0].numel())))
     return rows
 
-# %% ../../../nbs/86_figures.ipynb #3ae55a81
+# %% ../../../nbs/86_figures.ipynb #15fb9935
 def full_length_clips(
     motions: Sequence[Motion], n: int, multiple: int = 32, seed: int = 0, max_length: int | None = None
 ) -> list[Motion]:
@@ -441,11 +453,12 @@ def full_length_clips(
         out.append(m.crop(0, min(L, max_length // multiple * multiple) if max_length else L))
     return out
 
-
+# %% ../../../nbs/86_figures.ipynb #37851122
 def richardson(values: Sequence[float]) -> float:
     "Limit of a second-order sequence from its last two values at N and 2N levels: v(2N) + (v(2N) − v(N))/3."
     return float(values[-1] + (values[-1] - values[-2]) / 3)
 
+# %% ../../../nbs/86_figures.ipynb #759070f1
 def fig3_curves(denoiser: Callable, xs: Sequence[torch.Tensor], logdets: Sequence[float], levels: Sequence[int],
                 n_probes: int = 4, seed: int = 0, batch_size: int | None = None, round_trip: bool = True,
                 progress: bool = False) -> dict:
@@ -495,7 +508,7 @@ def fig3_curves(denoiser: Callable, xs: Sequence[torch.Tensor], logdets: Sequenc
     )
     return out
 
-# %% ../../../nbs/86_figures.ipynb #17d101eb
+# %% ../../../nbs/86_figures.ipynb #d3a9a2f2
 MODE_SETTINGS = {
     'smoke': dict(
         n_clips=2,
@@ -577,6 +590,7 @@ def _train_once(cfg: dict, run_dir: Path, progress: bool) -> Path:
     if same and snaps and snaps[-1][0] >= cfg['total_samples']: return snaps[-1][1]
     return train(cfg, run_dir, progress=progress)
 
+# %% ../../../nbs/86_figures.ipynb #54882793
 def _find_snapshot(mode: str, snapshot, seed: int, progress: bool):
     "The snapshot (file or run folder) for `mode` (see the table above), training it if the mode trains its own."
     from balmo.train import resolve_config, list_files
@@ -599,6 +613,7 @@ def _find_snapshot(mode: str, snapshot, seed: int, progress: bool):
         f"mode {mode!r} needs snapshot=: the path of a trained snapshot (a GPU run's, or your AMASS model's)"
     )
 
+# %% ../../../nbs/86_figures.ipynb #ac5a0e3a
 def _data_folder(mode: str, data_dir, snap, seed: int) -> Path:
     """The data set of the held-out clips: `data_dir`, else the one the snapshot was trained on (if here), else the
     mode's."""
@@ -607,6 +622,7 @@ def _data_folder(mode: str, data_dir, snap, seed: int) -> Path:
     if d and all((Path(d) / f'{s}.npz').is_file() for s in ('train', 'test')): return Path(d)
     return experiment_data(mode, seed)
 
+# %% ../../../nbs/86_figures.ipynb #22fedb27
 def _rel(p) -> str:
     "A path relative to the source checkout when inside it (results files carry no machine-specific prefix)."
     from balmo.experiments.repro.core import repo_root
@@ -614,6 +630,7 @@ def _rel(p) -> str:
     try: return str(p.relative_to(root)) if root else str(p)
     except ValueError: return str(p)
 
+# %% ../../../nbs/86_figures.ipynb #604ef0d0
 def fig3_checks(result: dict) -> dict:
     "The paper's stated properties and the closed-form agreement: {name: [value, limit, passed]}."
     tr, ga, c = result['trained'], result['gaussian'], {}
@@ -663,9 +680,11 @@ def fig3_checks(result: dict) -> dict:
         c['Hutchinson vs exact divergence: max |z|'] = [z, LIMITS['hutchinson_z'], bool(z < LIMITS['hutchinson_z'])]
     return c
 
+# %% ../../../nbs/86_figures.ipynb #9da16758
 def _span(v) -> str:
     return f'{min(v)}' if min(v) == max(v) else f'{min(v)}–{max(v)}'
 
+# %% ../../../nbs/86_figures.ipynb #c8a10afa
 def plot_fig3(result: dict, path=None, dpi: int = 100):
     """Fig. 3 from a stored result: (a) the trained model's NLL (bits/dim, feature space, ±2 SE) and (b) its round-trip
     error against NFE; (c) the Gaussian model's NLL with its closed form and (d) its errors. Saves a PNG if `path`."""
@@ -710,6 +729,7 @@ def plot_fig3(result: dict, path=None, dpi: int = 100):
         fig.savefig(path, dpi=dpi, metadata={'Software': None})
     return fig
 
+# %% ../../../nbs/86_figures.ipynb #fcae526f
 def _real_clips(test: Sequence[Motion], n: int, length: int, seed: int) -> list[Motion]:
     """`n` held-out clips (seeded) cropped to `length` frames, from those at least that long (else the longest ones,
     whole)."""
@@ -720,6 +740,7 @@ def _real_clips(test: Sequence[Motion], n: int, length: int, seed: int) -> list[
         ]
     return sorted(test, key=lambda m: -m.n_frames)[:n]
 
+# %% ../../../nbs/86_figures.ipynb #bccfe866
 def run(mode: str = 'smoke', out=None, snapshot=None, data_dir=None, body_model=None, seed: int = 0,
         progress: bool = False, **settings) -> dict:
     """Fig. 1 and Fig. 3 for `mode` (`MODE_SETTINGS`, overridden by `settings`) on the trained model of that mode
@@ -805,6 +826,7 @@ def run(mode: str = 'smoke', out=None, snapshot=None, data_dir=None, body_model=
     save_result('figures', mode, result, out)
     return result
 
+# %% ../../../nbs/86_figures.ipynb #e73c1038
 def summary(result: dict) -> str:
     "Fig. 3's numbers, the checks and where the figures are, as text."
     tr, ga = result['trained'], result['gaussian']

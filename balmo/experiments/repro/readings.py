@@ -69,7 +69,7 @@ class OracleU(torch.nn.Module):
         u = converged_logvar(group_mse(D.detach(), self.x0, self.spec), sigma, self.spec, self.cfg)
         return (D, u.expand(x.shape[0], -1)) if return_logvar else D
 
-# %% ../../../nbs/83_loss_readings.ipynb #cf9d287a
+# %% ../../../nbs/83_loss_readings.ipynb #1b8b20ee
 def group_gradients(net, cfg, transform, clips, sigmas: Sequence[float] | None = None, batch: int = 16,
                     length: int = 64, n_repeats: int = 2, seed: int = 0, oracle_u: bool = False) -> np.ndarray:
     """Per-group gradient norm w.r.t. the parameters of `net` (n_sigma, K) under loss config `cfg`, on `batch` seeded
@@ -87,6 +87,7 @@ def group_gradients(net, cfg, transform, clips, sigmas: Sequence[float] | None =
     return grad_norm_by_sigma(model, x0, transform.layout, sigmas.tolist(), cfg, n_repeats=n_repeats,
                               generator=torch.Generator().manual_seed(seed), params=params)
 
+# %% ../../../nbs/83_loss_readings.ipynb #587f0a9d
 def c1_measures(gn) -> dict:
     """C1 of a (n_sigma, K) gradient-norm array: each group's max/min over σ, and the largest between-group ratio at one
     σ."""
@@ -145,13 +146,14 @@ def run(mode: str = 'smoke', names: Sequence[str] | None = None, seed: int = 0, 
     if save: save_result('readings', mode, result, out)
     return result
 
-# %% ../../../nbs/83_loss_readings.ipynb #5f4c45d3
+# %% ../../../nbs/83_loss_readings.ipynb #a8558a15
 def err_at(row: dict, sigma: float, group: str = 'all') -> float:
     "A row's held-out err/σ² at the sampler level nearest `sigma` (all channels, or one group)."
     d = row['denoising']
     i = int(np.argmin(np.abs(np.log(d['sigmas']) - np.log(sigma))))
     return d['all'][i] if group == 'all' else d['groups'][group][i]
 
+# %% ../../../nbs/83_loss_readings.ipynb #820a135c
 def claims(result: dict, final: str, baseline: str = 'baseline') -> dict:
     "C1 (after training) and C3 for reading set `final` against `baseline`, from a stored `run` result."
     r = {x['name']: x for x in result['rows']}

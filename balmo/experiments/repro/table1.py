@@ -104,13 +104,14 @@ BUDGETS: dict[str, dict] = {
     ),
 }
 
-# %% ../../../nbs/84_table1.ipynb #68374ca3
+# %% ../../../nbs/84_table1.ipynb #5e47b0a0
 def _last_checkpoint(run_dir) -> dict:
     from balmo.train import list_files
     ck = list_files(run_dir, 'checkpoint')
     if not ck: raise FileNotFoundError(f'{run_dir}: no checkpoint-*.pt (train the row first)')
     return torch.load(ck[-1][1], map_location='cpu', weights_only=True)
 
+# %% ../../../nbs/84_table1.ipynb #d08284ba
 def fig2_gradients(run_dir, data_dir, n_sigmas: int = 12, n_repeats: int = 4, batch: int = 16, length: int = 64,
                    seed: int = 0, split: str = 'val') -> dict:
     "Mean gradient L2 norm per feature group at `n_sigmas` noise levels (0.002 … 80) for the trained row in `run_dir`."
@@ -218,7 +219,7 @@ def run(
         plot_table1(result, results_dir(out) / f'table1_{mode}.png')
     return result
 
-# %% ../../../nbs/84_table1.ipynb #aeef30a6
+# %% ../../../nbs/84_table1.ipynb #660c8db8
 METRICS = ('FID', 'Diversity', 'foot_skating_pct', 'limb_sigma_mm')
 
 def aggregate(result: dict) -> list[dict]:
@@ -237,6 +238,7 @@ def aggregate(result: dict) -> list[dict]:
         out.append(agg)
     return out
 
+# %% ../../../nbs/84_table1.ipynb #3683ce4f
 def verdicts(result: dict) -> list[dict]:
     "For each step (row i vs row i-1): balmo's ΔFID, its seed spread, the paper's ΔFID, and whether they agree."
     agg, out = aggregate(result), []
@@ -268,6 +270,7 @@ def verdicts(result: dict) -> list[dict]:
         )
     return out
 
+# %% ../../../nbs/84_table1.ipynb #8f308a28
 def summary(result: dict) -> str:
     "A markdown table of the result beside the paper's FIDs, then the per-step verdicts."
     b = result['budget']

@@ -44,7 +44,7 @@ BUDGETS = {
               'length': 192, 'real_draws': 10},
 }
 
-# %% ../../../nbs/85_table2.ipynb #cbd3f227
+# %% ../../../nbs/85_table2.ipynb #c4fac28a
 def _cached(run_dir: Path, key: dict, make) -> dict:
     "The row stored in run_dir/row.json if it was made with `key`, else make() (stored there)."
     f = Path(run_dir) / 'row.json'
@@ -57,7 +57,7 @@ def _cached(run_dir: Path, key: dict, make) -> dict:
     f.write_text(json.dumps({'key': key, 'row': row}, default=float) + '\n')
     return row
 
-
+# %% ../../../nbs/85_table2.ipynb #f1898b9a
 def _slim(r: dict) -> dict:
     "The numbers of a row that the table keeps (no loss curve, config reduced to what differs between rows)."
     keep = {
@@ -67,13 +67,13 @@ def _slim(r: dict) -> dict:
     keep['real'] = {k: v for k, v in r['real'].items() if k != 'mode_coverage'}
     return keep
 
-
+# %% ../../../nbs/85_table2.ipynb #b9cccf3e
 def _protocol_key(b: dict) -> dict:
     """The evaluation protocol's part of a cached row's key (empty for one run and a same-size Real row, as rows stored
     before it)."""
     return {'eval_runs': b['eval_runs'], 'real_all': b['real_all']} if b['eval_runs'] > 1 or b['real_all'] else {}
 
-
+# %% ../../../nbs/85_table2.ipynb #5989266d
 def balmo_row(
     name: str, mode: str, data, seed: int, evaluator, runs=None, progress: bool = False, budget: dict | None = None
 ) -> dict:
@@ -116,7 +116,7 @@ def balmo_row(
 
     return _cached(run_dir, key, make)
 
-
+# %% ../../../nbs/85_table2.ipynb #1b56affb
 # balmo.baselines.mdm.MDM_PRESETS
 MDM_PRESETS_BY_MODE = {'smoke': 'smoke', 'cpu': 'cpu', 'gpu': 'gpu', 'amass': 'paper'}
 MDM_OVERRIDES = {'smoke': {}, 'cpu': {'threads': 1}, 'gpu': {}, 'amass': {}}
@@ -131,7 +131,7 @@ def mdm_clips(data) -> list[np.ndarray]:
     lay = RootRelLayout()
     return [lay.motion_features(m).T.double().numpy() for m in load_motions(Path(data) / 'train.npz')[0]]
 
-
+# %% ../../../nbs/85_table2.ipynb #982c01f0
 def mdm_row(
     mode: str, data, seed: int, evaluator, runs=None, progress: bool = False, budget: dict | None = None
 ) -> dict:
@@ -199,7 +199,7 @@ def mdm_row(
 
     return _cached(run_dir, key, make)
 
-# %% ../../../nbs/85_table2.ipynb #50912648
+# %% ../../../nbs/85_table2.ipynb #bd66f0fe
 def aggregate(rows: list[dict], part: str = 'generated') -> dict:
     "{metric: {'mean', 'std', 'min', 'max', 'seeds': [...]}} over the seeds of one table row (+ NFE and timings)."
     out = {}
@@ -215,6 +215,7 @@ def aggregate(rows: list[dict], part: str = 'generated') -> dict:
         out['sample_s_per_motion'] = out['sample_s'] / out['n_samples'] if out['sample_s'] is not None else None
     return out
 
+# %% ../../../nbs/85_table2.ipynb #b929cc2b
 def _order(a: dict, b: dict, metric: str) -> str:
     """'supported' if every seed of a is below every seed of b, 'contradicted' if every one is above, else
     'inconclusive'."""
@@ -222,6 +223,7 @@ def _order(a: dict, b: dict, metric: str) -> str:
     if a[metric]['min'] > b[metric]['max']: return 'contradicted'
     return 'inconclusive'
 
+# %% ../../../nbs/85_table2.ipynb #c861fa45
 def judge_claims(table: dict, fid_limit: float | None = None) -> list[dict]:
     """The paper's Table 2 claims judged on a measured table {row: aggregate(...)} (rows missing: 'not measured'); FID
     and foot-skating claims are 'not testable' when an involved row's FID exceeds `fid_limit` (the point-mass FID)."""
@@ -263,7 +265,7 @@ def judge_claims(table: dict, fid_limit: float | None = None) -> list[dict]:
               {a: table[a][m]['mean'], b: table[b][m]['mean']} if have(a, b) else None, why)
     return out
 
-# %% ../../../nbs/85_table2.ipynb #b6e922bb
+# %% ../../../nbs/85_table2.ipynb #c53d743f
 def run(mode: str, out=None, data_dir=None, progress: bool = True, evaluator=None, runs=None, rows=TRAINED_ROWS,
         t2m=None, budget: dict | None = None) -> dict:
     """Table 2 in `mode` (see `BUDGETS`; the 'amass' mode with the paper's protocol, `core.protocol`): every trained row
@@ -309,10 +311,12 @@ def run(mode: str, out=None, data_dir=None, progress: bool = True, evaluator=Non
     save_result('table2', mode, result, out)
     return result
 
+# %% ../../../nbs/85_table2.ipynb #bbddc217
 def _fmt(cell: dict | None, digits: int = 2) -> str:
     if cell is None: return 'n/a'
     return f"{cell['mean']:.{digits}f} ± {cell['std']:.{digits}f}" if cell.get('std') else f"{cell['mean']:.{digits}f}"
 
+# %% ../../../nbs/85_table2.ipynb #7999aac1
 def _protocol_line(result: dict) -> str:
     """How FID was taken: one evaluation run or the best of several (with the spread between them), and what the Real
     row is."""
@@ -332,6 +336,7 @@ def _protocol_line(result: dict) -> str:
     real = 'the whole training split' if b.get('real_all') else 'training subsets of the generated count'
     return f'FID: {fid}; Real row: {real} against the test split.'
 
+# %% ../../../nbs/85_table2.ipynb #bd3ba591
 def summary(result: dict) -> str:
     "Markdown: the measured table (mean ± std over seeds), the paper's beside it, and the claims with their verdicts."
     t, b = result['table'], result['budget']
