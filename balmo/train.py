@@ -1164,11 +1164,10 @@ class TrainLoop:
     samples, elapsed_s and config, plus `extra()`; a snapshot is `snapshot_state(step, samples)`. `run()`, then
     `finish()`: the final checkpoint, the final snapshot unless `verify(run_dir, samples)` finds it whole, the
     `snapshot.pt` link; it returns the final snapshot's path. With `world` > 1 processes rank 0 decides when to stop
-    and writes, and the statistics are averaged over the processes. `model`: what `batch_loss` calls (DDP, compiled),
-    `net` the weights underneath."""
+    and writes, and the statistics are averaged over the processes. `net` holds the weights; `batch_loss` may call a
+    wrapper of it (DDP, `torch.compile`)."""
     def __init__(self, cfg: dict, run_dir, net, opt, ema: PowerEMA, step: int, elapsed: float, batch_loss: Callable,
-                 lr_at: Callable, extra: Callable = dict, snapshot_state: Callable | None = None,
-                 verify: Callable | None = None,
+                 lr_at: Callable, extra: Callable, snapshot_state: Callable, verify: Callable | None = None,
                  world: int = 1, rank: int = 0, device='cpu', progress: bool = True, desc: str = 'train'):
         self.cfg, self.run_dir, self.net, self.opt, self.ema = cfg, Path(run_dir), net, opt, ema
         self.batch_loss, self.lr_at, self.extra, self.snapshot_state = batch_loss, lr_at, extra, snapshot_state
