@@ -471,17 +471,17 @@ def format_profile(rows: list[dict]) -> str:
     """Profiled training rows (`bench_train(profile=True)`) as a table: each class's share of the step (and of the
     sampling forward) and three rates: measured, with the 'other' time gone, and with every counted FLOP at the matmul
     peak of the row's dtype (training: samples/s; forward: motions/s at 31 NFE)."""
+    from balmo.model.sampler import nfe_for
     out = [f"{'profile':12} {'prec':4} {'of':22} {'conv %':>6} {'mm %':>5} {'other %':>7} {'rate':>8} "
            f"{'no other':>8} {'at peak':>8}"]
     for r in rows:
         if 'op_s' not in r:
             continue
         peak = r['tflops'] / r['frac_peak'] * 1e12 if r.get('frac_peak') else None
-        n31 = 31
         parts = [('training step', r['op_s'], r['train_batch'], r['gflop_per_step'], 1)]
         if 'forward_op_s' in r:
             parts.append((f"forward {r['sample_batch']} x {r['length']}", r['forward_op_s'], r['sample_batch'],
-                          r['gflop_per_forward'], n31))
+                          r['gflop_per_forward'], nfe_for(16)))
         for what, o, n, gflop, calls in parts:
             rate = n / (calls * o['total'])
             no_other = n / (calls * (o['convolution'] + o['matmul']))
