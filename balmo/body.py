@@ -767,9 +767,8 @@ def implausibility(m: Motion, bounds: dict | None = None) -> str | None:
 def screen_motions(motions, bounds: dict | None = None, drop: bool = False, where: str = 'data',
                    hint: str = 'drop such clips with drop_implausible=True') -> tuple[list[Motion], list[dict]]:
     """Check every clip with `implausibility`. Returns (kept clips, problems), each problem a dict with the clip's
-    `index`,
-    `source` and a `message`. Implausible clips raise `ImplausibleDataError` (naming `where`, the first clips, frames
-    and values) unless `drop`, which removes them."""
+    `index`, `source` and a `message`. Implausible clips raise `ImplausibleDataError` (naming `where`, the first clips,
+    frames and values) unless `drop`, which removes them."""
     problems = []
     for i, m in enumerate(motions):
         if (why := implausibility(m, bounds)) is not None:

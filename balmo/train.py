@@ -698,8 +698,7 @@ def build_model(cfg: dict, layout: FeatureLayout | None = None):
 # %% ../nbs/50_train.ipynb #ba9cc83c
 def train(cfg: dict, run_dir, data=None, progress: bool = True, allow_data_change: bool = False) -> Path:
     """Train (or resume) the run in `run_dir` with config `cfg` (see `resolve_config`); returns the newest snapshot
-    path.
-    `data`: None (cfg['data_dir'] or the embedded dataset), a folder with train.npz, or a list of Motions.
+    path. `data`: None (cfg['data_dir'] or the embedded dataset), a folder with train.npz, or a list of Motions.
     `allow_data_change`: resume even if the training clips differ from those in the checkpoint (else ValueError).
     Under torchrun (WORLD_SIZE > 1) every process runs this; rank r takes its slice of each global batch; rank 0 holds
     the run folder's lock (`RunLock`)."""
@@ -1455,8 +1454,7 @@ class Snapshot:
         """`sample`'s motions as they are drawn: one list of up to `batch_size` Motions per batch, so memory holds one
         batch whatever `n` (`balmo sample` streams them to disk). A batch's Motions are views into one block per array,
         copied out of the decoding temporaries, and kept Motions take at most `motion_bytes` each (measured below;
-        `bf16`: see
-        `sample_features`)."""
+        `bf16`: see `sample_features`)."""
         self._check_length(n, length, margin)
         with tqdm(total=n, unit='sample', desc='sample', disable=not progress, dynamic_ncols=True) as pbar:
             for first in range(0, n, batch_size):

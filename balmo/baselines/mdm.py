@@ -429,8 +429,8 @@ def _snapshot_state(cfg, net, ema: PowerEMA, norm: FeatureNorm, step: int, sampl
 # %% ../../nbs/75_mdm.ipynb #8bf16446
 def train(cfg: dict, run_dir, data=None, progress: bool = True) -> Path:
     """Train (or resume) the MDM run in `run_dir` with config `cfg` (`resolve_config`); returns the newest snapshot
-    path.
-    `data`: a list of feature arrays (T, 263), joint arrays (T, 22, 3) or Motions; a folder with train.npz; or None."""
+    path. `data`: a list of feature arrays (T, 263), joint arrays (T, 22, 3) or Motions; a folder with train.npz; or
+    None."""
     cfg = resolve_config(cfg)
     with torch_threads(cfg['threads']):
         return _train(cfg, Path(run_dir), data, progress)

@@ -488,11 +488,10 @@ def prepare(
     plausibility: dict | None = None,
 ) -> dict:
     """Build the cached dataset `out_dir/{train,val,test}.npz` from AMASS + HumanML3D; returns the report (also
-    report.json).
-    `humanml3d_dir=None` uses `find_humanml3d()`; `body_model` is a SMPL-H file or folder (None/'proxy': `ProxyBody`).
-    Converted clips beyond the physical bounds (`balmo.body.PLAUSIBILITY`, updated with `plausibility`) raise
-    `ImplausibleDataError` naming file, clip and frame, before any output is written; `drop_implausible=True` skips and
-    reports them (reason 'implausible')."""
+    report.json). `humanml3d_dir=None` uses `find_humanml3d()`; `body_model` is a SMPL-H file or folder (None/'proxy':
+    `ProxyBody`). Converted clips beyond the physical bounds (`balmo.body.PLAUSIBILITY`, updated with `plausibility`)
+    raise `ImplausibleDataError` naming file, clip and frame, before any output is written; `drop_implausible=True`
+    skips and reports them (reason 'implausible')."""
     t_start = time.perf_counter()
     if humanml3d_dir is None and (humanml3d_dir := find_humanml3d()) is None:
         raise FileNotFoundError(

@@ -28,9 +28,9 @@ class FeatureLayout:
     """The channels-first feature layout `[J 126 | Phi 6 | tau 3 | beta 10]` (N = 145) and Motion ⇄ tensor packing.
 
     `.names`, `.sizes`, `.slices` (dict name -> slice), `.n_features`, `.dim_weights` (float64 (4,), w_k =
-    sqrt(N/4)/sqrt(N_k)).
-    `tau`: 'absolute' (the paper: root translation in metres) or 'velocity' ([choice]: the horizontal translation as
-    per-frame displacements, the height absolute; see "Root translation as velocity" below)."""
+    sqrt(N/4)/sqrt(N_k)). `tau`: 'absolute' (the paper: root translation in metres) or 'velocity' ([choice]: the
+    horizontal translation as per-frame displacements, the height absolute; see "Root translation as velocity"
+    below)."""
     names: tuple = ('J', 'Phi', 'tau', 'beta')
     sizes: tuple = (21 * 6, 6, 3, N_BETAS)
     rotation_groups: tuple = ('J', 'Phi')  # groups holding 6D rotations (never mean-centred by EM normalisation)
