@@ -5,7 +5,7 @@
 # %% ../../nbs/87_bench.ipynb #b0000003
 from __future__ import annotations
 import argparse, copy, importlib, json, math, os, shutil, subprocess, sys, tempfile, time, traceback, warnings
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 import numpy as np
 import torch
@@ -505,22 +505,24 @@ _LOOP_JOB = (
 
 def compile_study(preset: str = 'tiny', precision: str = 'bf16', samples: int = 6400, cache_dir=None) -> list[dict]:
     """`bench_loop` of `preset` for `samples` samples in three fresh processes: eager, compiled with an empty inductor
-    cache ('cold', in `cache_dir` or a new temporary folder), compiled again ('warm'). Adds 'which' and 'overhead_s'
-    (wall time beyond samples / steady rate: start-up, data, compiling) to each row."""
-    cache = Path(cache_dir) if cache_dir else Path(tempfile.mkdtemp(prefix='balmo_inductor_'))
-    if cache.exists() and any(cache.iterdir()): raise ValueError(f'{cache}: the cold run needs an empty inductor cache')
+    cache ('cold', in `cache_dir` or in a temporary folder removed afterwards), compiled again ('warm'). Adds 'which'
+    and 'overhead_s' (wall time beyond samples / steady rate: start-up, data, compiling) to each row."""
+    if cache_dir and Path(cache_dir).is_dir() and any(Path(cache_dir).iterdir()):
+        raise ValueError(f'{cache_dir}: the cold run needs an empty inductor cache')
     rows = []
-    for which in ('eager', 'cold', 'warm'):
-        r = subprocess.run(
-            [sys.executable, '-c', _LOOP_JOB, preset, precision, which, str(samples)],
-            capture_output=True,
-            text=True,
-            env={**os.environ, 'TORCHINDUCTOR_CACHE_DIR': str(cache)},
-        )
-        if r.returncode:
-            raise RuntimeError(f'compile_study {which}: ' + (r.stderr.strip().splitlines() or ['failed'])[-1])
-        row = json.loads(r.stdout.strip().splitlines()[-1])
-        rows.append({**row, 'which': which, 'overhead_s': row['wall_s'] - row['samples'] / row['train_samples_per_s']})
+    with nullcontext(cache_dir) if cache_dir else tempfile.TemporaryDirectory(prefix='balmo_inductor_') as cache:
+        for which in ('eager', 'cold', 'warm'):
+            r = subprocess.run(
+                [sys.executable, '-c', _LOOP_JOB, preset, precision, which, str(samples)],
+                capture_output=True,
+                text=True,
+                env={**os.environ, 'TORCHINDUCTOR_CACHE_DIR': str(cache)},
+            )
+            if r.returncode:
+                raise RuntimeError(f'compile_study {which}: ' + (r.stderr.strip().splitlines() or ['failed'])[-1])
+            row = json.loads(r.stdout.strip().splitlines()[-1])
+            overhead = row['wall_s'] - row['samples'] / row['train_samples_per_s']
+            rows.append({**row, 'which': which, 'overhead_s': overhead})
     return rows
 
 # %% ../../nbs/87_bench.ipynb #8d643e41
@@ -1216,8 +1218,11 @@ def run_kit(
 ) -> dict:
     """The GPU kit (`smoke`: its CPU rehearsal): phases `peak`, `checks`, `bench`, `train`, `evaluate` (see above),
     each run only if the budget allows it, everything recorded in `out/results.json` (rewritten after every phase);
-    figures, metrics table and slim snapshot in `out`; scratch (data, run, evaluator) in `work`. Returns the record."""
-    with torch_threads(KIT_MODES['smoke' if smoke else 'gpu']['threads']):     # smoke: 1 thread, robust on a busy CPU
+    figures, metrics table and slim snapshot in `out`; scratch (data, run, evaluator) in `work` (default: a temporary
+    folder, removed at the end). Returns the record."""
+    scratch = nullcontext(work) if work else tempfile.TemporaryDirectory(prefix='balmo_kit_')
+    # smoke: 1 thread, robust on a busy CPU
+    with torch_threads(KIT_MODES['smoke' if smoke else 'gpu']['threads']), scratch as work:
         return _run_kit(out, smoke, budget_s, work, phases, train_seconds, train_compile, train_set, device, log)
 
 # %% ../../nbs/87_bench.ipynb #f8f4e0bb
@@ -1230,7 +1235,7 @@ def _run_kit(out, smoke, budget_s, work, phases, train_seconds, train_compile, t
     dev = torch.device(device or S['device'])
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    work = Path(work) if work else Path(tempfile.mkdtemp(prefix='balmo_kit_'))
+    work = Path(work)
     work.mkdir(parents=True, exist_ok=True)
     log = log or (lambda s: print(s, flush=True))
     say = lambda s: log(f'[{budget.used():6.1f} s] {s}')
