@@ -5,7 +5,9 @@
 # %% ../../nbs/87_bench.ipynb #b0000003
 from __future__ import annotations
 import argparse, copy, importlib, json, math, os, shutil, subprocess, sys, tempfile, time, traceback, warnings
+from collections.abc import Callable
 from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
 import torch
@@ -1177,6 +1179,12 @@ def _run_checks(S: dict, dev, kit_cfg: dict, budget: Budget, say) -> dict:
         )
     return out
 
+# %% ../../nbs/87_bench.ipynb #34aeb21e
+def _kit_row(rows: list[dict], precision: str, compiled: bool) -> dict | None:
+    "The measured (not skipped) `bench` training row of the kit network at `precision`, compiled or eager, or None."
+    match = lambda r: (r['kind'], r['preset'], r['precision'], r['compile']) == ('train', 'kit', precision, compiled)
+    return next((r for r in rows if match(r) and 'skipped' not in r), None)
+
 # %% ../../nbs/87_bench.ipynb #a440daf2
 def _choose_compile(rows: list[dict], checks: dict, prec: str, train_s: float, mode: str) -> tuple[bool, str]:
     "Whether the kit's run uses torch.compile, and why (see the prose)."
@@ -1184,19 +1192,7 @@ def _choose_compile(rows: list[dict], checks: dict, prec: str, train_s: float, m
         return mode == 'on', f'--train-compile {mode}'
     if (st := checks.get('compile', {}).get('status')) != 'passed':
         return False, f'compile check: {st or "not run"}'
-    get = lambda comp: next(
-        (
-            r
-            for r in rows
-            if r['kind'] == 'train'
-            and r['preset'] == 'kit'
-            and r['precision'] == prec
-            and r['compile'] == comp
-            and 'skipped' not in r
-        ),
-        None,
-    )
-    e, c = get(False), get(True)
+    e, c = _kit_row(rows, prec, False), _kit_row(rows, prec, True)
     if e is None or c is None:
         return False, 'no compiled benchmark of the kit network'
     gain = c['train_samples_per_s'] / e['train_samples_per_s']
@@ -1223,226 +1219,196 @@ def run_kit(
     scratch = nullcontext(work) if work else tempfile.TemporaryDirectory(prefix='balmo_kit_')
     # smoke: 1 thread, robust on a busy CPU
     with torch_threads(KIT_MODES['smoke' if smoke else 'gpu']['threads']), scratch as work:
-        return _run_kit(out, smoke, budget_s, work, phases, train_seconds, train_compile, train_set, device, log)
+        k = _kit_start(out, smoke, budget_s, work, phases, train_set, device, log)
+        peak = _kit_peak(k)
+        checks = _kit_checks(k)
+        rows = _kit_bench(k, peak)
+        snap_path, data_dir = _kit_train(k, rows, checks, train_seconds, train_compile)
+        return _kit_finish(k, snap_path, data_dir)
 
-# %% ../../nbs/87_bench.ipynb #f8f4e0bb
-def _run_kit(out, smoke, budget_s, work, phases, train_seconds, train_compile, train_set, device, log) -> dict:
-    from balmo.train import resolve_config, train
+# %% ../../nbs/87_bench.ipynb #65ed8e64
+@dataclass
+class _Kit:
+    "What the phases of one kit run share: sizes `S` (a `KIT_MODES` entry), budget, device, folders, record and log."
+    S: dict
+    budget: Budget
+    dev: torch.device
+    out: Path
+    work: Path
+    phases: tuple
+    kit_cfg: dict
+    rec: KitRecord
+    say: Callable
 
+    def skip_if(self, name: str, need: float) -> str | bool:
+        "Why phase `name` is skipped (not requested, or `need` seconds do not fit in what is left), else False."
+        return (name not in self.phases and 'not requested') or (
+            not self.budget.fits(need) and f'needs ~{need:.0f} s, {max(self.budget.left(), 0):.0f} s left'
+        )
+
+    def after_checks_s(self) -> float:
+        "Seconds the phases after `checks` keep for themselves: the shortest training and its evaluation, if requested."
+        S = self.S
+        return (S['min_train_s'] + S['train_overhead_s'] + S['post_s']) if 'train' in self.phases else 0
+
+# %% ../../nbs/87_bench.ipynb #1f965d16
+def _kit_start(out, smoke: bool, budget_s, work, phases, train_set, device, log) -> _Kit:
+    "Check the phases, open `out/results.json` with the run's sizes, config and provenance, and say what runs where."
+    bad = [p for p in phases if p not in PHASES]
+    if bad:
+        raise KitError(f'unknown phase(s) {bad}; phases are {list(PHASES)}')
     mode = 'smoke' if smoke else 'gpu'
     S = KIT_MODES[mode]
     budget = Budget(S['budget_s'] if budget_s is None else budget_s)
     dev = torch.device(device or S['device'])
-    out = Path(out)
+    out, work = Path(out), Path(work)
     out.mkdir(parents=True, exist_ok=True)
-    work = Path(work)
     work.mkdir(parents=True, exist_ok=True)
     log = log or (lambda s: print(s, flush=True))
     say = lambda s: log(f'[{budget.used():6.1f} s] {s}')
-    bad = [p for p in phases if p not in PHASES]
-    if bad:
-        raise KitError(f'unknown phase(s) {bad}; phases are {list(PHASES)}')
     kit_cfg = kit_train_config(**{**S['train_overrides'], **(train_set or {}), 'device': str(dev)})
-    rec = KitRecord(
-        out / 'results.json',
-        dict(
-            kit='balmo GPU kit (.ci/gpu)',
-            version=1,
-            mode=mode,
-            device=str(dev),
-            budget_s=budget.seconds,
-            phases_requested=list(phases),
-            sizes=S,
-            train_config=kit_cfg,
-        ),
-        say,
-    )
-    rec.data['provenance'] = provenance(device=dev)
+    head = dict(kit='balmo GPU kit (.ci/gpu)', version=1, mode=mode, device=str(dev), budget_s=budget.seconds,
+                phases_requested=list(phases), sizes=S, train_config=kit_cfg)
+    rec = KitRecord(out / 'results.json', head, say)
+    rec.data['provenance'] = prov = provenance(device=dev)
     rec.save()
-    say(
-        f"balmo kit, mode {mode}, budget {budget.seconds:.0f} s, device {dev}: "
-        + json.dumps(
-            {
-                **{k: rec.data['provenance'].get(k) for k in ('commit', 'source_sha256', 'torch', 'cuda')},
-                **{k: rec.data['provenance']['hardware'].get(k) for k in ('gpu', 'driver')},
-            }
-        )
-    )
-    skip_if = lambda name, need: (name not in phases and 'not requested') or (
-        not budget.fits(need) and f'needs ~{need:.0f} s, {max(budget.left(), 0):.0f} s left'
-    )
-    reserve_after = lambda: ((S['min_train_s'] + S['train_overhead_s'] + S['post_s']) if 'train' in phases else 0)
-    peak, checks, rows, snap_path, data_dir = None, {}, [], None, None
-    # -- peak
-    if why := skip_if('peak', S['peak_s']):
-        rec.skip('peak', why)
-    else:
-        with rec.phase('peak') as e:
-            peak = rec.data['peak'] = matmul_peak(dev, n=S['peak_n'])
-            say(f"bf16 matmul {peak['n']}³: {peak['tflops']:.3g} TFLOP/s")
-    # -- checks
-    if why := skip_if('checks', S['checks_s']):
-        rec.skip('checks', why)
-    else:
-        with rec.phase('checks') as e:
-            checks = rec.data['checks'] = _run_checks(
-                S, dev, kit_cfg, budget.part(max(budget.left() - reserve_after(), S['checks_s'])), say
-            )
-            e['passed'] = all(c['status'] in ('passed', 'skipped') for c in checks.values())
-            if not e['passed']:
-                e['status'] = 'failed'
-    # -- bench
-    bench_s = budget.left() - (S['train_s'] + S['train_overhead_s'] + S['post_s'] if 'train' in phases else 0)
-    if why := skip_if('bench', 5) or (
-        bench_s < 5 and f'{budget.left():.0f} s left, {budget.left() - bench_s:.0f} s reserved for train and evaluate'
-    ):
-        rec.skip('bench', why)
-    else:
-        with rec.phase('bench') as e:
-            rows = rec.data['bench'] = bench(
-                S['presets'],
-                length=S['sample_length'],
-                train_batch=S['bench_batch'],
-                crop=S['bench_crop'],
-                n_repeat=S['n_repeat'],
-                device=dev,
-                precisions=S['precisions'],
-                compile=S['compile'],
-                sample_n=S['sample_n'],
-                sample_length=S['sample_length'],
-                sample_chunk=S['sample_chunk'],
-                configs={'kit': kit_cfg},
-                peak=peak,
-                budget=budget.part(bench_s),
-                compile_guess_s=S['compile_guess_s'],
-                threads=S['threads'],
-                log=say,
-            )
-            e['rows'], e['skipped_rows'] = sum('skipped' not in r for r in rows), sum('skipped' in r for r in rows)
-            rec.data['goals'] = performance_goals(rows)
-            for k, v in rec.data['goals'].items():
-                say(
-                    f"goal {k}: "
-                    + (
-                        'not measured'
-                        if v['value'] is None
-                        else (
-                            f"{v['value']:.3g} (target {'<' if 'fraction' not in k else '>='} {v['target']},"
-                            f" {'met' if v['met'] else 'NOT met'}; {v['row']})"
-                        )
-                    )
-                )
-    # -- train
-    seconds = min(train_seconds or S['train_s'], budget.left() - S['train_overhead_s'] - S['post_s'])
-    if why := skip_if('train', 0) or (
-        seconds < S['min_train_s'] and f'{seconds:.0f} s for training left, need {S["min_train_s"]} s'
-    ):
-        rec.skip('train', why)
-    else:
-        with rec.phase('train') as e:
-            from balmo.data.procedural import embedded_dataset
-            from balmo.experiments.repro.core import read_log
+    shown = {**{k: prov.get(k) for k in ('commit', 'source_sha256', 'torch', 'cuda')},
+             **{k: prov['hardware'].get(k) for k in ('gpu', 'driver')}}
+    say(f"balmo kit, mode {mode}, budget {budget.seconds:.0f} s, device {dev}: " + json.dumps(shown))
+    return _Kit(S, budget, dev, out, work, tuple(phases), kit_cfg, rec, say)
 
-            t0 = time.perf_counter()
-            data_dir = embedded_dataset(root=work / 'data', n_clips=S['n_clips'], seed=0)
-            e['data_s'] = time.perf_counter() - t0
-            prec = 'bf16' if dev.type == 'cuda' and kit_cfg['bf16'] else 'fp32'
-            use_compile, why_compile = _choose_compile(rows, checks, prec, seconds, train_compile)
-            row = next(
-                (
-                    r
-                    for r in rows
-                    if r['kind'] == 'train'
-                    and r['preset'] == 'kit'
-                    and r['precision'] == prec
-                    and r['compile'] == use_compile
-                    and 'skipped' not in r
-                ),
-                None,
-            )
-            seconds = min(seconds, budget.left() - S['post_s'] - 10)          # data generation took its share
-            total = (
-                size_training(row['train_samples_per_s'], seconds, kit_cfg['batch'])
-                if row
-                else kit_cfg['total_samples']
-            )
-            cfg = resolve_config(
-                kit_cfg,
-                total_samples=total,
-                minutes=seconds / 60,
-                compile=use_compile,
-                data_dir=str(Path(data_dir).resolve()),
-            )
-            e.update(
-                planned_seconds=seconds,
-                planned_samples=total,
-                bench_samples_per_s=row and row['train_samples_per_s'],
-                sized_from='bench kit row' if row else 'no bench row: the preset total_samples, minutes as the stop',
-                compile=use_compile,
-                compile_reason=why_compile,
-                config=cfg,
-            )
-            say(
-                f'train: {seconds:.0f} s planned, total_samples {total} ({e["sized_from"]}); compile {use_compile}:'
-                f' {why_compile}'
-            )
-            if use_compile:
-                torch._dynamo.reset()
-            t0 = time.perf_counter()
-            snap_path = train(cfg, work / 'run', progress=False)
-            lg = read_log(work / 'run')
-            last = lg[-1]
-            e.update(
-                wall_s=time.perf_counter() - t0,
-                samples=last['samples'],
-                steps=last['step'],
-                train_time_s=last['time_s'],
-                samples_per_s=last['samples'] / last['time_s'],
-                stopped_by='total_samples' if last['samples'] >= total else 'minutes',
-                final_loss=float(np.mean([x['loss'] for x in lg[-max(1, len(lg) // 50) :]])),
-                skipped_steps=sum(x['skipped'] for x in lg),
-                loss_curve=[[x['samples'], x['loss']] for x in lg[:: max(1, len(lg) // 200)]],
-            )
-            e['vs_bench'] = e['samples_per_s'] / row['train_samples_per_s'] if row else None
-            plot_train_loss(
-                lg,
-                out / 'train_loss.png',
-                f"kit training ({dev}): {last['samples']:,} samples in {last['time_s']:.0f} s",
-            )
-            say(
-                f"train: {last['samples']} samples in {last['time_s']:.1f} s ({e['samples_per_s']:.0f} samples/s, "
-                f"{e['stopped_by']} stopped it), final loss {e['final_loss']:.4f}"
-            )
-    # -- evaluate
-    if snap_path is None:
-        rec.skip(
-            'evaluate',
-            'no trained snapshot (train phase ' + rec.data['phases'].get('train', {}).get('status', 'missing') + ')',
+# %% ../../nbs/87_bench.ipynb #903092b9
+def _goal_text(name: str, v: dict) -> str:
+    "A `performance_goals` entry in words: value, target (a fraction of peak is a lower bound), met or not, its row."
+    if v['value'] is None:
+        return 'not measured'
+    bound, met = ('>=' if 'fraction' in name else '<'), ('met' if v['met'] else 'NOT met')
+    return f"{v['value']:.3g} (target {bound} {v['target']}, {met}; {v['row']})"
+
+# %% ../../nbs/87_bench.ipynb #c98387bc
+def _kit_peak(k: _Kit) -> dict | None:
+    "Phase `peak`: the device's bf16 matmul rate, or None if skipped."
+    if why := k.skip_if('peak', k.S['peak_s']):
+        k.rec.skip('peak', why)
+        return None
+    with k.rec.phase('peak'):
+        peak = k.rec.data['peak'] = matmul_peak(k.dev, n=k.S['peak_n'])
+        k.say(f"bf16 matmul {peak['n']}³: {peak['tflops']:.3g} TFLOP/s")
+    return peak
+
+# %% ../../nbs/87_bench.ipynb #83b722ae
+def _kit_checks(k: _Kit) -> dict:
+    "Phase `checks`: the device checks, in what the later phases leave (at least `checks_s`); {} if skipped."
+    if why := k.skip_if('checks', k.S['checks_s']):
+        k.rec.skip('checks', why)
+        return {}
+    checks = {}
+    with k.rec.phase('checks') as e:
+        seconds = max(k.budget.left() - k.after_checks_s(), k.S['checks_s'])
+        checks = k.rec.data['checks'] = _run_checks(k.S, k.dev, k.kit_cfg, k.budget.part(seconds), k.say)
+        e['passed'] = all(c['status'] in ('passed', 'skipped') for c in checks.values())
+        if not e['passed']:
+            e['status'] = 'failed'
+    return checks
+
+# %% ../../nbs/87_bench.ipynb #61e43d5e
+def _kit_bench(k: _Kit, peak: dict | None) -> list[dict]:
+    "Phase `bench`: `bench` rows of the kit presets and the performance goals, in what training leaves; [] if skipped."
+    S = k.S
+    bench_s = k.budget.left() - (S['train_s'] + S['train_overhead_s'] + S['post_s'] if 'train' in k.phases else 0)
+    left = k.budget.left()
+    short = bench_s < 5 and f'{left:.0f} s left, {left - bench_s:.0f} s reserved for train and evaluate'
+    if why := k.skip_if('bench', 5) or short:
+        k.rec.skip('bench', why)
+        return []
+    rows = []
+    with k.rec.phase('bench') as e:
+        rows = k.rec.data['bench'] = bench(
+            S['presets'], length=S['sample_length'], train_batch=S['bench_batch'], crop=S['bench_crop'],
+            n_repeat=S['n_repeat'], device=k.dev, precisions=S['precisions'], compile=S['compile'],
+            sample_n=S['sample_n'], sample_length=S['sample_length'], sample_chunk=S['sample_chunk'],
+            configs={'kit': k.kit_cfg}, peak=peak, budget=k.budget.part(bench_s),
+            compile_guess_s=S['compile_guess_s'], threads=S['threads'], log=k.say,
         )
-    elif why := skip_if('evaluate', 10):
-        rec.skip('evaluate', why)
-    else:
-        with rec.phase('evaluate') as e:
-            _evaluate(e, snap_path, data_dir, out, work, dev, S, say)
-            rec.data['quickstart_cpu'] = _quickstart_reference()
-    # -- summary
-    ph = rec.data['phases']
-    rec.data['used_s'] = round(budget.used(), 1)
-    rec.data['passed'] = all(p['status'] in ('done', 'skipped') for p in ph.values())
-    rec.save()
-    rec.data['files'] = _files_report(out)  # results.json itself is among the files
-    if not rec.data['files']['ok']:
-        rec.data['passed'] = False
-    rec.save()
-    say(
-        'phases: '
-        + ', '.join(
-            f"{k} {v['status']}" + (f" ({v['reason']})" if v['status'] == 'skipped' else '') for k, v in ph.items()
-        )
+        e['rows'], e['skipped_rows'] = sum('skipped' not in r for r in rows), sum('skipped' in r for r in rows)
+        k.rec.data['goals'] = performance_goals(rows)
+        for name, v in k.rec.data['goals'].items():
+            k.say(f"goal {name}: {_goal_text(name, v)}")
+    return rows
+
+# %% ../../nbs/87_bench.ipynb #877e5169
+def _kit_plan(k: _Kit, rows: list[dict], checks: dict, seconds: float, train_compile: str, data_dir) -> dict:
+    """The kit training's plan: precision, compile or not (and why), the seconds left after data generation, and the
+    samples they allow at the bench row's rate (the preset's `total_samples` without a row); 'config' is the run's."""
+    from balmo.train import resolve_config
+
+    prec = 'bf16' if k.dev.type == 'cuda' and k.kit_cfg['bf16'] else 'fp32'
+    use_compile, why_compile = _choose_compile(rows, checks, prec, seconds, train_compile)
+    row = _kit_row(rows, prec, use_compile)
+    seconds = min(seconds, k.budget.left() - k.S['post_s'] - 10)          # data generation took its share
+    rate = row and row['train_samples_per_s']
+    total = size_training(rate, seconds, k.kit_cfg['batch']) if row else k.kit_cfg['total_samples']
+    cfg = resolve_config(k.kit_cfg, total_samples=total, minutes=seconds / 60, compile=use_compile,
+                         data_dir=str(Path(data_dir).resolve()))
+    return dict(
+        planned_seconds=seconds,
+        planned_samples=total,
+        bench_samples_per_s=rate,
+        sized_from='bench kit row' if row else 'no bench row: the preset total_samples, minutes as the stop',
+        compile=use_compile,
+        compile_reason=why_compile,
+        config=cfg,
     )
-    say(f"files in {out}: " + ', '.join(f'{k} ({v / 2 ** 20:.2f} MiB)' for k, v in rec.data['files']['sizes'].items()))
-    say(f"kit {'PASSED' if rec.data['passed'] else 'FAILED'} in {budget.used():.0f} s")
-    return rec.data
+
+# %% ../../nbs/87_bench.ipynb #1d68e77d
+def _kit_trained(lg: list[dict], planned_samples: int) -> dict:
+    "What a kit training's log says: samples, steps, rate, what stopped it, the final loss, skipped steps, the curve."
+    last = lg[-1]
+    return dict(
+        samples=last['samples'],
+        steps=last['step'],
+        train_time_s=last['time_s'],
+        samples_per_s=last['samples'] / last['time_s'],
+        stopped_by='total_samples' if last['samples'] >= planned_samples else 'minutes',
+        final_loss=float(np.mean([x['loss'] for x in lg[-max(1, len(lg) // 50) :]])),
+        skipped_steps=sum(x['skipped'] for x in lg),
+        loss_curve=[[x['samples'], x['loss']] for x in lg[:: max(1, len(lg) // 200)]],
+    )
+
+# %% ../../nbs/87_bench.ipynb #93819f5e
+def _kit_train(k: _Kit, rows: list[dict], checks: dict, train_seconds, train_compile: str) -> tuple:
+    """Phase `train`: the embedded data, then `train` for the planned seconds (`_kit_plan`), its loss curve plotted;
+    (snapshot path, data folder), (None, None) if skipped or failed."""
+    from balmo.train import train
+    from balmo.data.procedural import embedded_dataset
+    from balmo.experiments.repro.core import read_log
+
+    S = k.S
+    seconds = min(train_seconds or S['train_s'], k.budget.left() - S['train_overhead_s'] - S['post_s'])
+    short = seconds < S['min_train_s'] and f'{seconds:.0f} s for training left, need {S["min_train_s"]} s'
+    if why := k.skip_if('train', 0) or short:
+        k.rec.skip('train', why)
+        return None, None
+    snap_path = data_dir = None
+    with k.rec.phase('train') as e:
+        t0 = time.perf_counter()
+        data_dir = embedded_dataset(root=k.work / 'data', n_clips=S['n_clips'], seed=0)
+        e['data_s'] = time.perf_counter() - t0
+        e.update(_kit_plan(k, rows, checks, seconds, train_compile, data_dir))
+        k.say(f"train: {e['planned_seconds']:.0f} s planned, total_samples {e['planned_samples']} ({e['sized_from']});"
+              f" compile {e['compile']}: {e['compile_reason']}")
+        if e['compile']:
+            torch._dynamo.reset()
+        t0 = time.perf_counter()
+        snap_path = train(e['config'], k.work / 'run', progress=False)
+        lg = read_log(k.work / 'run')
+        e.update(wall_s=time.perf_counter() - t0, **_kit_trained(lg, e['planned_samples']))
+        e['vs_bench'] = e['samples_per_s'] / e['bench_samples_per_s'] if e['bench_samples_per_s'] else None
+        title = f"kit training ({k.dev}): {e['samples']:,} samples in {e['train_time_s']:.0f} s"
+        plot_train_loss(lg, k.out / 'train_loss.png', title)
+        k.say(f"train: {e['samples']} samples in {e['train_time_s']:.1f} s ({e['samples_per_s']:.0f} samples/s, "
+              f"{e['stopped_by']} stopped it), final loss {e['final_loss']:.4f}")
+    return snap_path, data_dir
 
 # %% ../../nbs/87_bench.ipynb #a91d64d8
 def _evaluate(e: dict, snap_path, data_dir, out: Path, work: Path, dev, S: dict, say) -> None:
@@ -1509,6 +1475,34 @@ def _evaluate(e: dict, snap_path, data_dir, out: Path, work: Path, dev, S: dict,
         f" snapshot {e['slim_snapshot']['bytes'] / 2 ** 20:.2f} MiB, samples vs full EMA rel. diff"
         f" {e['slim_snapshot']['samples_rel_diff']:.1e}"
     )
+
+# %% ../../nbs/87_bench.ipynb #a76a8399
+def _kit_finish(k: _Kit, snap_path, data_dir) -> dict:
+    "Phase `evaluate` (if there is a trained snapshot and time), then the verdict and the files written; the record."
+    rec, say = k.rec, k.say
+    if snap_path is None:
+        trained = rec.data['phases'].get('train', {}).get('status', 'missing')
+        rec.skip('evaluate', f'no trained snapshot (train phase {trained})')
+    elif why := k.skip_if('evaluate', 10):
+        rec.skip('evaluate', why)
+    else:
+        with rec.phase('evaluate') as e:
+            _evaluate(e, snap_path, data_dir, k.out, k.work, k.dev, k.S, say)
+            rec.data['quickstart_cpu'] = _quickstart_reference()
+    ph = rec.data['phases']
+    rec.data['used_s'] = round(k.budget.used(), 1)
+    rec.data['passed'] = all(p['status'] in ('done', 'skipped') for p in ph.values())
+    rec.save()
+    rec.data['files'] = _files_report(k.out)  # results.json itself is among the files
+    if not rec.data['files']['ok']:
+        rec.data['passed'] = False
+    rec.save()
+    say('phases: ' + ', '.join(f"{n} {v['status']}" + (f" ({v['reason']})" if v['status'] == 'skipped' else '')
+                               for n, v in ph.items()))
+    sizes = rec.data['files']['sizes']
+    say(f"files in {k.out}: " + ', '.join(f'{n} ({v / 2 ** 20:.2f} MiB)' for n, v in sizes.items()))
+    say(f"kit {'PASSED' if rec.data['passed'] else 'FAILED'} in {k.budget.used():.0f} s")
+    return rec.data
 
 # %% ../../nbs/87_bench.ipynb #bcb37f2e
 def run_repro(task: str, mode: str, out) -> int:
