@@ -6,7 +6,7 @@
 from __future__ import annotations
 import csv, hashlib, json, math, os, time, zipfile
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np
 import torch
@@ -470,6 +470,150 @@ def _file_stamp(p) -> list:
     st = Path(p).stat()
     return [st.st_size, st.st_mtime_ns]
 
+# %% ../../nbs/21_amass.ipynb #34ca8382
+def _prepare_config(body_model, resample: str, canonical: bool, floor: bool, mirror: bool, min_frames: int) -> dict:
+    "The settings that key `prepare`'s cache (changing any converts again), with the SMPL-H file's size and time."
+    bm = None if body_model in (None, 'proxy') else Path(body_model).expanduser().resolve()
+    return dict(
+        resample=resample,
+        canonical=canonical,
+        floor=floor,
+        mirror=mirror,
+        min_frames=min_frames,
+        body_model=str(bm) if bm else 'proxy',
+        body_stamp=_file_stamp(bm) if bm and bm.is_file() else None,
+        version=1,
+    )
+
+# %% ../../nbs/21_amass.ipynb #80751aff
+def _split_sources(rows: list, hfiles: dict, splits, min_frames: int) -> tuple[dict, dict, dict, dict]:
+    """The index rows each split keeps (`select_split`): (split of each kept clip id, kept rows per split, excluded
+    rows per split by reason, kept rows per AMASS source file)."""
+    split_of, selected, excluded = {}, {}, {}
+    for s in splits:
+        keep, why = select_split(rows, read_split(hfiles[s]), min_frames)
+        selected[s], excluded[s] = len(keep), dict(why)
+        for r in keep:
+            split_of[r.id] = s
+    by_src = defaultdict(list)
+    for r in rows:
+        if r.id in split_of:
+            by_src[r.rel].append(r)
+    return split_of, selected, excluded, by_src
+
+# %% ../../nbs/21_amass.ipynb #e7d981d7
+def _cached_source(cfile: Path, stamp: dict) -> tuple | None:
+    """A source file's clips from `prepare`'s cache, (motions, problems, info), if its entry `cfile` matches `stamp`
+    (the file's size and time, the rows asked for); None if not, or if the entry is damaged (it is then recomputed)."""
+    try:
+        cached = json.loads(cfile.read_text()) if cfile.is_file() else None
+        if cached is None or any(cached.get(k) != v for k, v in stamp.items()):
+            return None
+        ms = load_motions(cfile.with_suffix('.npz'))[0] if cached['n_clips'] else []
+        return (ms, cached['problems'], cached['info']) if len(ms) == cached['n_clips'] else None
+    except (ValueError, KeyError, OSError):
+        return None
+
+# %% ../../nbs/21_amass.ipynb #41ac49e4
+@dataclass
+class _Tally:
+    "What `prepare` counts on its way: files (needed, read, cached, skipped by reason), clips skipped, problems, rates."
+    files: dict
+    clips_skipped: Counter = field(default_factory=Counter)
+    problems: list = field(default_factory=list)
+    rate_mismatch: list = field(default_factory=list)
+    layouts: Counter = field(default_factory=Counter)
+    genders: Counter = field(default_factory=Counter)
+
+    def file_skipped(self, reason: str, file: str, clips: list, message: str) -> None:
+        "A source file none of whose clips could be used."
+        self.files['skipped'][reason] += 1
+        self.clips_skipped[reason] += len(clips)
+        self.problems.append(dict(file=file, reason=reason, clips=clips, message=message))
+
+    def file_done(self, path, clips: list, problems: list, info: dict) -> None:
+        "A converted source file: the clips it dropped, its layout, gender and frame rate."
+        for p in problems:
+            self.clips_skipped[p['reason']] += len(p['clips'])
+            self.problems.append(p)
+        self.layouts[info['layout']] += 1
+        self.genders[info['gender']] += 1
+        if not info['exact_rate']:
+            effective = info['fps'] / info['stride']
+            self.rate_mismatch.append(
+                dict(file=str(path), fps=info['fps'], stride=info['stride'], effective_fps=effective, clips=clips)
+            )
+
+# %% ../../nbs/21_amass.ipynb #e741b282
+def _convert_sources(by_src: dict, amass_dir: Path, cache_dir: Path, body_for, conv: dict, progress: bool) -> tuple:
+    """Every source file's selected clips, converted with the settings `conv` (or read from the cache in `cache_dir`);
+    a missing or bad file is counted and skipped. ({clip id: Motion}, `_Tally`)."""
+    tally, got = _Tally(dict(needed=len(by_src), read=0, cached=0, skipped=Counter())), {}
+    # tiny tensors: intra-op threads only add overhead (several times slower on a busy machine)
+    with torch_threads(1):
+        for rel, rs in tqdm(sorted(by_src.items()), desc='prepare', unit='file', disable=not progress):
+            ids = [r.id for r in rs]
+            path = resolve_amass_file(amass_dir, rel)
+            if path is None:
+                msg = f'{amass_dir / rel}: not found (also tried newer AMASS folder names and _stageii.npz)'
+                tally.file_skipped('missing_file', str(amass_dir / rel), ids, msg)
+                continue
+            cfile = cache_dir / Path(rel).with_suffix('.json')
+            stamp = dict(stamp=_file_stamp(path), rows=[[r.id, r.start, r.end] for r in rs])
+            if (hit := _cached_source(cfile, stamp)) is not None:
+                ms, prob, info = hit
+                tally.files['cached'] += 1
+            else:
+                try:
+                    ms, prob, info = convert_source(path, rs, body_for, **conv)
+                except Exception as e:                       # one bad file never stops the run: it is reported
+                    reason = e.reason if isinstance(e, AmassFileError) else 'conversion_error'
+                    msg = str(e) if isinstance(e, AmassFileError) else f'{path}: {type(e).__name__}: {e}'
+                    tally.file_skipped(reason, str(path), ids, msg)
+                    continue
+                if ms:
+                    save_motions(cfile.with_suffix('.npz'), ms, info=dict(source=str(path)))
+                cfile.parent.mkdir(parents=True, exist_ok=True)
+                cfile.write_text(json.dumps(dict(**stamp, n_clips=len(ms), problems=prob, info=info)))
+                tally.files['read'] += 1
+            tally.file_done(path, ids, prob, info)
+            got.update((m.source, m) for m in ms)
+    return got, tally
+
+# %% ../../nbs/21_amass.ipynb #5eeea241
+def _implausible(got: dict, amass_dir: Path, plausibility: dict | None) -> list[dict]:
+    "The converted clips beyond the physical bounds (`screen_motions`), as `prepare` problems naming file and clip."
+    ids = list(got)
+    _, found = screen_motions([got[i] for i in ids], plausibility, drop=True)
+    out = []
+    for p in found:
+        i = ids[p['index']]
+        file = amass_dir / got[i].meta.get('amass', '?')
+        out.append(dict(file=str(file), reason='implausible', clips=[i], message=f"{file}: {p['message']}"))
+    return out
+
+# %% ../../nbs/21_amass.ipynb #52dee178
+def _write_splits(got: dict, by_src: dict, split_of: dict, splits, out_dir: Path, config: dict) -> tuple:
+    """`out_dir/{split}.npz` for each split with clips (each clip id, then its mirror, in id order); (paths or None,
+    clips kept per split, one problem per empty split)."""
+    outputs, kept, problems = {}, {}, []
+    for s in splits:
+        ms = []
+        for r in sorted((r for rs in by_src.values() for r in rs if split_of[r.id] == s), key=lambda r: r.id):
+            for i in (r.id, 'M' + r.id):
+                if i in got:
+                    got[i].meta['split'] = s
+                    ms.append(got[i])
+        kept[s], f = len(ms), out_dir / f'{s}.npz'
+        if ms:
+            info = dict(source='amass+humanml3d', config=config, n_clips=len(ms))
+            outputs[s] = str(save_motions(f, ms, info=info))
+        else:
+            outputs[s] = None
+            msg = f'{f}: no clips for split {s!r}, file not written'
+            problems.append(dict(file=str(f), reason='empty_split', clips=[], message=msg))
+    return outputs, kept, problems
+
 # %% ../../nbs/21_amass.ipynb #06ffefc1
 def prepare(
     amass_dir,
@@ -510,107 +654,12 @@ def prepare(
     body_for = _body_factory(body_model)
     if body_model not in (None, 'proxy'):
         body_for('neutral' if Path(body_model).is_file() else 'male')  # fail early
-    bm = None if body_model in (None, 'proxy') else Path(body_model).expanduser().resolve()
-    config = dict(
-        resample=resample,
-        canonical=canonical,
-        floor=floor,
-        mirror=mirror,
-        min_frames=min_frames,
-        body_model=str(bm) if bm else 'proxy',
-        body_stamp=_file_stamp(bm) if bm and bm.is_file() else None,
-        version=1,
-    )
-    key = hashlib.sha1(json.dumps(config, sort_keys=True).encode()).hexdigest()[:12]
-    cache_dir = out_dir / 'cache' / key
-    split_of, selected, excluded = {}, {}, {}
-    for s in splits:
-        keep, why = select_split(rows, read_split(hfiles[s]), min_frames)
-        selected[s], excluded[s] = len(keep), dict(why)
-        for r in keep:
-            split_of[r.id] = s
-    by_src = defaultdict(list)
-    for r in rows:
-        if r.id in split_of:
-            by_src[r.rel].append(r)
-    files = dict(needed=len(by_src), read=0, cached=0, skipped=Counter())
-    clips_skipped, problems, rate_mismatch, layouts, genders = Counter(), [], [], Counter(), Counter()
-    got = {}
-    # tiny tensors: intra-op threads only add overhead (several times slower on a busy machine)
-    with torch_threads(1):
-        for rel, rs in tqdm(sorted(by_src.items()), desc='prepare', unit='file', disable=not progress):
-            ids = [r.id for r in rs]
-            path = resolve_amass_file(amass_dir, rel)
-            if path is None:
-                files['skipped']['missing_file'] += 1
-                clips_skipped['missing_file'] += len(rs)
-                problems.append(
-                    dict(
-                        file=str(amass_dir / rel),
-                        reason='missing_file',
-                        clips=ids,
-                        message=f'{amass_dir / rel}: not found (also tried newer AMASS folder names and _stageii.npz)',
-                    )
-                )
-                continue
-            cfile, stamp = cache_dir / Path(rel).with_suffix('.json'), dict(
-                stamp=_file_stamp(path), rows=[[r.id, r.start, r.end] for r in rs]
-            )
-            ms = None
-            try:                                             # a damaged cache entry is simply recomputed
-                cached = json.loads(cfile.read_text()) if cfile.is_file() else None
-                if cached is not None and all(cached.get(k) == v for k, v in stamp.items()):
-                    ms = load_motions(cfile.with_suffix('.npz'))[0] if cached['n_clips'] else []
-                    if len(ms) != cached['n_clips']:
-                        ms = None
-                    else:
-                        prob, info = cached['problems'], cached['info']
-                        files['cached'] += 1
-            except (ValueError, KeyError, OSError):
-                ms = None
-            if ms is None:
-                try:
-                    ms, prob, info = convert_source(path, rs, body_for, resample, canonical, floor, mirror, min_frames)
-                except Exception as e:                       # one bad file never stops the run: it is reported
-                    reason = e.reason if isinstance(e, AmassFileError) else 'conversion_error'
-                    msg = str(e) if isinstance(e, AmassFileError) else f'{path}: {type(e).__name__}: {e}'
-                    files['skipped'][reason] += 1
-                    clips_skipped[reason] += len(rs)
-                    problems.append(dict(file=str(path), reason=reason, clips=ids, message=msg))
-                    continue
-                if ms:
-                    save_motions(cfile.with_suffix('.npz'), ms, info=dict(source=str(path)))
-                cfile.parent.mkdir(parents=True, exist_ok=True)
-                cfile.write_text(json.dumps(dict(**stamp, n_clips=len(ms), problems=prob, info=info)))
-                files['read'] += 1
-            for p in prob:
-                clips_skipped[p['reason']] += len(p['clips'])
-                problems.append(p)
-            layouts[info['layout']] += 1
-            genders[info['gender']] += 1
-            if not info['exact_rate']:
-                rate_mismatch.append(
-                    dict(
-                        file=str(path),
-                        fps=info['fps'],
-                        stride=info['stride'],
-                        effective_fps=info['fps'] / info['stride'],
-                        clips=ids,
-                    )
-                )
-            for m in ms:
-                got[m.source] = m
-    ids = list(got)
-    _, found = screen_motions([got[i] for i in ids], plausibility, drop=True)
-    implausible = [
-        dict(
-            file=str(amass_dir / got[ids[p['index']]].meta.get('amass', '?')),
-            reason='implausible',
-            clips=[ids[p['index']]],
-            message=f"{amass_dir / got[ids[p['index']]].meta.get('amass', '?')}: {p['message']}",
-        )
-        for p in found
-    ]
+    config = _prepare_config(body_model, resample, canonical, floor, mirror, min_frames)
+    cache_dir = out_dir / 'cache' / hashlib.sha1(json.dumps(config, sort_keys=True).encode()).hexdigest()[:12]
+    split_of, selected, excluded, by_src = _split_sources(rows, hfiles, splits, min_frames)
+    conv = dict(resample=resample, canonical=canonical, floor=floor, mirror=mirror, min_frames=min_frames)
+    got, tally = _convert_sources(by_src, amass_dir, cache_dir, body_for, conv, progress)
+    implausible = _implausible(got, amass_dir, plausibility)
     if implausible and not drop_implausible:
         more = f' (and {len(implausible) - 2} more)' if len(implausible) > 2 else ''
         raise ImplausibleDataError(
@@ -624,43 +673,20 @@ def prepare(
         )
     for p in implausible:
         del got[p['clips'][0]]
-        clips_skipped['implausible'] += 1
-        problems.append(p)
-    outputs, kept = {}, {}
-    for s in splits:
-        ms = []
-        for r in sorted((r for rs in by_src.values() for r in rs if split_of[r.id] == s), key=lambda r: r.id):
-            for i in (r.id, 'M' + r.id):
-                if i in got:
-                    m = got[i]
-                    m.meta['split'] = s
-                    ms.append(m)
-        kept[s] = len(ms)
-        if ms:
-            outputs[s] = str(
-                save_motions(
-                    out_dir / f'{s}.npz', ms, info=dict(source='amass+humanml3d', config=config, n_clips=len(ms))
-                )
-            )
-        else:
-            outputs[s] = None
-            problems.append(
-                dict(
-                    file=str(out_dir / f'{s}.npz'),
-                    reason='empty_split',
-                    clips=[],
-                    message=f'{out_dir / f"{s}.npz"}: no clips for split {s!r}, file not written',
-                )
-            )
+        tally.clips_skipped['implausible'] += 1
+        tally.problems.append(p)
+    outputs, kept, empty = _write_splits(got, by_src, split_of, splits, out_dir, config)
+    tally.problems.extend(empty)
     notes = []
-    if layouts.get('stageii_smplx'):
+    if tally.layouts.get('stageii_smplx'):
         notes.append(
-            f"{layouts['stageii_smplx']} SMPL-X stage-II files: their betas are SMPL-X shape coefficients, used as "
-            "they are with the SMPL-H body model (the shape spaces differ; download SMPL+H G files to avoid this)"
+            f"{tally.layouts['stageii_smplx']} SMPL-X stage-II files: their betas are SMPL-X shape coefficients, used "
+            "as they are with the SMPL-H body model (the shape spaces differ; download SMPL+H G files to avoid this)"
         )
     if body_model in (None, 'proxy'):
         notes.append("body model 'proxy': J0(β) and the floor come from balmo's ProxyBody, not SMPL-H")
     secs = time.perf_counter() - t_start
+    mirrored = sum(1 for k in got if k.startswith('M'))
     report = dict(
         notes=notes,
         out_dir=str(out_dir),
@@ -668,14 +694,12 @@ def prepare(
         config=config,
         cache=str(cache_dir),
         index=dict(rows=len(rows), index_csv=str(hfiles['index']), excluded=excluded),
-        files=dict(files, skipped=dict(files['skipped'])),
-        clips=dict(
-            selected=selected, kept=kept, mirrored=sum(1 for k in got if k.startswith('M')), skipped=dict(clips_skipped)
-        ),
-        rate_mismatch=rate_mismatch,
-        layouts=dict(layouts),
-        genders=dict(genders),
-        problems=problems,
+        files=dict(tally.files, skipped=dict(tally.files['skipped'])),
+        clips=dict(selected=selected, kept=kept, mirrored=mirrored, skipped=dict(tally.clips_skipped)),
+        rate_mismatch=tally.rate_mismatch,
+        layouts=dict(tally.layouts),
+        genders=dict(tally.genders),
+        problems=tally.problems,
         plausibility=dict(bounds=plausibility_bounds(plausibility), drop_implausible=drop_implausible),
         seconds=secs,
         clips_per_s=sum(kept.values()) / secs if secs > 0 else float('nan'),
