@@ -246,6 +246,62 @@ def _floor_grid(joints: list, pad: float = 2.0, step: float = 0.5, max_lines: in
         fz += [v, v, None]
     return fx, fz
 
+# %% ../../nbs/61_viz.ipynb #53800504
+def _skeleton_xyz(j: np.ndarray, chains: list, decimals: int = 4) -> list[list]:
+    "A frame (22, 3) as the viewer draws it: x, y, z lists along each chain of `skeleton_chains`, None between them."
+    pts = [j[c].round(decimals).tolist() + [[None] * 3] for c in chains]
+    xyz = [p for c in pts for p in c][:-1]
+    return [list(v) for v in zip(*xyz)]
+
+# %% ../../nbs/61_viz.ipynb #539df537
+def _scene_box(box: tuple, t: int) -> dict:
+    "The plotly scene axis ranges of a `follow_box` camera box at frame `t` (metres, 3 decimals)."
+    (cx, cz), r, y0 = box[0][t], box[1], box[2][t]
+    rnd = lambda a, b: [round(float(a), 3), round(float(b), 3)]
+    x, y, z = rnd(cx - r, cx + r), rnd(y0, y0 + 2 * r), rnd(cz - r, cz + r)
+    return dict(xaxis=dict(range=x), yaxis=dict(range=y), zaxis=dict(range=z))
+
+# %% ../../nbs/61_viz.ipynb #2e18b237
+def _viewer_traces(joints: list, titles: list, chains: list, decimals: int) -> list:
+    "The viewer's traces: the floor grid, then per sample its skeleton at frame 0 and its root path (sample 0 shown)."
+    import plotly.graph_objects as go
+
+    fx, fz = _floor_grid(joints)
+    floor_y = [0.0 if v is not None else None for v in fx]
+    grey = dict(color='#cccccc', width=1)
+    data = [go.Scatter3d(x=fx, y=floor_y, z=fz, mode='lines', line=grey, hoverinfo='skip', showlegend=False,
+                         name='floor')]
+    for i, (j, title) in enumerate(zip(joints, titles)):
+        x, y, z = _skeleton_xyz(j[0], chains, decimals)
+        bones, joint_dots = dict(color='#1f77b4', width=6), dict(size=2.5, color='#1f77b4')
+        data.append(go.Scatter3d(x=x, y=y, z=z, mode='lines+markers', line=bones, marker=joint_dots, name=title,
+                                 visible=i == 0, showlegend=False))
+        rx, rz = j[:, 0, 0].round(decimals), j[:, 0, 2].round(decimals)
+        data.append(go.Scatter3d(x=rx, y=np.zeros(len(j)), z=rz, mode='lines', line=dict(color='#ff7f0e', width=2),
+                                 name=f'{title} root path', visible=i == 0, showlegend=False))
+    return data
+
+# %% ../../nbs/61_viz.ipynb #828b1e61
+def _animate(names: list, duration: float, **more) -> list:
+    "The args of a plotly 'animate' call: go to frames `names`, `duration` ms each, no transition."
+    frame = dict(duration=duration, redraw=True)
+    return [names, dict(mode='immediate', **more, frame=frame, transition=dict(duration=0))]
+
+# %% ../../nbs/61_viz.ipynb #7b7b7c3e
+def _viewer_slider(i: int, n_frames: int, fps: float) -> dict:
+    "The time slider over sample i's frames 'i/0' … (labels in seconds)."
+    steps = [dict(method='animate', label=f'{t / fps:.2f}', args=_animate([f'{i}/{t}'], 0)) for t in range(n_frames)]
+    return dict(steps=steps, active=0, x=0.12, y=0.0, len=0.88, currentvalue=dict(prefix='t = ', suffix=' s'))
+
+# %% ../../nbs/61_viz.ipynb #51cd8c79
+def _viewer_play(i: int, n_frames: int, fps: float) -> dict:
+    "Play (from the current frame, at `fps`) and pause buttons over sample i's frames."
+    names = [f'{i}/{t}' for t in range(n_frames)]
+    play = dict(label='▶ play', method='animate', args=_animate(names, 1000 / fps, fromcurrent=True))
+    pause = dict(label='❚❚ pause', method='animate', args=_animate([None], 0))
+    return dict(type='buttons', direction='left', x=0.0, y=0.0, xanchor='left', yanchor='top', showactive=False,
+                buttons=[play, pause])
+
 # %% ../../nbs/61_viz.ipynb #83646990
 def viewer_figure(
     motions_or_joints,
@@ -263,155 +319,40 @@ def viewer_figure(
 
     joints, titles, fps = _clip_list(motions_or_joints, body, titles, fps, max_samples)
     chains = skeleton_chains()
-
-    def skel(j):                                                # (22, 3) -> x, y, z lists with None between chains
-        pts = [j[c].round(decimals).tolist() + [[None] * 3] for c in chains]
-        xyz = [p for c in pts for p in c][:-1]
-        return [list(v) for v in zip(*xyz)]
-
     boxes = [follow_box(j, fps, smooth_s) for j in joints]
-
-    def box(i, t):                                              # scene axis ranges of sample i at frame t
-        (cx, cz), r, y0 = boxes[i][0][t], boxes[i][1], boxes[i][2][t]
-        rnd = lambda a, b: [round(float(a), 3), round(float(b), 3)]
-        return dict(
-            xaxis=dict(range=rnd(cx - r, cx + r)),
-            yaxis=dict(range=rnd(y0, y0 + 2 * r)),
-            zaxis=dict(range=rnd(cz - r, cz + r)),
-        )
-
-    flat = lambda b: {f'scene.{a}.range': v['range'] for a, v in b.items()}
-    fx, fz = _floor_grid(joints)
-    data = [
-        go.Scatter3d(
-            x=fx,
-            y=[0.0 if v is not None else None for v in fx],
-            z=fz,
-            mode='lines',
-            line=dict(color='#cccccc', width=1),
-            hoverinfo='skip',
-            showlegend=False,
-            name='floor',
-        )
-    ]
-    for i, (j, title) in enumerate(zip(joints, titles)):
-        x, y, z = skel(j[0])
-        data.append(
-            go.Scatter3d(
-                x=x,
-                y=y,
-                z=z,
-                mode='lines+markers',
-                line=dict(color='#1f77b4', width=6),
-                marker=dict(size=2.5, color='#1f77b4'),
-                name=title,
-                visible=i == 0,
-                showlegend=False,
-            )
-        )
-        data.append(
-            go.Scatter3d(
-                x=j[:, 0, 0].round(decimals),
-                y=np.zeros(len(j)),
-                z=j[:, 0, 2].round(decimals),
-                mode='lines',
-                line=dict(color='#ff7f0e', width=2),
-                name=f'{title} root path',
-                visible=i == 0,
-                showlegend=False,
-            )
-        )
+    skeleton = lambda j: go.Scatter3d(**dict(zip('xyz', _skeleton_xyz(j, chains, decimals))))
     frames = [
-        go.Frame(
-            name=f'{i}/{t}',
-            traces=[1 + 2 * i],
-            data=[go.Scatter3d(**dict(zip('xyz', skel(j[t]))))],
-            layout=dict(scene=box(i, t)),
-        )
+        go.Frame(name=f'{i}/{t}', traces=[1 + 2 * i], data=[skeleton(j[t])], layout=dict(scene=_scene_box(boxes[i], t)))
         for i, j in enumerate(joints)
         for t in range(len(j))
     ]
-    anim = lambda names, dur: [
-        names,
-        dict(mode='immediate', frame=dict(duration=dur, redraw=True), transition=dict(duration=0)),
-    ]
-
-    def slider(i):                                              # one step per frame of sample i
-        return dict(
-            steps=[
-                dict(method='animate', label=f'{t / fps:.2f}', args=anim([f'{i}/{t}'], 0))
-                for t in range(len(joints[i]))
-            ],
-            active=0,
-            x=0.12,
-            y=0.0,
-            len=0.88,
-            currentvalue=dict(prefix='t = ', suffix=' s'),
-        )
-
-    def play(i):                                                # play / pause over the frames of sample i
-        names = [f'{i}/{t}' for t in range(len(joints[i]))]
-        return dict(
-            type='buttons',
-            direction='left',
-            x=0.0,
-            y=0.0,
-            xanchor='left',
-            yanchor='top',
-            showactive=False,
-            buttons=[
-                dict(
-                    label='▶ play',
-                    method='animate',
-                    args=[
-                        names,
-                        dict(
-                            mode='immediate',
-                            fromcurrent=True,
-                            frame=dict(duration=1000 / fps, redraw=True),
-                            transition=dict(duration=0),
-                        ),
-                    ],
-                ),
-                dict(label='❚❚ pause', method='animate', args=anim([None], 0)),
-            ],
-        )
-
+    flat = lambda b: {f'scene.{a}.range': v['range'] for a, v in b.items()}
     choose = [
-        dict(
-            method='update',
-            label=title,
-            args=[
-                {'visible': [True] + [k // 2 == i for k in range(2 * len(joints))]},
-                {
-                    'title.text': title,
-                    'sliders': [slider(i)],
-                    'updatemenus[0].buttons[0].args[0]': play(i)['buttons'][0]['args'][0],
-                    **flat(box(i, 0)),
-                },
-            ],
-        )
+        dict(method='update', label=title, args=[
+            {'visible': [True] + [k // 2 == i for k in range(2 * len(joints))]},
+            {
+                'title.text': title,
+                'sliders': [_viewer_slider(i, len(joints[i]), fps)],
+                'updatemenus[0].buttons[0].args[0]': _viewer_play(i, len(joints[i]), fps)['buttons'][0]['args'][0],
+                **flat(_scene_box(boxes[i], 0)),
+            },
+        ])
         for i, title in enumerate(titles)
     ]
-    fig = go.Figure(data=data, frames=frames)
+    fig = go.Figure(data=_viewer_traces(joints, titles, chains, decimals), frames=frames)
+    camera = dict(up=dict(x=0, y=1, z=0), eye=dict(x=1.6, y=0.8, z=1.6))
     fig.update_layout(
         template='plotly_white',
         title=dict(text=titles[0]),
         height=640,
         margin=dict(l=0, r=0, t=40, b=0),
-        scene=dict(
-            aspectmode='cube',
-            camera=dict(up=dict(x=0, y=1, z=0), eye=dict(x=1.6, y=0.8, z=1.6)),
-            xaxis_title='x (m)',
-            yaxis_title='y up (m)',
-            zaxis_title='z (m)',
-            **box(0, 0),
-        ),
+        scene=dict(aspectmode='cube', camera=camera, xaxis_title='x (m)', yaxis_title='y up (m)', zaxis_title='z (m)',
+                   **_scene_box(boxes[0], 0)),
         updatemenus=[
-            play(0),
+            _viewer_play(0, len(joints[0]), fps),
             dict(type='dropdown', x=0.0, y=1.0, xanchor='left', yanchor='top', buttons=choose, active=0),
         ],
-        sliders=[slider(0)],
+        sliders=[_viewer_slider(0, len(joints[0]), fps)],
     )
     return fig
 
