@@ -799,6 +799,63 @@ def restore_state(net, opt, ema, ck: dict | None, device) -> tuple[int, float]:
                 st[k] = v.to(device)
     return step, elapsed
 
+# %% ../nbs/50_train.ipynb #dedb3725
+def _run_config(run_dir: Path, ck: dict | None) -> dict | None:
+    """The config the run in `run_dir` was started with (its newest checkpoint's, else its config.json; None for a new
+    run), with the values of options added since for runs started before them: absolute translation, SMPL features,
+    the plain linear uncertainty head, w_k in the loss iff on the features, no log-uniform σ share, no data checks."""
+    cfg_path = run_dir / 'config.json'
+    if ck is not None:
+        old = ck['config']
+    elif cfg_path.exists():
+        try:
+            old = json.loads(cfg_path.read_text())
+        except (ValueError, OSError) as e:
+            raise ValueError(f'{cfg_path}: not readable ({e}); delete it to start this run afresh') from None
+    else:
+        return None
+    before = dict(tau='absolute', representation='smpl', logvar_head='linear', loss_dim_weights=old.get('dim_weights'),
+                  P_uniform=0.0, loss_balance='denoised', loss_group_error='mean', lr_schedule='rsqrt')
+    return {**DATA_CHECKS, **before, **old}
+
+# %% ../nbs/50_train.ipynb #e57075d2
+def _training_motions(cfg: dict, data, run_dir: Path, rank: int) -> tuple[list, list, dict, str]:
+    """The training clips past the plausibility screen (implausible ones refused, or dropped with a warning if
+    `drop_implausible`): (motions, dropped, the data record kept in checkpoints, where the data come from)."""
+    where = _data_label(cfg, data)
+    motions = load_training_motions(cfg, data)
+    hint = 'set drop_implausible=true to train without such clips'
+    motions, dropped = screen_motions(motions, cfg['plausibility'], cfg['drop_implausible'], where, hint=hint)
+    if dropped and rank == 0:
+        warnings.warn(
+            f"{where}: dropped {len(dropped)} physically implausible clips (drop_implausible): {dropped[0]['message']}"
+            + (f' and {len(dropped) - 1} more' if len(dropped) > 1 else '')
+            + f"; all listed in {run_dir / 'dropped_clips.json'}",
+            stacklevel=4,
+        )
+    data_info = {
+        'sha256': motions_fingerprint(motions),
+        'n_clips': len(motions),
+        'n_frames': sum(m.n_frames for m in motions),
+        'dropped': [p['source'] for p in dropped],
+    }
+    return motions, dropped, data_info, where
+
+# %% ../nbs/50_train.ipynb #7e99de32
+def _fit_transform(cfg: dict, feats: list, layout, motions: list, where: str) -> FeatureTransform:
+    """The normalisation fitted on the training features; a clip that would set a channel's scale alone is refused in
+    one line naming clip, frame and channel."""
+    try:
+        return FeatureTransform.fit(
+            feats, cfg['normalization'], cfg['dim_weights'], layout, max_scale_ratio=cfg['max_scale_ratio']
+        )
+    except ScaleOutlierError as e:
+        raise ValueError(
+            f"{where}: clip {motions[e.item].source!r} (#{e.item}) frame {e.frame}: {e.channel} = {e.value:.4g}"
+            f" would set the normalisation scale of {e.channel} ({e.ratio:.3g} times the spread of the other"
+            " frames); fix or drop the clip, or set max_scale_ratio=none to accept"
+        ) from None
+
 # %% ../nbs/50_train.ipynb #13c96c78
 def _train(cfg, run_dir, data, progress, rank, world, local_rank, allow_data_change=False) -> Path:
     B = cfg['batch']
@@ -813,60 +870,12 @@ def _train(cfg, run_dir, data, progress, rank, world, local_rank, allow_data_cha
             p.unlink(missing_ok=True)
     ck = _resume_checkpoint(run_dir, rank, world)
     cfg_path = run_dir / 'config.json'
-    if ck is not None or cfg_path.exists():
-        if ck is not None:
-            old = ck['config']
-        else:
-            try:
-                old = json.loads(cfg_path.read_text())
-            except (ValueError, OSError) as e:
-                raise ValueError(f'{cfg_path}: not readable ({e}); delete it to start this run afresh') from None
-        # runs started before these options: absolute translation, SMPL features, the plain linear uncertainty head, w_k
-        # in
-        # the loss iff on the features, no log-uniform σ share, no data checks
-        old = {
-            **DATA_CHECKS,
-            'tau': 'absolute',
-            'representation': 'smpl',
-            'logvar_head': 'linear',
-            'loss_dim_weights': old.get('dim_weights'),
-            'P_uniform': 0.0,
-            'loss_balance': 'denoised',
-            'loss_group_error': 'mean',
-            'lr_schedule': 'rsqrt',
-            **old,
-        }
+    if (old := _run_config(run_dir, ck)) is not None:
         # a cosine schedule ends at total_samples: there it changes what every step computes
-        check_same_run(
-            run_dir,
-            old,
-            cfg,
-            RESUMABLE_KEYS,
-            [k for k in RESUMABLE_KEYS if not (k == 'total_samples' and cfg['lr_schedule'] == 'cosine')],
-        )
+        same = [k for k in RESUMABLE_KEYS if not (k == 'total_samples' and cfg['lr_schedule'] == 'cosine')]
+        check_same_run(run_dir, old, cfg, RESUMABLE_KEYS, same)
     # --- data: plausibility, fingerprint, normalisation (config.json is written only once they pass)
-    where = _data_label(cfg, data)
-    motions = load_training_motions(cfg, data)
-    motions, dropped = screen_motions(
-        motions,
-        cfg['plausibility'],
-        cfg['drop_implausible'],
-        where,
-        hint='set drop_implausible=true to train without such clips',
-    )
-    if dropped and rank == 0:
-        warnings.warn(
-            f"{where}: dropped {len(dropped)} physically implausible clips (drop_implausible): {dropped[0]['message']}"
-            + (f' and {len(dropped) - 1} more' if len(dropped) > 1 else '')
-            + f"; all listed in {run_dir / 'dropped_clips.json'}",
-            stacklevel=3,
-        )
-    data_info = {
-        'sha256': motions_fingerprint(motions),
-        'n_clips': len(motions),
-        'n_frames': sum(m.n_frames for m in motions),
-        'dropped': [p['source'] for p in dropped],
-    }
+    motions, dropped, data_info, where = _training_motions(cfg, data, run_dir, rank)
     if ck is not None:
         _check_resume(ck, cfg, data_info, device, run_dir, allow_data_change)
     layout = representation_layout(cfg)                            # FeatureLayout(cfg['tau']) or the rootrel layout
@@ -874,16 +883,7 @@ def _train(cfg, run_dir, data, progress, rank, world, local_rank, allow_data_cha
     if ck is not None:
         transform = FeatureTransform.from_state_dict(ck['transform'])
     else:
-        try:
-            transform = FeatureTransform.fit(
-                feats, cfg['normalization'], cfg['dim_weights'], layout, max_scale_ratio=cfg['max_scale_ratio']
-            )
-        except ScaleOutlierError as e:
-            raise ValueError(
-                f"{where}: clip {motions[e.item].source!r} (#{e.item}) frame {e.frame}: {e.channel} = {e.value:.4g}"
-                f" would set the normalisation scale of {e.channel} ({e.ratio:.3g} times the spread of the other"
-                " frames); fix or drop the clip, or set max_scale_ratio=none to accept"
-            ) from None
+        transform = _fit_transform(cfg, feats, layout, motions, where)
     if rank == 0:
         write_text_atomic(cfg_path, json.dumps(cfg, indent=1) + '\n')
         if dropped:
