@@ -336,6 +336,80 @@ def bench_loop(
 def _default_presets(dev) -> tuple:
     return ('tiny', 'small', 'paper') if dev.type == 'cuda' else ('tiny', 'small')
 
+# %% ../../nbs/87_bench.ipynb #09009af3
+def _bench_peaks(dev: torch.device, precisions: tuple, peak: dict | None, log) -> tuple[float | None, dict]:
+    """The matmul peak each precision's rows are measured against: on CUDA the bf16 peak (`peak`, else measured) for
+    every row; on a CPU without `peak`, each dtype's own (2048³ products). Returns (the bf16 peak or None,
+    {precision: TFLOP/s})."""
+    cuda = dev.type == 'cuda'
+    if peak is None and cuda:
+        peak = matmul_peak(dev)
+    peak_tf = peak['tflops'] if peak else None
+    if peak:
+        log(f"bf16 matmul peak on {dev}: {peak_tf:.3g} TFLOP/s ({peak['n']}³)")
+    peaks = {p: peak_tf for p in precisions}
+    if peak is None and not cuda:
+        for p in precisions:
+            pk = matmul_peak(dev, torch.bfloat16 if p == 'bf16' else torch.float32, n=2048)
+            peaks[p] = pk['tflops']
+            log(f"{p} matmul peak on {dev}: {pk['tflops']:.3g} TFLOP/s ({pk['n']}³)")
+    return peak_tf, peaks
+
+# %% ../../nbs/87_bench.ipynb #74483587
+def _bench_jobs(names, precisions: tuple, compiles: tuple, sample_n: int) -> list[tuple]:
+    """(kind, config, precision, compiled) in the order `bench` measures them, cheap first: eager training, eager
+    sampling, compiled training, compiled sampling (bf16 first where the order matters)."""
+    order = sorted(precisions, key=lambda p: p != 'bf16')
+    jobs = [('train', c, p, False) for c in names for p in precisions if False in compiles]
+    jobs += [('sample', c, p, False) for c in names for p in order if False in compiles and sample_n]
+    jobs += [('train', c, p, True) for p in order for c in names if True in compiles]
+    jobs += [('sample', c, p, True) for p in order for c in names if True in compiles and sample_n]
+    return jobs
+
+# %% ../../nbs/87_bench.ipynb #1f2136c2
+def _bench_estimate_s(kind: str, preset: str, precision: str, rows: list[dict], n_repeat: int, sample_length: int,
+                      sample_n: int, nfe_levels: int) -> float:
+    """`bench`'s guess of a row's seconds from the rows measured so far: training, `n_repeat` + 3 of the preset's
+    fastest measured steps + 2 s (5 s before any); sampling, its forward FLOPs at the best rate measured at
+    `precision` + 0.3 ms per motion + 3 s (30 s before any). Compiling is added by the caller."""
+    from balmo.model.sampler import nfe_for
+
+    tr = [r for r in rows if r['kind'] == 'train' and r['preset'] == preset and 'skipped' not in r]
+    step = min((r['step_ms'] / 1e3 for r in tr), default=None)
+    est = 5.0 if step is None else (n_repeat + 3) * step + 2
+    if kind == 'sample':
+        rate = max((r['tflops'] for r in tr if r['precision'] == precision), default=None)
+        fwd = tr[0]['gflop_per_step'] / 3 / tr[0]['train_batch'] * sample_length / tr[0]['crop'] if tr else None
+        flops = None if rate is None else 2 * fwd * 1e9 * sample_n * nfe_for(nfe_levels)
+        est = 30.0 if rate is None else flops / (rate * 1e12) + 3e-4 * sample_n + 3
+    return est
+
+# %% ../../nbs/87_bench.ipynb #b70ac3d9
+def _bench_row_text(r: dict) -> str:
+    "A measured `bench` row in the log: what it measured, its headline number (or why it failed) and its wall time."
+    what = f"bench: {r['kind']} {r['preset']} {r['precision']} {'compiled' if r['compile'] else 'eager'}: "
+    if 'skipped' in r:
+        got = r['skipped']
+    else:
+        got = f"{r['train_samples_per_s']:.1f} samples/s" if r['kind'] == 'train' else f"{r['total_s']:.2f} s"
+    return what + got + f" ({r['wall_s']:.1f} s)"
+
+# %% ../../nbs/87_bench.ipynb #5709149b
+def _bench_loop_rows(cfgs: dict, rows: list[dict], precisions, loop_samples: int, train_batch, crop, threads,
+                     log) -> list[dict]:
+    "A `bench_loop` row per (config, precision), each with 'of_step': its rate over its bare eager step's, if measured."
+    out = []
+    for c in cfgs:
+        for p in precisions:
+            r = bench_loop(cfgs[c], c, p, loop_samples, train_batch, crop, threads)
+            is_step = lambda x: (x['kind'], x['preset'], x['precision'], x['compile']) == ('train', c, p, False)
+            step = next((x for x in rows if is_step(x) and 'skipped' not in x), None)
+            r['of_step'] = r['train_samples_per_s'] / step['train_samples_per_s'] if step else None
+            out.append(r)
+            log(f"bench: loop {c} {p}: {r['train_samples_per_s']:.1f} samples/s" +
+                (f" ({100 * r['of_step']:.0f} % of the bare step)" if step else ''))
+    return out
+
 # %% ../../nbs/87_bench.ipynb #9cad44bf
 def bench(
     presets=None,
@@ -372,7 +446,7 @@ def bench(
     Cheap rows run first; a row that does not fit `budget` is listed with 'skipped' and the reason. Prints the table
     (`format_table`) through `log`; returns the rows."""
     from balmo.train import resolve_config, bf16_available
-    from balmo.model.sampler import nfe_for
+
     dev = torch.device(device)
     cuda = dev.type == 'cuda'
     names = list(_default_presets(dev) if presets is None else presets)
@@ -380,89 +454,37 @@ def bench(
     precisions = tuple(precisions or (PRECISIONS if cuda or bf16_available(dev) else ('fp32',)))
     compiles = tuple((False, True) if cuda else (False,)) if compile is None else tuple(compile)
     sample_n = (5000 if cuda else 64) if sample_n is None else sample_n
-    if peak is None and cuda: peak = matmul_peak(dev)
-    peak_tf = peak['tflops'] if peak else None
-    if peak: log(f"bf16 matmul peak on {dev}: {peak_tf:.3g} TFLOP/s ({peak['n']}³)")
-    peaks = {p: peak_tf for p in precisions}                                # CUDA: every row against the bf16 peak
-    if peak is None and not cuda:
-        for p in precisions:
-            pk = matmul_peak(dev, torch.bfloat16 if p == 'bf16' else torch.float32, n=2048)
-            peaks[p] = pk['tflops']
-            log(f"{p} matmul peak on {dev}: {pk['tflops']:.3g} TFLOP/s ({pk['n']}³)")
-    order = sorted(precisions, key=lambda p: p != 'bf16')                 # bf16 first where an order matters
-    jobs = [('train', c, p, False) for c in cfgs for p in precisions if False in compiles]
-    jobs += [('sample', c, p, False) for c in cfgs for p in order if False in compiles and sample_n]
-    jobs += [('train', c, p, True) for p in order for c in cfgs if True in compiles]
-    jobs += [('sample', c, p, True) for p in order for c in cfgs if True in compiles and sample_n]
+    peak_tf, peaks = _bench_peaks(dev, precisions, peak, log)
     rows, layers, compile_per_layer = [], {c: _n_layers(cfg) for c, cfg in cfgs.items()}, None
-    def estimate(kind, c, p, comp) -> float:
-        tr = [r for r in rows if r['kind'] == 'train' and r['preset'] == c and 'skipped' not in r]
-        step = min((r['step_ms'] / 1e3 for r in tr), default=None)
-        est = 5.0 if step is None else (n_repeat + 3) * step + 2
-        if kind == 'sample':
-            rate = max((r['tflops'] for r in tr if r['precision'] == p), default=None)
-            fwd = tr[0]['gflop_per_step'] / 3 / tr[0]['train_batch'] * sample_length / tr[0]['crop'] if tr else None
-            est = (
-                30.0
-                if rate is None
-                else 2 * fwd * 1e9 * sample_n * nfe_for(nfe_levels) / (rate * 1e12) + 3e-4 * sample_n + 3
-            )
-        if comp: est += compile_guess_s if compile_per_layer is None else 1.5 * compile_per_layer * layers[c]
-        return est
-    for kind, c, p, comp in jobs:
-        est = estimate(kind, c, p, comp)
+    for kind, c, p, comp in _bench_jobs(cfgs, precisions, compiles, sample_n):
+        est = _bench_estimate_s(kind, c, p, rows, n_repeat, sample_length, sample_n, nfe_levels)
+        if comp:
+            est += compile_guess_s if compile_per_layer is None else 1.5 * compile_per_layer * layers[c]
         if budget is not None and not budget.fits(est):
-            rows.append(
-                dict(
-                    kind=kind,
-                    preset=c,
-                    precision=p,
-                    compile=comp,
-                    skipped=f'estimated {est:.0f} s, {max(budget.left(), 0):.0f} s left',
-                )
-            )
-            log(f'bench: skip {kind} {c} {p} {"compiled" if comp else "eager"} ({rows[-1]["skipped"]})'); continue
+            why = f'estimated {est:.0f} s, {max(budget.left(), 0):.0f} s left'
+            rows.append(dict(kind=kind, preset=c, precision=p, compile=comp, skipped=why))
+            log(f'bench: skip {kind} {c} {p} {"compiled" if comp else "eager"} ({why})')
+            continue
         t0 = time.perf_counter()
         try:
             if kind == 'train':
-                r = bench_train(
-                    cfgs[c], c, dev, p, comp, train_batch, crop, n_repeat, sample_batch, length, peaks[p], threads,
-                    profile,
-                )
+                r = bench_train(cfgs[c], c, dev, p, comp, train_batch, crop, n_repeat, sample_batch, length, peaks[p],
+                                threads, profile)
             else:
                 r = bench_sampling(cfgs[c], c, dev, p, comp, sample_n, sample_length, nfe_levels, sample_chunk, threads)
         except Exception as e:                                          # e.g. out of memory: record it, go on
-            r = dict(
-                kind=kind, preset=c, precision=p, compile=comp, skipped=f'error: {type(e).__name__}: {str(e)[:300]}'
-            )
+            why = f'error: {type(e).__name__}: {str(e)[:300]}'
+            r = dict(kind=kind, preset=c, precision=p, compile=comp, skipped=why)
             _reset_mem(dev)
         r['wall_s'] = time.perf_counter() - t0
         rows.append(r)
         if comp and r.get('compile_s') is not None:
             compile_per_layer = max(compile_per_layer or 0, r['compile_s'] / layers[c])
-        log(
-            f"bench: {kind} {c} {p} {'compiled' if comp else 'eager'}: "
-            + (
-                r['skipped']
-                if 'skipped' in r
-                else f"{r['train_samples_per_s']:.1f} samples/s" if kind == 'train' else f"{r['total_s']:.2f} s"
-            )
-            + f" ({r['wall_s']:.1f} s)"
-        )
-    for c in cfgs:
-        for p in precisions if loop_samples and not cuda else ():
-            r = bench_loop(cfgs[c], c, p, loop_samples, train_batch, crop, threads)
-            step = next((x for x in rows if x['kind'] == 'train' and x['preset'] == c and x['precision'] == p
-                         and not x['compile'] and 'skipped' not in x), None)
-            r['of_step'] = r['train_samples_per_s'] / step['train_samples_per_s'] if step else None
-            rows.append(r)
-            log(f"bench: loop {c} {p}: {r['train_samples_per_s']:.1f} samples/s" +
-                (f" ({100 * r['of_step']:.0f} % of the bare step)" if step else ''))
-    log(
-        f'({dev}; training at each preset\'s batch and crop'
-        + (f', bf16 peak {peak_tf:.3g} TFLOP/s' if peak_tf else '')
-        + ')'
-    )
+        log(_bench_row_text(r))
+    if loop_samples and not cuda:
+        rows += _bench_loop_rows(cfgs, rows, precisions, loop_samples, train_batch, crop, threads, log)
+    log(f"({dev}; training at each preset's batch and crop" + (f', bf16 peak {peak_tf:.3g} TFLOP/s' if peak_tf else '')
+        + ')')
     log(format_table(rows))
     if profile:
         log(format_profile(rows))
