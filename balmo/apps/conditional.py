@@ -159,6 +159,34 @@ class GuidedDenoiser:
             p, rr = r + rr_new / rr.clamp_min(1e-30) * p, rr_new
         return v
 
+# %% ../../nbs/70_conditional.ipynb #9d506c54
+def _conditioning(known, mask, method: str, seeds, generator, resample, dtype, device) -> tuple:
+    """`conditional_sample`'s inputs checked (a one-line ValueError each) and placed: (known as `dtype` on the device,
+    the boolean mask broadcast to known's shape, the device: `device` or known's)."""
+    if method not in METHODS:
+        raise ValueError(f'method must be one of {METHODS}, got {method!r}')
+    if not torch.is_tensor(known) or known.ndim < 2 or not known.is_floating_point():
+        raise ValueError(f'known must be a float tensor (B, ...), got {getattr(known, "shape", type(known).__name__)}')
+    mask = torch.as_tensor(mask, dtype=torch.bool)
+    try:
+        mask = mask.expand(known.shape)
+    except RuntimeError:
+        raise ValueError(
+            f'mask of shape {tuple(mask.shape)} does not broadcast to known {tuple(known.shape)}'
+        ) from None
+    B = known.shape[0]
+    if seeds is not None and len(seeds) != B:
+        raise ValueError(f'conditional_sample: {len(seeds)} seeds for a batch of {B}')
+    if seeds is not None and generator is not None:
+        raise ValueError('conditional_sample: give seeds or generator, not both')
+    if method == 'repaint' and (int(resample) != resample or resample < 2):
+        raise ValueError(f"method 'repaint' needs resample >= 2 passes per level, got {resample} (1 is 'replace')")
+    device = device if device is not None else known.device
+    known, mask = known.to(dtype=dtype, device=device), mask.to(device)
+    if not bool(torch.isfinite(torch.where(mask, known, torch.zeros_like(known))).all()):
+        raise ValueError('conditional_sample: known values contain non-finite entries')
+    return known, mask, device
+
 # %% ../../nbs/70_conditional.ipynb #47dda529
 def conditional_sample(
     denoiser: Callable,
@@ -188,28 +216,8 @@ def conditional_sample(
     the known entries after the steps from higher σ), `x[mask] == known[mask]` exactly.
     Noise: per-sample `seeds` (len B; fresh noise from `fresh_seeds`) or one torch `generator` (None: torch's
     global one). With `return_info` also returns {'nfe', 'vjps' (per sample), 'method', ...}."""
-    if method not in METHODS:
-        raise ValueError(f'method must be one of {METHODS}, got {method!r}')
-    if not torch.is_tensor(known) or known.ndim < 2 or not known.is_floating_point():
-        raise ValueError(f'known must be a float tensor (B, ...), got {getattr(known, "shape", type(known).__name__)}')
-    mask = torch.as_tensor(mask, dtype=torch.bool)
-    try:
-        mask = mask.expand(known.shape)
-    except RuntimeError:
-        raise ValueError(
-            f'mask of shape {tuple(mask.shape)} does not broadcast to known {tuple(known.shape)}'
-        ) from None
+    known, mask, device = _conditioning(known, mask, method, seeds, generator, resample, dtype, device)
     B = known.shape[0]
-    if seeds is not None and len(seeds) != B:
-        raise ValueError(f'conditional_sample: {len(seeds)} seeds for a batch of {B}')
-    if seeds is not None and generator is not None:
-        raise ValueError('conditional_sample: give seeds or generator, not both')
-    if method == 'repaint' and (int(resample) != resample or resample < 2):
-        raise ValueError(f"method 'repaint' needs resample >= 2 passes per level, got {resample} (1 is 'replace')")
-    device = device if device is not None else known.device
-    known, mask = known.to(dtype=dtype, device=device), mask.to(device)
-    if not bool(torch.isfinite(torch.where(mask, known, torch.zeros_like(known))).all()):
-        raise ValueError('conditional_sample: known values contain non-finite entries')
     eps = (
         seeded_noise(seeds, known.shape[1:], dtype, device)
         if seeds is not None
