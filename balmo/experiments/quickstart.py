@@ -150,6 +150,34 @@ def _figures(
     import matplotlib.pyplot as plt; plt.close('all')
     return paths
 
+# %% ../../nbs/80_quickstart.ipynb #b65f63d1
+def _announce_training(total_samples: int, minutes: float | None) -> str:
+    "What the quickstart says before it trains: the samples and the time they take at `QUICKSTART_RATE` on 2 cores."
+    cap = f" (capped at {minutes:g} min)" if minutes is not None else ''
+    t_exp = total_samples / QUICKSTART_RATE
+    when = f'{t_exp:.0f} s' if t_exp < 90 else f'{t_exp / 60:.0f} min'
+    return (f"training {total_samples:,} samples: about {when} on 2 idle cores{cap}; the progress bar shows this "
+            "machine's pace")
+
+# %% ../../nbs/80_quickstart.ipynb #923d4c84
+def _pretrained_row(pretrained, data_dir, n_samples: int, seed: int, length: int, margin: int, cfg: dict):
+    """The row of a long-trained snapshot beside the quickstart's: `pretrained` (a path, `'pretrained'`: the shipped
+    one, None: none) sampled and scored like the quickstart's own. None if there is no such snapshot, else (its
+    label, its metrics row, its clips, what the result records of it)."""
+    from balmo.body import torch_threads
+    from balmo.train import Snapshot, PRETRAINED, pretrained_files, pretrained_card
+
+    shipped = isinstance(pretrained, str) and pretrained == PRETRAINED
+    ppath = pretrained_files()[0] if shipped else None if pretrained is None else Path(pretrained)
+    if ppath is None or not ppath.exists():
+        return None
+    psnap = Snapshot.load(ppath)
+    card = pretrained_card() if shipped else {}
+    label = card.get('label', f'Pretrained ({psnap.samples:,} samples)')
+    with torch_threads(cfg['threads']):
+        pgen, pres = sample_and_score(psnap, data_dir, n_samples, seed, length, margin, cfg['bf16'], False)
+    return label, pres['rows']['Generated'], pgen, {'snapshot': str(psnap.path), 'samples': psnap.samples, 'row': label}
+
 # %% ../../nbs/80_quickstart.ipynb #5f35c450
 def quickstart(
     out='runs/quickstart',
@@ -174,8 +202,7 @@ def quickstart(
     samples)'), in the tables and figures ('pretrained' in the result; None: no such row)."""
     from balmo.body import ProxyBody, torch_threads
     from balmo.data.procedural import embedded_dataset
-    from balmo.train import (resolve_config, train, Snapshot, format_denoising_errors, PRETRAINED, pretrained_files,
-                             pretrained_card)
+    from balmo.train import resolve_config, train, Snapshot, format_denoising_errors
     from balmo.data.export import save_samples_npz
     from balmo.eval.metrics import write_metrics
     t0, times = time.time(), {}
@@ -192,11 +219,7 @@ def quickstart(
         **(overrides or {}),
     )
     if progress and train_samples is not None:
-        cap = f" (capped at {minutes:g} min)" if minutes is not None else ''
-        t_exp = cfg['total_samples'] / QUICKSTART_RATE
-        when = f'{t_exp:.0f} s' if t_exp < 90 else f'{t_exp / 60:.0f} min'
-        print(f"training {cfg['total_samples']:,} samples: about {when} on 2 idle "
-              f"cores{cap}; the progress bar shows this machine's pace", flush=True)
+        print(_announce_training(cfg['total_samples'], minutes), flush=True)
     t = time.time(); snap_path = train(cfg, out / 'run', progress=progress); times['train_s'] = time.time() - t
     t = time.time()
     snap = Snapshot.load(snap_path)
@@ -209,18 +232,11 @@ def quickstart(
     with torch_threads(cfg['threads']): den = denoising_table(snap, test, seed)
     times['denoising_s'] = time.time() - t
     save_samples_npz(out / 'samples.npz', generated)
-    pre, extra = None, {}
-    shipped = isinstance(pretrained, str) and pretrained == PRETRAINED
-    ppath = pretrained_files()[0] if shipped else None if pretrained is None else Path(pretrained)
-    if ppath is not None and ppath.exists():                             # what the method reaches with a long training
-        t = time.time()
-        psnap = Snapshot.load(ppath)
-        card = pretrained_card() if shipped else {}
-        label = card.get('label', f'Pretrained ({psnap.samples:,} samples)')
-        with torch_threads(cfg['threads']):
-            pgen, pres = sample_and_score(psnap, data_dir, n_samples, seed, length, margin, cfg['bf16'], False)
-        result['rows'][label] = pres['rows']['Generated']
-        pre, extra = {'snapshot': str(psnap.path), 'samples': psnap.samples, 'row': label}, {label: pgen}
+    pre, extra, t = None, {}, time.time()
+    # what the method reaches with a long training
+    if (row := _pretrained_row(pretrained, data_dir, n_samples, seed, length, margin, cfg)) is not None:
+        label, prow, pgen, pre = row
+        result['rows'][label], extra = prow, {label: pgen}
         times['pretrained_s'] = time.time() - t
     write_metrics(result, out)                                          # the table, with the pretrained row if any
     t = time.time()
